@@ -1,0 +1,42 @@
+# Two commands are all the set-up anyone needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB ?= sqlite:///$(CURDIR)/instance/demo.db
+SEED ?= 2026
+
+.PHONY: install demo serve test lint format bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p instance
+	rm -f instance/demo.db
+	DATABASE_URL=$(DEMO_DB) $(BIN)/assessor init
+	DATABASE_URL=$(DEMO_DB) $(BIN)/assessor demo --seed $(SEED)
+	DATABASE_URL=$(DEMO_DB) $(BIN)/assessor serve --host 127.0.0.1 --port 5000
+
+test: $(STAMP)
+	$(BIN)/ruff check assessor tests benchmarks
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check assessor tests benchmarks
+	$(BIN)/ruff format --check assessor tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format assessor tests benchmarks
+	$(BIN)/ruff check --fix assessor tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/scoring.py
+
+clean:
+	rm -rf $(VENV) instance/*.db .pytest_cache

@@ -1,0 +1,36 @@
+"""assessor: measures how far NHS organisations share power with patient leaders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from assessor.config import Config
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Application factory: settings from the environment, then the caller's overrides."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(Config().as_dict())
+    if overrides:
+        app.config.update(overrides)
+
+    from assessor.extensions import db, login_manager
+
+    db.init_app(app)
+    login_manager.init_app(app)
+
+    from assessor import errors, transactions
+
+    transactions.init_app(app)
+    errors.init_app(app)
+
+    from assessor.api import init_api
+
+    init_api(app)
+
+    from assessor.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    return app

@@ -1,0 +1,73 @@
+"""`assessor init`, `serve` and `demo`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+def upgrade_database() -> None:
+    """Run Alembic migrations up to head on the app's database."""
+    from alembic import command
+
+    command.upgrade(alembic_config(), "head")
+
+
+def alembic_config():  # type: ignore[no-untyped-def]
+    from alembic.config import Config as AlembicConfig
+
+    root = Path(__file__).resolve().parents[2]
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(root / "migrations"))
+    cfg.set_main_option(
+        "sqlalchemy.url",
+        current_app.config["SQLALCHEMY_DATABASE_URI"].replace("%", "%%"),
+    )
+    return cfg
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or upgrade the database, then publish the shipped questionnaires."""
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    upgrade_database()
+    click.echo("Database upgraded to the latest migration.")
+    from assessor.questionnaires.publishing import publish_directory
+
+    from assessor.extensions import db
+
+    for outcome in publish_directory(Path(current_app.config["QUESTIONNAIRES_DIR"])):
+        click.echo(outcome)
+    db.session.commit()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the app for a pilot or a demo (production runs gunicorn wsgi:app)."""
+    click.echo(f"assessor is serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    current_app.run(host=host, port=port, use_reloader=False)
+
+
+@click.command("demo")
+@click.option("--seed", default=2026, show_default=True, type=int)
+@with_appcontext
+def demo_command(seed: int) -> None:
+    """Fill an empty database with the demo data set (deterministic for a seed)."""
+    from assessor.demo import load_demo
+
+    load_demo(seed=seed, echo=click.echo)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(init_command)
+    group.add_command(serve_command)
+    group.add_command(demo_command)

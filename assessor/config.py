@@ -1,0 +1,55 @@
+"""Settings from the environment, so one image runs as a pilot on SQLite or nationally on
+PostgreSQL without a code change. Every setting is listed in the README."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_MIN_RESPONDENTS = 5
+#: The floor below which no campaign may go: with fewer than three respondents a mean and a
+#: visible n reveal too much about each person.
+FLOOR_MIN_RESPONDENTS = 3
+
+
+def _default_database_url() -> str:
+    instance = Path.cwd() / "instance"
+    return f"sqlite:///{instance / 'assessor.db'}"
+
+
+def min_respondents_from(value: str | int | None) -> int:
+    """Parse MIN_RESPONDENTS, refusing values below the floor rather than silently raising
+    them: an administrator who asks for k=2 should learn that it is not allowed."""
+    if value is None or value == "":
+        return DEFAULT_MIN_RESPONDENTS
+    try:
+        k = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"MIN_RESPONDENTS must be a whole number, not {value!r}") from exc
+    if k < FLOOR_MIN_RESPONDENTS:
+        raise ValueError(f"MIN_RESPONDENTS must be at least {FLOOR_MIN_RESPONDENTS}, not {k}")
+    return k
+
+
+class Config:
+    """Read once at app creation; tests pass overrides to create_app instead."""
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or _default_database_url()
+        self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-not-secret")
+        self.MIN_RESPONDENTS = min_respondents_from(env.get("MIN_RESPONDENTS"))
+        self.QUESTIONNAIRES_DIR = env.get(
+            "QUESTIONNAIRES_DIR", str(Path(__file__).resolve().parent.parent / "questionnaires")
+        )
+        self.REDIS_URL = env.get("REDIS_URL", "")
+        self.MAX_CONTENT_LENGTH = 64 * 1024
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.API_TITLE = "assessor"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: v for k, v in vars(self).items() if k.isupper()}

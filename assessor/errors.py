@@ -1,0 +1,80 @@
+"""Errors as RFC 9457 problem documents for the API; plain pages elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, json, request
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str = "",
+    errors: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _wants_problem() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response | HTTPException:
+        if not _wants_problem():
+            return exc
+        errors = None
+        data = getattr(exc, "data", None)
+        if isinstance(data, dict) and "messages" in data:
+            errors = _flatten_messages(data["messages"])
+        headers = dict(exc.get_headers()) if exc.code == 405 else {}
+        headers.pop("Content-Type", None)
+        return problem(
+            exc.code or 500,
+            exc.name,
+            exc.description or exc.name,
+            errors=errors,
+            headers=headers,
+        )
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        app.logger.exception("unhandled error")
+        if _wants_problem():
+            return problem(500, "Internal Server Error", "An unexpected error occurred.")
+        return Response("Internal Server Error", status=500, mimetype="text/plain")
+
+
+def _flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """webargs nests messages by location and field; clients want one field path per key,
+    e.g. {"answers.gov-3": [...]}, without the location (json, query)."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if not prefix and key in ("json", "query", "form", "headers", "view_args"):
+                out.update(_flatten_messages(value, ""))
+                continue
+            path = f"{prefix}.{key}" if prefix else str(key)
+            out.update(_flatten_messages(value, path))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out[prefix or "_schema"] = list(messages)
+    else:
+        out[prefix or "_schema"] = [str(messages)]
+    return out

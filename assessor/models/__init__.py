@@ -1,0 +1,25 @@
+"""Typed SQLAlchemy models, one module per aggregate."""
+
+from assessor.models.audit import AuditEvent
+from assessor.models.auth import ApiToken, User
+from assessor.models.base import Base, utcnow
+from assessor.models.campaign import Campaign, CampaignOrganisation
+from assessor.models.organisation import Organisation
+from assessor.models.questionnaire import QuestionnaireVersion
+from assessor.models.response import Invitation, Response
+from assessor.models.results import CellStat
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Campaign",
+    "CampaignOrganisation",
+    "CellStat",
+    "Invitation",
+    "Organisation",
+    "QuestionnaireVersion",
+    "Response",
+    "User",
+    "utcnow",
+]

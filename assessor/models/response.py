@@ -1,0 +1,67 @@
+"""Responses and invitations.
+
+Nothing here identifies a respondent: the public id is random, no name, address or client
+detail is kept, and an invitation records only that it was used, never which response it
+produced.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assessor.models.base import Base, UTCDateTime, utcnow
+
+RESPONSE_STATES = ("in_progress", "submitted", "voided")
+
+
+def new_response_id() -> str:
+    return secrets.token_hex(16)
+
+
+class Response(Base):
+    __tablename__ = "response"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "submission_id"),
+        Index("ix_response_campaign_seq", "campaign_id", "seq"),
+        Index("ix_response_campaign_updated", "campaign_id", "updated_at"),
+    )
+
+    #: Internal order of creation, for stable paging; never shown.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), unique=True, default=new_response_id)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    org_code: Mapped[str] = mapped_column(ForeignKey("organisation.code"))
+    audience: Mapped[str] = mapped_column(String(20))
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: in_progress | submitted | voided
+    status: Mapped[str] = mapped_column(String(20), default="in_progress")
+    #: Client-chosen idempotency key (API submissions); unique within a campaign.
+    submission_id: Mapped[str | None] = mapped_column(String(100))
+    #: sha256 of the canonical JSON of the submitted body, to tell a replay from a conflict.
+    body_digest: Mapped[str | None] = mapped_column(String(64))
+    #: Respondent scores by basis ("full", "now_comparable"): {"overall": x, "domains": {}}.
+    scores: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    resume_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class Invitation(Base):
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    org_code: Mapped[str] = mapped_column(ForeignKey("organisation.code"))
+    audience: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,200 @@
+"""The in-memory form of one questionnaire version.
+
+Frozen dataclasses built from a validated file (or from the normalised JSON stored at
+publication), so that scoring, the survey and the API all read one shape. `to_dict()` is the
+normalised JSON whose sha256 is the version's checksum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+AGREEMENT_OPTIONS: tuple[tuple[str, str, int | None], ...] = (
+    ("strongly_disagree", "Strongly disagree", 0),
+    ("disagree", "Disagree", 1),
+    ("neutral", "Neither agree nor disagree", 2),
+    ("agree", "Agree", 3),
+    ("strongly_agree", "Strongly agree", 4),
+    ("dont_know", "Don't know", None),
+)
+#: option key -> value 0..4, or None for "don't know" (counted as unanswered everywhere).
+AGREEMENT_VALUES: dict[str, int | None] = {key: value for key, _, value in AGREEMENT_OPTIONS}
+
+ITEM_TYPES = ("agreement", "text", "single_choice")
+
+
+@dataclass(frozen=True)
+class Rung:
+    key: str
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Domain:
+    key: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class EnableWhen:
+    link_id: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Item:
+    link_id: str
+    concept: str
+    type: str
+    text: str
+    domain: str | None = None
+    rung: str | None = None
+    options: tuple[Option, ...] = ()
+    text_for: dict[str, str] = field(default_factory=dict)
+    help: str | None = None
+    required: bool = False
+    enable_when: EnableWhen | None = None
+
+    @property
+    def scored(self) -> bool:
+        return self.type == "agreement"
+
+    def option_keys(self) -> tuple[str, ...]:
+        if self.type == "agreement":
+            return tuple(key for key, _, _ in AGREEMENT_OPTIONS)
+        return tuple(option.key for option in self.options)
+
+    def text_for_audience(self, audience: str) -> str:
+        return self.text_for.get(audience, self.text)
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    key: str
+    version: int
+    title: str
+    status: str
+    audiences: tuple[str, ...]
+    threshold: float
+    rungs: tuple[Rung, ...]
+    domains: tuple[Domain, ...]
+    items: tuple[Item, ...]
+    revises: int | None = None
+
+    @property
+    def scored_items(self) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.scored)
+
+    @property
+    def rung_keys(self) -> tuple[str, ...]:
+        return tuple(rung.key for rung in self.rungs)
+
+    @property
+    def domain_keys(self) -> tuple[str, ...]:
+        return tuple(domain.key for domain in self.domains)
+
+    def rung_rank(self, key: str) -> int:
+        """Rank 1..R of a rung key (0 is the implicit "not yet")."""
+        return self.rung_keys.index(key) + 1
+
+    def level_key(self, level: int) -> str:
+        return "not_yet" if level == 0 else self.rungs[level - 1].key
+
+    def item(self, link_id: str) -> Item:
+        for item in self.items:
+            if item.link_id == link_id:
+                return item
+        raise KeyError(link_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The normalised definition: every field present, in a fixed shape."""
+        return {
+            "key": self.key,
+            "version": self.version,
+            "title": self.title,
+            "status": self.status,
+            "revises": self.revises,
+            "audiences": list(self.audiences),
+            "threshold": self.threshold,
+            "rungs": [
+                {"key": r.key, "label": r.label, "description": r.description}
+                for r in self.rungs
+            ],
+            "domains": [
+                {"key": d.key, "title": d.title, "description": d.description}
+                for d in self.domains
+            ],
+            "items": [_item_dict(item) for item in self.items],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Questionnaire:
+        """Rebuild from the normalised dict (as stored in the database); no validation."""
+        return cls(
+            key=data["key"],
+            version=int(data["version"]),
+            title=data["title"],
+            status=data.get("status", "published"),
+            revises=data.get("revises"),
+            audiences=tuple(data["audiences"]),
+            threshold=float(data["threshold"]),
+            rungs=tuple(Rung(**r) for r in data["rungs"]),
+            domains=tuple(Domain(**d) for d in data["domains"]),
+            items=tuple(_item_from_dict(i) for i in data["items"]),
+        )
+
+    def checksum(self) -> str:
+        """sha256 of the canonical JSON of the content. `status` is left out so that
+        publishing a draft (changing only its status) does not change what it checks."""
+        content = self.to_dict()
+        content.pop("status")
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _item_dict(item: Item) -> dict[str, Any]:
+    return {
+        "link_id": item.link_id,
+        "concept": item.concept,
+        "type": item.type,
+        "text": item.text,
+        "domain": item.domain,
+        "rung": item.rung,
+        "options": [{"key": o.key, "label": o.label} for o in item.options],
+        "text_for": dict(item.text_for),
+        "help": item.help,
+        "required": item.required,
+        "enable_when": (
+            {"link_id": item.enable_when.link_id, "answer": item.enable_when.answer}
+            if item.enable_when
+            else None
+        ),
+    }
+
+
+def _item_from_dict(data: dict[str, Any]) -> Item:
+    enable_when = data.get("enable_when")
+    return Item(
+        link_id=data["link_id"],
+        concept=data["concept"],
+        type=data["type"],
+        text=data["text"],
+        domain=data.get("domain"),
+        rung=data.get("rung"),
+        options=tuple(Option(**o) for o in data.get("options") or ()),
+        text_for=dict(data.get("text_for") or {}),
+        help=data.get("help"),
+        required=bool(data.get("required", False)),
+        enable_when=EnableWhen(**enable_when) if enable_when else None,
+    )

@@ -1,0 +1,86 @@
+"""Shared fixtures. Tests run on SQLite by default and on PostgreSQL when TEST_DATABASE_URL
+is set (CI runs both). The schema is built by the Alembic migrations, as in production."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from assessor import create_app
+from assessor.extensions import db as _db
+from assessor.models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONNAIRES_DIR = ROOT / "questionnaires"
+
+
+def _postgres_scratch_url(base_url: str) -> Iterator[str]:
+    """A fresh database per test session (and per xdist worker) on the given server."""
+    name = f"assessor_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = base_url.rsplit("/", 1)[0] + "/" + name
+    yield url
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base and base.startswith("postgresql"):
+        yield from _postgres_scratch_url(base)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test",
+            "MIN_RESPONDENTS": 5,
+            "QUESTIONNAIRES_DIR": str(QUESTIONNAIRES_DIR),
+        }
+    )
+    with app.app_context():
+        from assessor.cli.core import upgrade_database
+
+        upgrade_database()
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture()
+def db(app: Flask) -> Iterator[object]:
+    """The database session, emptied after each test so tests never see each other's rows."""
+    yield _db
+    _db.session.rollback()
+    with _db.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    _db.session.remove()
+
+
+@pytest.fixture()
+def client(app: Flask, db: object) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app: Flask, db: object):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
