@@ -1,0 +1,261 @@
+"""The demo data set: about 200 organisations in NHS England's seven regions, three
+campaigns (2024 on v1 closed, 2025 on v2 closed, 2026 on v2 open) and responses drawn from a
+model with a hidden maturity per organisation and domain.
+
+The model: each organisation has a latent maturity m (0..5) per domain, shifted by region
+and peer group, growing a little each year. A respondent's chance of agreeing with an item
+at rung r falls as r rises past m; staff see their organisation about half a rung more
+favourably than patient leaders do; "don't know" is more common among patient leaders and at
+higher rungs (fewer of them have seen co-assessment happen). Cell sizes (10-80 staff, 2-25
+patient leaders) leave some patient-leader cells below the minimum, so suppression shows.
+Responses are inserted in bulk and then scored by `results.rebuild`, the same code that
+`assessor results rebuild` runs, so the demo's numbers are the engine's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+
+import click
+import numpy as np
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from assessor import campaigns, results
+from assessor.extensions import db
+from assessor.models import (
+    Campaign,
+    CampaignOrganisation,
+    Invitation,
+    Organisation,
+    Response,
+    User,
+    utcnow,
+)
+from assessor.models.response import new_response_id
+from assessor.questionnaires.definition import AGREEMENT_OPTIONS
+from assessor.questionnaires.publishing import definition_of, get_version
+
+REGIONS: dict[str, tuple[int, float, list[str]]] = {
+    # region: (organisations, maturity shift, places)
+    "North East and Yorkshire": (30, 0.25, [
+        "Newcastle", "Gateshead", "Sunderland", "Durham", "Darlington", "Middlesbrough",
+        "Hartlepool", "Stockton", "Redcar", "Leeds", "Bradford", "Wakefield", "Kirklees",
+        "Calderdale", "Sheffield", "Rotherham", "Barnsley", "Doncaster", "Hull", "York",
+        "Harrogate", "Scarborough", "North Lincolnshire", "East Riding", "Northumberland",
+        "North Tyneside", "South Tyneside", "Craven", "Selby", "Whitby"]),
+    "North West": (30, 0.1, [
+        "Manchester", "Salford", "Trafford", "Stockport", "Tameside", "Oldham", "Rochdale",
+        "Bury", "Bolton", "Wigan", "Liverpool", "Sefton", "Knowsley", "St Helens", "Wirral",
+        "Halton", "Warrington", "Cheshire East", "Cheshire West", "Blackpool", "Blackburn",
+        "Preston", "Lancaster", "Burnley", "Chorley", "West Lancashire", "Fylde", "Carlisle",
+        "Barrow", "Kendal"]),
+    "Midlands": (35, 0.0, [
+        "Birmingham", "Solihull", "Coventry", "Warwickshire", "Wolverhampton", "Walsall",
+        "Dudley", "Sandwell", "Stoke", "Stafford", "Shropshire", "Telford", "Herefordshire",
+        "Worcestershire", "Leicester", "Leicestershire", "Rutland", "Northampton", "Kettering",
+        "Nottingham", "Mansfield", "Bassetlaw", "Derby", "Derbyshire Dales", "Chesterfield",
+        "Lincoln", "Boston", "Grantham", "Burton", "Cannock", "Nuneaton", "Rugby", "Redditch",
+        "Kidderminster", "Loughborough"]),
+    "East of England": (20, -0.1, [
+        "Norwich", "Great Yarmouth", "King's Lynn", "Ipswich", "Bury St Edmunds", "Cambridge",
+        "Peterborough", "Luton", "Bedford", "Milton Keynes", "Hertford", "Watford", "Stevenage",
+        "Chelmsford", "Colchester", "Southend", "Basildon", "Harlow", "Thurrock", "Huntingdon"]),
+    "London": (32, 0.3, [
+        "Camden", "Islington", "Hackney", "Tower Hamlets", "Newham", "Waltham Forest",
+        "Redbridge", "Havering", "Barking", "Greenwich", "Lewisham", "Southwark", "Lambeth",
+        "Wandsworth", "Merton", "Sutton", "Croydon", "Bromley", "Bexley", "Kingston",
+        "Richmond", "Hounslow", "Ealing", "Hillingdon", "Harrow", "Brent", "Barnet", "Enfield",
+        "Haringey", "Westminster", "Kensington", "Hammersmith"]),
+    "South East": (30, -0.05, [
+        "Brighton", "Hastings", "Eastbourne", "Crawley", "Horsham", "Chichester", "Portsmouth",
+        "Southampton", "Winchester", "Basingstoke", "Isle of Wight", "Reading", "Slough",
+        "Oxford", "Banbury", "Aylesbury", "High Wycombe", "Guildford", "Woking", "Epsom",
+        "Maidstone", "Canterbury", "Dover", "Thanet", "Medway", "Ashford", "Swale",
+        "Tunbridge Wells", "Dartford", "Surrey Heath"]),
+    "South West": (23, -0.2, [
+        "Bristol", "Bath", "Swindon", "Wiltshire", "Gloucester", "Cheltenham", "Bournemouth",
+        "Poole", "Dorchester", "Exeter", "Plymouth", "Torbay", "Barnstaple", "Truro",
+        "Penzance", "Taunton", "Yeovil", "Weston-super-Mare", "Stroud", "Salisbury",
+        "Weymouth", "Bridgwater", "Newquay"]),
+}
+PEER_GROUPS = (
+    ("Urban, higher deprivation", 0.15),
+    ("Urban, lower deprivation", 0.05),
+    ("Mixed urban and rural", 0.0),
+    ("Rural and coastal", -0.2),
+)
+DEMO_PASSWORD = "patient-leaders-2026"
+
+
+def _org_code(i: int) -> str:
+    """ODS-like three-character codes: 00A .. 99Z."""
+    return f"{i // 26:02d}{chr(ord('A') + i % 26)}"
+
+
+def build_organisations(rng: np.random.Generator) -> list[Organisation]:
+    orgs: list[Organisation] = []
+    i = 12
+    for r_index, (region, (count, _, places)) in enumerate(REGIONS.items()):
+        for place in places[:count]:
+            peer = PEER_GROUPS[int(rng.integers(len(PEER_GROUPS)))][0]
+            orgs.append(
+                Organisation(
+                    code=_org_code(i),
+                    name=f"NHS {place}",
+                    kind="sub_icb",
+                    region=region,
+                    peer_group=peer,
+                    parent_code=f"Q{60 + r_index}{chr(ord('A') + len(orgs) % 4)}",
+                    closed=False,
+                )
+            )
+            i += 7
+    return orgs
+
+
+def load_demo(seed: int = 2026, echo: Callable[[str], None] = print) -> dict[str, int]:
+    """Fill an empty database; refuses one that already has organisations."""
+    if db.session.scalar(select(func.count()).select_from(Organisation)):
+        raise click.ClickException(
+            "the database already has organisations; the demo loads into an empty database"
+            " (make demo recreates instance/demo.db)"
+        )
+    v1, v2 = get_version("engagement-maturity", 1), get_version("engagement-maturity", 2)
+    if v1 is None or v2 is None:
+        raise click.ClickException("publish the questionnaires first: assessor init")
+    rng = np.random.default_rng(seed)
+    orgs = build_organisations(rng)
+    db.session.add_all(orgs)
+    db.session.flush()
+
+    q2 = definition_of(v2)
+    n_domains = len(q2.domains)
+    region_shift = {name: shift for name, (_, shift, _) in REGIONS.items()}
+    peer_shift = dict(PEER_GROUPS)
+    base = np.array(
+        [1.6 + region_shift[o.region] + peer_shift[o.peer_group] for o in orgs]
+    )[:, None] + rng.normal(0, 0.7, size=(len(orgs), n_domains))
+    domain_shift = np.linspace(0.3, -0.4, n_domains)
+    growth = rng.normal(0.25, 0.2, size=(len(orgs), 1))
+    staff_size = rng.integers(10, 81, size=len(orgs))
+    patient_size = rng.integers(2, 26, size=len(orgs))
+
+    now = utcnow()
+    plan = [
+        ("2024-assessment", "Engagement maturity 2024", 1, None, 0, now - timedelta(days=772),
+         now - timedelta(days=730), 1.0),
+        ("2025-assessment", "Engagement maturity 2025", 2, "2024-assessment", 1,
+         now - timedelta(days=407), now - timedelta(days=365), 1.0),
+        ("2026-assessment", "Engagement maturity 2026", 2, "2025-assessment", 2,
+         now - timedelta(days=21), now + timedelta(days=21), 0.6),
+    ]
+    counts: dict[str, int] = {}
+    for slug, title, version, previous, year, opens, closes, fill in plan:
+        campaign = campaigns.create_campaign(
+            slug, title, "engagement-maturity", version, opens_at=opens, closes_at=closes,
+            previous=previous, access="open",
+        )
+        q = definition_of(campaign.questionnaire)
+        maturity = np.clip(base + domain_shift + growth * year, 0.0, 5.0)
+        rows = []
+        with click.progressbar(orgs, label=f"Responses for {slug}") as bar:
+            for i, org in enumerate(bar):
+                for audience, size, optimism, dont_know in (
+                    ("staff", staff_size[i], 0.5, 0.06),
+                    ("patient_leader", patient_size[i], 0.0, 0.12),
+                ):
+                    n = int(round(size * fill * rng.uniform(0.85, 1.15)))
+                    rows.extend(
+                        _respondents(q, rng, maturity[i], optimism, dont_know, n, campaign,
+                                     org.code, audience, opens, min(closes, now))
+                    )
+        db.session.execute(Response.__table__.insert(), rows)
+        counts[slug] = len(rows)
+        _eligible_and_invitations(campaign, rng, staff_size, patient_size, orgs)
+        db.session.flush()
+        with click.progressbar(length=len(rows), label=f"Scoring {slug}") as bar:
+            results.rebuild(campaign, progress=bar.update)
+        db.session.flush()
+
+    users = [("board@example.nhs.uk", "viewer"), ("admin@example.nhs.uk", "admin")]
+    for email, role in users:
+        db.session.add(User(email=email, role=role,
+                            password_hash=generate_password_hash(DEMO_PASSWORD)))
+    db.session.commit()
+    echo(
+        f"Demo loaded: {len(orgs)} organisations; responses "
+        + ", ".join(f"{slug} {n}" for slug, n in counts.items())
+    )
+    echo(f"Board login: board@example.nhs.uk / {DEMO_PASSWORD}  (admin: admin@example.nhs.uk)")
+    return counts
+
+
+def _respondents(q, rng, maturity, optimism, dont_know, n, campaign, org_code, audience,
+                 start, end):  # type: ignore[no-untyped-def]
+    """n respondents' answers for one cell, as rows ready for a bulk insert."""
+    scored = q.scored_items
+    domain_index = {d: j for j, d in enumerate(q.domain_keys)}
+    rung = np.array([q.rung_rank(item.rung) for item in scored])
+    dom = np.array([domain_index[item.domain] for item in scored])
+    keys = [key for key, _, value in AGREEMENT_OPTIONS if value is not None]
+    person = rng.normal(0, 0.45, size=(n, 1))
+    latent = maturity[dom][None, :] + optimism + person - rung[None, :] + 0.6
+    p_agree = 1.0 / (1.0 + np.exp(-1.8 * latent))
+    values = np.clip(np.rint(p_agree * 4 + rng.normal(0, 0.6, size=latent.shape)), 0, 4)
+    unknown = rng.random(latent.shape) < dont_know * (0.6 + 0.2 * rung[None, :])
+    span = max((end - start).total_seconds(), 1.0)
+    choice_items = [item for item in q.items if item.type == "single_choice"]
+    rows = []
+    for r in range(n):
+        answers = {
+            item.link_id: ("dont_know" if unknown[r, c] else keys[int(values[r, c])])
+            for c, item in enumerate(scored)
+        }
+        for item in choice_items:
+            if item.enable_when is None:
+                answers[item.link_id] = item.options[int(rng.integers(len(item.options)))].key
+        submitted = start + timedelta(seconds=float(rng.uniform(0, span)))
+        rows.append(
+            {
+                "id": new_response_id(),
+                "campaign_id": campaign.id,
+                "org_code": org_code,
+                "audience": audience,
+                "questionnaire_version_id": campaign.questionnaire_version_id,
+                "answers": answers,
+                "status": "submitted",
+                "created_at": submitted,
+                "updated_at": submitted,
+                "submitted_at": submitted,
+            }
+        )
+    rows.sort(key=lambda row: row["submitted_at"])
+    return rows
+
+
+def _eligible_and_invitations(campaign: Campaign, rng, staff_size, patient_size,
+                              orgs) -> None:  # type: ignore[no-untyped-def]
+    """Eligible counts for about a third of organisations and invitations for a few more,
+    so that response rates show where they are known (and stay null elsewhere)."""
+    for i, org in enumerate(orgs):
+        member = db.session.get(CampaignOrganisation, (campaign.id, org.code))
+        roll = rng.random()
+        if roll < 0.35:
+            member.eligible_staff = int(staff_size[i] * rng.uniform(1.3, 2.5))
+            member.eligible_patient_leader = int(patient_size[i] * rng.uniform(1.1, 1.8)) + 1
+        elif roll < 0.45:
+            for _ in range(int(patient_size[i] * 1.5) + 1):
+                token = secrets.token_urlsafe(24)
+                db.session.add(
+                    Invitation(
+                        campaign_id=campaign.id,
+                        org_code=org.code,
+                        audience="patient_leader",
+                        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                        used_at=None,
+                    )
+                )
