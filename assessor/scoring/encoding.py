@@ -1,0 +1,44 @@
+"""Answers (link_id -> option key) to the answer matrix the engine scores."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping, Sequence
+
+import numpy as np
+
+from assessor.questionnaires.definition import AGREEMENT_VALUES, Questionnaire
+
+#: option key -> value 0..4; "don't know" is NaN, being unanswered everywhere (scoring.md s.2).
+_VALUE_OF: dict[str, float] = {
+    key: math.nan if value is None else float(value) for key, value in AGREEMENT_VALUES.items()
+}
+
+
+def encode_answers(
+    q: Questionnaire,
+    answers: Sequence[Mapping[str, str]],
+    only: Collection[str] | None = None,
+) -> np.ndarray:
+    """(n_respondents, n_scored_items) float64, columns `q.scored_items` in order.
+
+    A missing answer, "don't know", or anything that is not an agreement option key is NaN.
+    With `only`, the items whose link_id is not in it are treated as unanswered: trends
+    rescore both campaigns on their comparable items alone (scoring.md s.5).
+    """
+    link_ids = [item.link_id for item in q.scored_items]
+    if only is not None:
+        kept = set(only)
+        link_ids = [link_id if link_id in kept else None for link_id in link_ids]
+    value_of = _VALUE_OF.get
+    nan = math.nan
+    flat = np.fromiter(
+        (
+            value_of(key, nan) if isinstance(key := answer.get(link_id), str) else nan
+            for answer in answers
+            for link_id in link_ids
+        ),
+        dtype=np.float64,
+        count=len(answers) * len(link_ids),
+    )
+    return flat.reshape(len(answers), len(link_ids))
