@@ -1,0 +1,1 @@
+"""Board login and API access: passwords here in `passwords`, bearer tokens in `tokens`."""

@@ -1,0 +1,87 @@
+"""Board users and their passwords, kept only as werkzeug hashes.
+
+E-mail addresses are stored lower-cased so that one person cannot be created twice by
+changing the case of their address.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from assessor.extensions import db
+from assessor.models import User, utcnow
+from assessor.models.auth import ROLES
+
+MIN_PASSWORD_LENGTH = 12
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_MAX_EMAIL_LENGTH = 254
+
+
+class UserError(ValueError):
+    """A user request that cannot be carried out; the message says why."""
+
+
+def normalise_email(email: str) -> str:
+    """Trim and lower-case an address, refusing one that is plainly not an address."""
+    normalised = email.strip().lower()
+    if not _EMAIL.fullmatch(normalised) or len(normalised) > _MAX_EMAIL_LENGTH:
+        raise UserError(f"{email!r} is not an e-mail address")
+    return normalised
+
+
+def validate_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def create_user(email: str, role: str, password: str) -> User:
+    """Add a board user (flushed, not committed); raises UserError on a bad address, role or
+    password, or an address already in use."""
+    address = normalise_email(email)
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    validate_password(password)
+    if find_user(address) is not None:
+        raise UserError(f"a user with e-mail {address!r} already exists")
+    user = User(
+        email=address,
+        role=role,
+        password_hash=generate_password_hash(password),
+        created_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    validate_password(password)
+    user.password_hash = generate_password_hash(password)
+    db.session.flush()
+
+
+def check_password(user: User, password: str) -> bool:
+    return check_password_hash(user.password_hash, password)
+
+
+@cache
+def _decoy_hash() -> str:
+    return generate_password_hash("decoy password, never matched")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose address and password these are, or None. An unknown address costs a
+    hash check too, so that response times do not reveal which addresses have accounts."""
+    user = find_user(email)
+    if user is None:
+        check_password_hash(_decoy_hash(), password)
+        return None
+    return user if check_password(user, password) else None

@@ -1,0 +1,51 @@
+"""`assessor invitations create`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from assessor.extensions import db
+from assessor.invitations import (
+    MAX_PER_CALL,
+    InvitationError,
+    create_invitations,
+    invitation_link,
+)
+
+_ARGUMENT_NAMES = {"campaign": "CAMPAIGN", "org": "ORG", "audience": "AUDIENCE", "count": "--count"}
+
+
+@click.group("invitations")
+def invitations() -> None:
+    """Issue single-use invitation links."""
+
+
+@invitations.command("create")
+@click.argument("campaign")
+@click.argument("org")
+@click.argument("audience")
+@click.option("--count", required=True, type=click.IntRange(1, MAX_PER_CALL), help="How many.")
+@with_appcontext
+def create_command(campaign: str, org: str, audience: str, count: int) -> None:
+    """Print COUNT single-use links for CAMPAIGN, organisation code ORG and AUDIENCE
+    (staff or patient_leader), one per line. Only hashes are stored: keep the links."""
+    try:
+        tokens = create_invitations(campaign, org, audience, count)
+    except InvitationError as exc:
+        db.session.rollback()
+        raise click.BadParameter(
+            str(exc), param_hint=_ARGUMENT_NAMES.get(exc.argument, exc.argument)
+        ) from None
+    db.session.commit()
+    for token in tokens:
+        click.echo(invitation_link(token))
+    click.echo(
+        f"{count} invitation(s) created for {org} ({audience}) in {campaign}."
+        " The links cannot be shown again.",
+        err=True,
+    )
+
+
+def register(group: click.Group) -> None:
+    group.add_command(invitations)
