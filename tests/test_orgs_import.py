@@ -207,7 +207,7 @@ def test_every_bad_ods_row_is_reported_and_nothing_stored(runner, db, tmp_path: 
     result = runner.invoke(orgs, ["import", str(path), "--peer-groups", str(peers)])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "eccg.csv line 2: expected 27 columns, found 26",
+        "eccg.csv line 2: expected 27 columns (ODS eccg.csv layout), found 26",
         "eccg.csv line 3: field 'code': must not be empty",
         "eccg.csv line 4: field 'name': must not be empty",
         "eccg.csv line 5: field 'open date': '2019-04-01' is not a YYYYMMDD date",

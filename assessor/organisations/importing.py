@@ -237,7 +237,9 @@ def _parse_ods(
     parsed = []
     for line, cells in rows:
         if len(cells) != ODS_COLUMNS:
-            problems.add(line, f"expected {ODS_COLUMNS} columns, found {len(cells)}")
+            problems.add(
+                line, f"expected {ODS_COLUMNS} columns (ODS eccg.csv layout), found {len(cells)}"
+            )
             continue
         code, name, grouping, geography = cells[0:4]
         open_text, close_text = cells[10:12]
