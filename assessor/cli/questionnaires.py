@@ -59,9 +59,14 @@ def validate_command(path: Path | None) -> None:
     except QuestionnaireError as exc:
         _fail(exc.messages)
     problems: list[str] = []
+    latest: dict[str, int] = {}
+    for file in files:
+        q = file.questionnaire
+        latest[q.key] = max(latest.get(q.key, 0), q.version)
     try:
         for file in files:
-            problems.extend(publishing.frozen_problems(file.questionnaire, file.source))
+            q = file.questionnaire
+            problems.extend(publishing.frozen_problems(q, file.source, latest[q.key]))
     except SQLAlchemyError:
         db.session.rollback()
         click.echo(

@@ -269,9 +269,7 @@ def _check_whole_file(source: str, data: dict[str, Any]) -> list[str]:
                 TOP_LEVEL,
                 "revises",
                 f"revises {revises}, but a version can only revise an earlier version "
-                f"(1 to {version - 1})"
-                if version > 1
-                else f"revises {revises}, but version 1 has no earlier version to revise",
+                + (f"(1 to {version - 1})" if version > 1 else "(version 1 has none)"),
             )
         )
 
@@ -484,7 +482,7 @@ def _check_enable_when(
     if not isinstance(condition, dict) or not isinstance(condition.get("link_id"), str):
         return []
     target_id = condition["link_id"]
-    if target_id not in positions:
+    if target_id not in positions or positions[target_id] >= index:
         later = any(
             isinstance(other, dict) and other.get("link_id") == target_id for other in items[index:]
         )

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from assessor.extensions import db
 from assessor.models.base import utcnow
@@ -42,6 +42,13 @@ def get_version(key: str, version: int) -> QuestionnaireVersion | None:
     ).scalar_one_or_none()
 
 
+def _latest_stored(key: str) -> int:
+    latest = db.session.scalar(
+        select(func.max(QuestionnaireVersion.version)).where(QuestionnaireVersion.key == key)
+    )
+    return latest or 0
+
+
 def usable_for_campaign(row: QuestionnaireVersion | None) -> bool:
     """Only a published version: a draft may still change, a retired one takes no new
     campaigns (existing campaigns keep using it)."""
@@ -56,7 +63,7 @@ class _Plan:
     action: str  # create | publish | update | unchanged
 
 
-def _plan(q: Questionnaire, source: str) -> tuple[_Plan | None, list[str]]:
+def _plan(q: Questionnaire, source: str, latest_file: int = 0) -> tuple[_Plan | None, list[str]]:
     """Decide what publishing q would do, without changing anything, so that a directory
     with one refused file changes nothing at all."""
     row = get_version(q.key, q.version)
@@ -65,6 +72,7 @@ def _plan(q: Questionnaire, source: str) -> tuple[_Plan | None, list[str]]:
     checksum = q.checksum()
     if row.status in (PUBLISHED, RETIRED):
         if row.checksum != checksum:
+            latest = max(q.version, latest_file, _latest_stored(q.key))
             return None, [
                 message(
                     source,
@@ -73,8 +81,7 @@ def _plan(q: Questionnaire, source: str) -> tuple[_Plan | None, list[str]]:
                     f"{q.key} v{q.version} is {row.status} and frozen (checksum "
                     f"{row.checksum[:12]}), but this file's content has changed (checksum "
                     f"{checksum[:12]}). Undo the change, and add a new version instead: "
-                    f"v{q.version + 1}.yaml with version: {q.version + 1} and "
-                    f"revises: {q.version}",
+                    f"v{latest + 1}.yaml with version: {latest + 1} and revises: {latest}",
                 )
             ]
         if q.status == DRAFT:
@@ -140,8 +147,12 @@ def publish_directory(root: Path) -> list[str]:
     files = load_directory_files(root)
     plans: list[_Plan] = []
     errors: list[str] = []
+    latest: dict[str, int] = {}
     for file in files:
-        plan, problems = _plan(file.questionnaire, file.source)
+        q = file.questionnaire
+        latest[q.key] = max(latest.get(q.key, 0), q.version)
+    for file in files:
+        plan, problems = _plan(file.questionnaire, file.source, latest[file.questionnaire.key])
         errors.extend(problems)
         if plan is not None:
             plans.append(plan)
@@ -150,10 +161,11 @@ def publish_directory(root: Path) -> list[str]:
     return [_apply(plan) for plan in plans]
 
 
-def frozen_problems(q: Questionnaire, source: str) -> list[str]:
+def frozen_problems(q: Questionnaire, source: str, latest_file: int = 0) -> list[str]:
     """What publishing q would refuse (a changed published file), without changing
-    anything; `questionnaires validate` reports these with the file's own problems."""
-    return _plan(q, source)[1]
+    anything; `questionnaires validate` reports these with the file's own problems.
+    latest_file is the newest version among the files, for the suggested next version."""
+    return _plan(q, source, latest_file)[1]
 
 
 def retire(key: str, version: int) -> QuestionnaireVersion:
