@@ -1,0 +1,36 @@
+"""Schemas shared by several API resources. Each resource's own schemas sit in its module."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from assessor.models.campaign import AUDIENCES
+
+RESULT_AUDIENCES = (*AUDIENCES, "combined")
+
+
+class ProblemSchema(ma.Schema):
+    """An RFC 9457 problem document: every error of this API."""
+
+    type = ma.fields.String(required=True, metadata={"example": "about:blank"})
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String(required=True)
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={
+            "description": "Validation failures: field path -> messages,"
+            ' e.g. {"answers.gov-3": ["\'maybe\' is not an option of gov-3"]}.'
+        },
+    )
+
+
+class QuestionnaireRefSchema(ma.Schema):
+    key = ma.fields.String(required=True)
+    version = ma.fields.Integer(required=True)
+
+
+class AudienceCountsSchema(ma.Schema):
+    staff = ma.fields.Integer(required=True)
+    patient_leader = ma.fields.Integer(required=True)
