@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
+from assessor import results
 from assessor.extensions import db
 from assessor.models import (
     Campaign,
@@ -52,8 +53,6 @@ def create_campaign(
     `min_respondents` defaults to the MIN_RESPONDENTS setting and is stored with the
     campaign, so changing the setting later never changes what a published campaign shows.
     """
-    from assessor import results
-
     if get_campaign(slug) is not None:
         raise CampaignError(f"campaign {slug!r} already exists")
     if access not in ACCESS_MODES:
@@ -127,7 +126,7 @@ def open_campaign(campaign: Campaign, at: datetime | None = None) -> None:
     campaign.opens_at = at
     if campaign.closes_at is not None and campaign.closes_at <= at:
         campaign.closes_at = None
-    campaign.results_version += 1
+    results.mark_changed([campaign.id])
 
 
 def close_campaign(campaign: Campaign, at: datetime | None = None) -> None:
@@ -135,7 +134,7 @@ def close_campaign(campaign: Campaign, at: datetime | None = None) -> None:
     if campaign.opens_at is None or campaign.opens_at > at:
         raise CampaignError(f"campaign {campaign.slug!r} has not opened, so it cannot close")
     campaign.closes_at = at
-    campaign.results_version += 1
+    results.mark_changed([campaign.id])
 
 
 def set_eligible(campaign: Campaign, org_code: str, audience: str, count: int) -> None:
@@ -151,4 +150,4 @@ def set_eligible(campaign: Campaign, org_code: str, audience: str, count: int) -
         member.eligible_staff = count
     else:
         member.eligible_patient_leader = count
-    campaign.results_version += 1
+    results.mark_changed([campaign.id])

@@ -41,46 +41,248 @@ from assessor.questionnaires.publishing import definition_of, get_version
 
 REGIONS: dict[str, tuple[int, float, list[str]]] = {
     # region: (organisations, maturity shift, places)
-    "North East and Yorkshire": (30, 0.25, [
-        "Newcastle", "Gateshead", "Sunderland", "Durham", "Darlington", "Middlesbrough",
-        "Hartlepool", "Stockton", "Redcar", "Leeds", "Bradford", "Wakefield", "Kirklees",
-        "Calderdale", "Sheffield", "Rotherham", "Barnsley", "Doncaster", "Hull", "York",
-        "Harrogate", "Scarborough", "North Lincolnshire", "East Riding", "Northumberland",
-        "North Tyneside", "South Tyneside", "Craven", "Selby", "Whitby"]),
-    "North West": (30, 0.1, [
-        "Manchester", "Salford", "Trafford", "Stockport", "Tameside", "Oldham", "Rochdale",
-        "Bury", "Bolton", "Wigan", "Liverpool", "Sefton", "Knowsley", "St Helens", "Wirral",
-        "Halton", "Warrington", "Cheshire East", "Cheshire West", "Blackpool", "Blackburn",
-        "Preston", "Lancaster", "Burnley", "Chorley", "West Lancashire", "Fylde", "Carlisle",
-        "Barrow", "Kendal"]),
-    "Midlands": (35, 0.0, [
-        "Birmingham", "Solihull", "Coventry", "Warwickshire", "Wolverhampton", "Walsall",
-        "Dudley", "Sandwell", "Stoke", "Stafford", "Shropshire", "Telford", "Herefordshire",
-        "Worcestershire", "Leicester", "Leicestershire", "Rutland", "Northampton", "Kettering",
-        "Nottingham", "Mansfield", "Bassetlaw", "Derby", "Derbyshire Dales", "Chesterfield",
-        "Lincoln", "Boston", "Grantham", "Burton", "Cannock", "Nuneaton", "Rugby", "Redditch",
-        "Kidderminster", "Loughborough"]),
-    "East of England": (20, -0.1, [
-        "Norwich", "Great Yarmouth", "King's Lynn", "Ipswich", "Bury St Edmunds", "Cambridge",
-        "Peterborough", "Luton", "Bedford", "Milton Keynes", "Hertford", "Watford", "Stevenage",
-        "Chelmsford", "Colchester", "Southend", "Basildon", "Harlow", "Thurrock", "Huntingdon"]),
-    "London": (32, 0.3, [
-        "Camden", "Islington", "Hackney", "Tower Hamlets", "Newham", "Waltham Forest",
-        "Redbridge", "Havering", "Barking", "Greenwich", "Lewisham", "Southwark", "Lambeth",
-        "Wandsworth", "Merton", "Sutton", "Croydon", "Bromley", "Bexley", "Kingston",
-        "Richmond", "Hounslow", "Ealing", "Hillingdon", "Harrow", "Brent", "Barnet", "Enfield",
-        "Haringey", "Westminster", "Kensington", "Hammersmith"]),
-    "South East": (30, -0.05, [
-        "Brighton", "Hastings", "Eastbourne", "Crawley", "Horsham", "Chichester", "Portsmouth",
-        "Southampton", "Winchester", "Basingstoke", "Isle of Wight", "Reading", "Slough",
-        "Oxford", "Banbury", "Aylesbury", "High Wycombe", "Guildford", "Woking", "Epsom",
-        "Maidstone", "Canterbury", "Dover", "Thanet", "Medway", "Ashford", "Swale",
-        "Tunbridge Wells", "Dartford", "Surrey Heath"]),
-    "South West": (23, -0.2, [
-        "Bristol", "Bath", "Swindon", "Wiltshire", "Gloucester", "Cheltenham", "Bournemouth",
-        "Poole", "Dorchester", "Exeter", "Plymouth", "Torbay", "Barnstaple", "Truro",
-        "Penzance", "Taunton", "Yeovil", "Weston-super-Mare", "Stroud", "Salisbury",
-        "Weymouth", "Bridgwater", "Newquay"]),
+    "North East and Yorkshire": (
+        30,
+        0.25,
+        [
+            "Newcastle",
+            "Gateshead",
+            "Sunderland",
+            "Durham",
+            "Darlington",
+            "Middlesbrough",
+            "Hartlepool",
+            "Stockton",
+            "Redcar",
+            "Leeds",
+            "Bradford",
+            "Wakefield",
+            "Kirklees",
+            "Calderdale",
+            "Sheffield",
+            "Rotherham",
+            "Barnsley",
+            "Doncaster",
+            "Hull",
+            "York",
+            "Harrogate",
+            "Scarborough",
+            "North Lincolnshire",
+            "East Riding",
+            "Northumberland",
+            "North Tyneside",
+            "South Tyneside",
+            "Craven",
+            "Selby",
+            "Whitby",
+        ],
+    ),
+    "North West": (
+        30,
+        0.1,
+        [
+            "Manchester",
+            "Salford",
+            "Trafford",
+            "Stockport",
+            "Tameside",
+            "Oldham",
+            "Rochdale",
+            "Bury",
+            "Bolton",
+            "Wigan",
+            "Liverpool",
+            "Sefton",
+            "Knowsley",
+            "St Helens",
+            "Wirral",
+            "Halton",
+            "Warrington",
+            "Cheshire East",
+            "Cheshire West",
+            "Blackpool",
+            "Blackburn",
+            "Preston",
+            "Lancaster",
+            "Burnley",
+            "Chorley",
+            "West Lancashire",
+            "Fylde",
+            "Carlisle",
+            "Barrow",
+            "Kendal",
+        ],
+    ),
+    "Midlands": (
+        35,
+        0.0,
+        [
+            "Birmingham",
+            "Solihull",
+            "Coventry",
+            "Warwickshire",
+            "Wolverhampton",
+            "Walsall",
+            "Dudley",
+            "Sandwell",
+            "Stoke",
+            "Stafford",
+            "Shropshire",
+            "Telford",
+            "Herefordshire",
+            "Worcestershire",
+            "Leicester",
+            "Leicestershire",
+            "Rutland",
+            "Northampton",
+            "Kettering",
+            "Nottingham",
+            "Mansfield",
+            "Bassetlaw",
+            "Derby",
+            "Derbyshire Dales",
+            "Chesterfield",
+            "Lincoln",
+            "Boston",
+            "Grantham",
+            "Burton",
+            "Cannock",
+            "Nuneaton",
+            "Rugby",
+            "Redditch",
+            "Kidderminster",
+            "Loughborough",
+        ],
+    ),
+    "East of England": (
+        20,
+        -0.1,
+        [
+            "Norwich",
+            "Great Yarmouth",
+            "King's Lynn",
+            "Ipswich",
+            "Bury St Edmunds",
+            "Cambridge",
+            "Peterborough",
+            "Luton",
+            "Bedford",
+            "Milton Keynes",
+            "Hertford",
+            "Watford",
+            "Stevenage",
+            "Chelmsford",
+            "Colchester",
+            "Southend",
+            "Basildon",
+            "Harlow",
+            "Thurrock",
+            "Huntingdon",
+        ],
+    ),
+    "London": (
+        32,
+        0.3,
+        [
+            "Camden",
+            "Islington",
+            "Hackney",
+            "Tower Hamlets",
+            "Newham",
+            "Waltham Forest",
+            "Redbridge",
+            "Havering",
+            "Barking",
+            "Greenwich",
+            "Lewisham",
+            "Southwark",
+            "Lambeth",
+            "Wandsworth",
+            "Merton",
+            "Sutton",
+            "Croydon",
+            "Bromley",
+            "Bexley",
+            "Kingston",
+            "Richmond",
+            "Hounslow",
+            "Ealing",
+            "Hillingdon",
+            "Harrow",
+            "Brent",
+            "Barnet",
+            "Enfield",
+            "Haringey",
+            "Westminster",
+            "Kensington",
+            "Hammersmith",
+        ],
+    ),
+    "South East": (
+        30,
+        -0.05,
+        [
+            "Brighton",
+            "Hastings",
+            "Eastbourne",
+            "Crawley",
+            "Horsham",
+            "Chichester",
+            "Portsmouth",
+            "Southampton",
+            "Winchester",
+            "Basingstoke",
+            "Isle of Wight",
+            "Reading",
+            "Slough",
+            "Oxford",
+            "Banbury",
+            "Aylesbury",
+            "High Wycombe",
+            "Guildford",
+            "Woking",
+            "Epsom",
+            "Maidstone",
+            "Canterbury",
+            "Dover",
+            "Thanet",
+            "Medway",
+            "Ashford",
+            "Swale",
+            "Tunbridge Wells",
+            "Dartford",
+            "Surrey Heath",
+        ],
+    ),
+    "South West": (
+        23,
+        -0.2,
+        [
+            "Bristol",
+            "Bath",
+            "Swindon",
+            "Wiltshire",
+            "Gloucester",
+            "Cheltenham",
+            "Bournemouth",
+            "Poole",
+            "Dorchester",
+            "Exeter",
+            "Plymouth",
+            "Torbay",
+            "Barnstaple",
+            "Truro",
+            "Penzance",
+            "Taunton",
+            "Yeovil",
+            "Weston-super-Mare",
+            "Stroud",
+            "Salisbury",
+            "Weymouth",
+            "Bridgwater",
+            "Newquay",
+        ],
+    ),
 }
 PEER_GROUPS = (
     ("Urban, higher deprivation", 0.15),
@@ -136,9 +338,9 @@ def load_demo(seed: int = 2026, echo: Callable[[str], None] = print) -> dict[str
     n_domains = len(q2.domains)
     region_shift = {name: shift for name, (_, shift, _) in REGIONS.items()}
     peer_shift = dict(PEER_GROUPS)
-    base = np.array(
-        [1.6 + region_shift[o.region] + peer_shift[o.peer_group] for o in orgs]
-    )[:, None] + rng.normal(0, 0.7, size=(len(orgs), n_domains))
+    base = np.array([1.6 + region_shift[o.region] + peer_shift[o.peer_group] for o in orgs])[
+        :, None
+    ] + rng.normal(0, 0.7, size=(len(orgs), n_domains))
     domain_shift = np.linspace(0.3, -0.4, n_domains)
     growth = rng.normal(0.25, 0.2, size=(len(orgs), 1))
     staff_size = rng.integers(10, 81, size=len(orgs))
@@ -146,18 +348,48 @@ def load_demo(seed: int = 2026, echo: Callable[[str], None] = print) -> dict[str
 
     now = utcnow()
     plan = [
-        ("2024-assessment", "Engagement maturity 2024", 1, None, 0, now - timedelta(days=772),
-         now - timedelta(days=730), 1.0),
-        ("2025-assessment", "Engagement maturity 2025", 2, "2024-assessment", 1,
-         now - timedelta(days=407), now - timedelta(days=365), 1.0),
-        ("2026-assessment", "Engagement maturity 2026", 2, "2025-assessment", 2,
-         now - timedelta(days=21), now + timedelta(days=21), 0.6),
+        (
+            "2024-assessment",
+            "Engagement maturity 2024",
+            1,
+            None,
+            0,
+            now - timedelta(days=772),
+            now - timedelta(days=730),
+            1.0,
+        ),
+        (
+            "2025-assessment",
+            "Engagement maturity 2025",
+            2,
+            "2024-assessment",
+            1,
+            now - timedelta(days=407),
+            now - timedelta(days=365),
+            1.0,
+        ),
+        (
+            "2026-assessment",
+            "Engagement maturity 2026",
+            2,
+            "2025-assessment",
+            2,
+            now - timedelta(days=21),
+            now + timedelta(days=21),
+            0.6,
+        ),
     ]
     counts: dict[str, int] = {}
     for slug, title, version, previous, year, opens, closes, fill in plan:
         campaign = campaigns.create_campaign(
-            slug, title, "engagement-maturity", version, opens_at=opens, closes_at=closes,
-            previous=previous, access="open",
+            slug,
+            title,
+            "engagement-maturity",
+            version,
+            opens_at=opens,
+            closes_at=closes,
+            previous=previous,
+            access="open",
         )
         q = definition_of(campaign.questionnaire)
         maturity = np.clip(base + domain_shift + growth * year, 0.0, 5.0)
@@ -170,8 +402,19 @@ def load_demo(seed: int = 2026, echo: Callable[[str], None] = print) -> dict[str
                 ):
                     n = int(round(size * fill * rng.uniform(0.85, 1.15)))
                     rows.extend(
-                        _respondents(q, rng, maturity[i], optimism, dont_know, n, campaign,
-                                     org.code, audience, opens, min(closes, now))
+                        _respondents(
+                            q,
+                            rng,
+                            maturity[i],
+                            optimism,
+                            dont_know,
+                            n,
+                            campaign,
+                            org.code,
+                            audience,
+                            opens,
+                            min(closes, now),
+                        )
                     )
         db.session.execute(Response.__table__.insert(), rows)
         counts[slug] = len(rows)
@@ -183,8 +426,9 @@ def load_demo(seed: int = 2026, echo: Callable[[str], None] = print) -> dict[str
 
     users = [("board@example.nhs.uk", "viewer"), ("admin@example.nhs.uk", "admin")]
     for email, role in users:
-        db.session.add(User(email=email, role=role,
-                            password_hash=generate_password_hash(DEMO_PASSWORD)))
+        db.session.add(
+            User(email=email, role=role, password_hash=generate_password_hash(DEMO_PASSWORD))
+        )
     db.session.commit()
     echo(
         f"Demo loaded: {len(orgs)} organisations; responses "
@@ -194,8 +438,9 @@ def load_demo(seed: int = 2026, echo: Callable[[str], None] = print) -> dict[str
     return counts
 
 
-def _respondents(q, rng, maturity, optimism, dont_know, n, campaign, org_code, audience,
-                 start, end):  # type: ignore[no-untyped-def]
+def _respondents(
+    q, rng, maturity, optimism, dont_know, n, campaign, org_code, audience, start, end
+):  # type: ignore[no-untyped-def]
     """n respondents' answers for one cell, as rows ready for a bulk insert."""
     scored = q.scored_items
     domain_index = {d: j for j, d in enumerate(q.domain_keys)}
@@ -237,8 +482,7 @@ def _respondents(q, rng, maturity, optimism, dont_know, n, campaign, org_code, a
     return rows
 
 
-def _eligible_and_invitations(campaign: Campaign, rng, staff_size, patient_size,
-                              orgs) -> None:  # type: ignore[no-untyped-def]
+def _eligible_and_invitations(campaign: Campaign, rng, staff_size, patient_size, orgs) -> None:  # type: ignore[no-untyped-def]
     """Eligible counts for about a third of organisations and invitations for a few more,
     so that response rates show where they are known (and stay null elsewhere)."""
     for i, org in enumerate(orgs):

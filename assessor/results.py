@@ -21,7 +21,8 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, event, func, select, update
+from sqlalchemy.orm import Session
 
 from assessor.benchmarking.cells import (
     CellSummary,
@@ -44,6 +45,7 @@ from assessor.models import (
     utcnow,
 )
 from assessor.models.campaign import AUDIENCES
+from assessor.models.results import BASES
 from assessor.questionnaires.comparability import Comparability, compare
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
@@ -56,6 +58,8 @@ RESPONSES = "*responses"
 OVERALL = "overall"
 GROUP_BYS = ("national", "region", "peer_group")
 RESULT_AUDIENCES = ("staff", "patient_leader", "combined")
+#: Session.info key: campaigns whose results this transaction has changed.
+_CHANGED = "assessor.results_changed"
 
 
 # --------------------------------------------------------------------------- scoring one
@@ -116,14 +120,12 @@ def initialise_cells(campaign: Campaign) -> None:
     _insert_zero_cells(campaign, q)
     context = trend_context(campaign)
     if context is not None and context.comparability.trend_possible:
-        sums: dict[tuple[str, str, str], np.ndarray] = {}
+        sums = _Sums([m.org_code for m in campaign.members], len(measures_of(q)))
         _accumulate_previous(campaign, context, sums)
         _write_sums(campaign.id, measures_of(q), sums)
 
 
-def _accumulate_previous(
-    campaign: Campaign, context: TrendContext, sums: dict[tuple[str, str, str], np.ndarray]
-) -> None:
+def _accumulate_previous(campaign: Campaign, context: TrendContext, sums: _Sums) -> None:
     """The previous campaign's respondents, rescored on the items comparable with this one."""
     previous_q = definition_of(context.previous.questionnaire)
     members = {m.org_code for m in campaign.members}
@@ -142,7 +144,7 @@ def _accumulate_previous(
             [r.answers for r in rows],
             only=context.comparability.items_for_rescoring_previous,
         )
-        _accumulate(sums, "before_comparable", rows, before)
+        sums.add("before_comparable", rows, before)
 
 
 def _increment(
@@ -189,14 +191,24 @@ def _increment(
     db.session.connection().execute(stmt, params)
 
 
-def _bump(campaign_ids: Iterable[int]) -> None:
-    for campaign_id in set(campaign_ids):
+def mark_changed(campaign_ids: Iterable[int]) -> None:
+    """Mark the campaigns' results as changed, for every worker (the counter) and for this
+    transaction (which must not cache what it computes until it has committed)."""
+    ids = set(campaign_ids)
+    db.session.info.setdefault(_CHANGED, set()).update(ids)
+    for campaign_id in ids:
         db.session.execute(
             update(Campaign)
             .where(Campaign.id == campaign_id)
             .values(results_version=Campaign.results_version + 1)
             .execution_options(synchronize_session=False)
         )
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
 
 
 def record_response(response: Response, campaign: Campaign, sign: int = 1) -> dict[str, Any]:
@@ -242,7 +254,7 @@ def record_response(response: Response, campaign: Campaign, sign: int = 1) -> di
             sign,
         )
         touched.append(follower.id)
-    _bump(touched)
+    mark_changed(touched)
     return scores
 
 
@@ -267,14 +279,19 @@ def rebuild(
     campaign = db.session.get(Campaign, campaign.id)
     _insert_zero_cells(campaign, q)
 
-    sums: dict[tuple[str, str, str], np.ndarray] = {}
+    sums = _Sums([m.org_code for m in campaign.members], len(measures))
     rescored = 0
     changed_scores = 0
     last_seq = 0
     while True:
         rows = db.session.execute(
-            select(Response.seq, Response.org_code, Response.audience, Response.answers,
-                   Response.scores)
+            select(
+                Response.seq,
+                Response.org_code,
+                Response.audience,
+                Response.answers,
+                Response.scores,
+            )
             .where(
                 Response.campaign_id == campaign.id,
                 Response.status == "submitted",
@@ -303,13 +320,15 @@ def rebuild(
         if updates:
             table = Response.__table__
             db.session.connection().execute(
-                update(table).where(table.c.seq == bindparam("s")).values(scores=bindparam("scores")),
+                update(table)
+                .where(table.c.seq == bindparam("s"))
+                .values(scores=bindparam("scores")),
                 updates,
             )
             changed_scores += len(updates)
-        _accumulate(sums, "full", rows, full, with_count=True)
+        sums.add("full", rows, full, count=True)
         if now is not None:
-            _accumulate(sums, "now_comparable", rows, now)
+            sums.add("now_comparable", rows, now)
         rescored += len(rows)
         if progress:
             progress(len(rows))
@@ -318,7 +337,7 @@ def rebuild(
         _accumulate_previous(campaign, context, sums)
 
     _write_sums(campaign.id, measures, sums)
-    _bump([campaign.id])
+    mark_changed([campaign.id])
     return {"responses": rescored, "scores_changed": changed_scores}
 
 
@@ -348,40 +367,45 @@ def _insert_zero_cells(campaign: Campaign, q: Questionnaire) -> None:
         db.session.execute(CellStat.__table__.insert(), rows)
 
 
-def _accumulate(
-    sums: dict[tuple[str, str, str], np.ndarray],
-    basis: str,
-    rows: Sequence[Any],
-    scores: np.ndarray,
-    with_count: bool = False,
-) -> None:
-    """Add a chunk's scores into per-cell (3, 1 + M) arrays: n, sum, sum of squares; column 0
-    counts responses. Sums are added in submission order, as the incremental path does."""
-    present = ~np.isnan(scores)
-    filled = np.where(present, scores, 0.0)
-    for i, r in enumerate(rows):
-        key = (r.org_code, r.audience, basis)
-        acc = sums.get(key)
-        if acc is None:
-            acc = sums[key] = np.zeros((3, scores.shape[1] + 1))
-        if with_count:
-            acc[:, 0] += 1.0
-        acc[0, 1:] += present[i]
-        acc[1, 1:] += filled[i]
-        acc[2, 1:] += filled[i] * filled[i]
+class _Sums:
+    """Per-cell running n, sum and sum of squares for a rebuild, one row per (organisation,
+    audience, basis) and one column per measure (column 0 counts responses).
+
+    `np.add.at` adds each respondent in turn, in submission order, exactly as the
+    incremental path adds them one UPDATE at a time, so both give the same floating-point
+    sums to the last bit."""
+
+    def __init__(self, org_codes: Iterable[str], n_measures: int) -> None:
+        keys = [(o, a, b) for o in org_codes for a in AUDIENCES for b in BASES]
+        self.index = {key: i for i, key in enumerate(keys)}
+        self.n = np.zeros((len(keys), n_measures + 1))
+        self.total = np.zeros((len(keys), n_measures + 1))
+        self.total_sq = np.zeros((len(keys), n_measures + 1))
+
+    def add(self, basis: str, rows: Sequence[Any], scores: np.ndarray, count: bool = False) -> None:
+        cells = np.fromiter(
+            (self.index[(r.org_code, r.audience, basis)] for r in rows),
+            dtype=np.int64,
+            count=len(rows),
+        )
+        present = ~np.isnan(scores)
+        filled = np.where(present, scores, 0.0)
+        np.add.at(self.n[:, 1:], cells, present)
+        np.add.at(self.total[:, 1:], cells, filled)
+        np.add.at(self.total_sq[:, 1:], cells, filled * filled)
+        if count:
+            ones = np.ones(len(rows))
+            for target in (self.n, self.total, self.total_sq):
+                np.add.at(target[:, 0], cells, ones)
 
 
-def _write_sums(
-    campaign_id: int, measures: Sequence[str], sums: dict[tuple[str, str, str], np.ndarray]
-) -> None:
+def _write_sums(campaign_id: int, measures: Sequence[str], sums: _Sums) -> None:
+    names = [RESPONSES, *measures]
     params = []
-    for (org, audience, basis), acc in sums.items():
-        names = [RESPONSES, *measures]
+    for (org, audience, basis), i in sums.index.items():
         for j, name in enumerate(names):
-            if j == 0 and basis != "full":
-                continue
-            n = int(acc[0, j])
-            if n == 0:
+            n = int(sums.n[i, j])
+            if n == 0 or (j == 0 and basis != "full"):
                 continue
             params.append(
                 {
@@ -391,8 +415,8 @@ def _write_sums(
                     "b": basis,
                     "m": name,
                     "n": n,
-                    "t": float(acc[1, j]),
-                    "q": float(acc[2, j]),
+                    "t": float(sums.total[i, j]),
+                    "q": float(sums.total_sq[i, j]),
                 }
             )
     if not params:
@@ -461,7 +485,7 @@ class ResultSet:
         return self.regions if group_by == "region" else self.peer_groups
 
 
-_CACHE: OrderedDict[tuple[int, int], ResultSet] = OrderedDict()
+_CACHE: OrderedDict[tuple[int, datetime, int], ResultSet] = OrderedDict()
 _CACHE_SIZE = 16
 
 
@@ -474,12 +498,19 @@ def current_version(campaign: Campaign) -> int:
 
 
 def result_set(campaign: Campaign) -> ResultSet:
-    key = (campaign.id, current_version(campaign))
+    """The campaign's computed results, cached under (id, creation time, results_version).
+
+    A transaction that has itself changed the campaign's results computes afresh and caches
+    nothing: were it rolled back, its counter value would be reused for other data."""
+    version = current_version(campaign)
+    if campaign.id in db.session.info.get(_CHANGED, ()):
+        return _compute(campaign, version)
+    key = (campaign.id, campaign.created_at, version)
     cached = _CACHE.get(key)
     if cached is not None:
         _CACHE.move_to_end(key)
         return cached
-    computed = _compute(campaign, key[1])
+    computed = _compute(campaign, version)
     _CACHE[key] = computed
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -742,6 +773,12 @@ def _trend_measure(rs: ResultSet, audience: str, i: int, j: int) -> dict[str, An
     }
 
 
+def _reason_when_all_null(body: dict[str, Any]) -> str | None:
+    """A gap's or trend's own reason: set only when none of its measures could be computed."""
+    measures = [body[OVERALL], *body["domains"].values()]
+    return body[OVERALL]["reason"] if all(m["suppressed"] for m in measures) else None
+
+
 def _by_measure(rs: ResultSet, build: Callable[[int], dict[str, Any]]) -> dict[str, Any]:
     return {
         OVERALL: build(0),
@@ -776,10 +813,7 @@ def _trend(rs: ResultSet, campaign: Campaign, audience: str, i: int, hidden: boo
         return _trend_measure(rs, audience, i, j)
 
     body = _by_measure(rs, build)
-    reason = "campaign_open" if hidden else None
-    if reason is None and body[OVERALL]["suppressed"]:
-        if all(m["suppressed"] for m in body["domains"].values()):
-            reason = body[OVERALL]["reason"]
+    reason = "campaign_open" if hidden else _reason_when_all_null(body)
     return {
         "previous": previous,
         "comparable_fraction": comp.comparable_fraction,
@@ -859,11 +893,7 @@ def campaign_results(
         else:
             scores = _by_measure(rs, lambda j, i=i: _measure(rs, audience, i, j))
             gap_body = _by_measure(rs, lambda j, i=i: _gap_measure(rs, i, j))
-            gap_reason = None
-            if gap_body[OVERALL]["suppressed"] and all(
-                m["suppressed"] for m in gap_body["domains"].values()
-            ):
-                gap_reason = gap_body[OVERALL]["reason"]
+            gap_reason = _reason_when_all_null(gap_body)
         items.append(
             {
                 "organisation": {
@@ -887,7 +917,11 @@ def campaign_results(
 
 
 def campaign_benchmarks(
-    campaign: Campaign, audience: str = "combined", group_by: str = "national", *, admin: bool = False
+    campaign: Campaign,
+    audience: str = "combined",
+    group_by: str = "national",
+    *,
+    admin: bool = False,
 ) -> list[dict[str, Any]]:
     """One benchmarks item per group. Suppressed organisations are left out of every
     statistic (only counted in n_suppressed), so no hidden value can be recovered."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 
 from assessor import create_app
@@ -81,6 +81,15 @@ def client(app: Flask, db: object) -> FlaskClient:
     return app.test_client()
 
 
+class AssessorRunner(FlaskCliRunner):
+    """Invokes the `assessor` command (not app.cli) against the test app."""
+
+    def invoke(self, cli=None, args=None, **kwargs):  # type: ignore[no-untyped-def,override]
+        from assessor.cli import main
+
+        return super().invoke(cli or main, args, **kwargs)
+
+
 @pytest.fixture()
-def runner(app: Flask, db: object):  # type: ignore[no-untyped-def]
-    return app.test_cli_runner()
+def runner(app: Flask, db: object) -> AssessorRunner:
+    return AssessorRunner(app)

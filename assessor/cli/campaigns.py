@@ -35,24 +35,44 @@ def campaigns() -> None:
 @campaigns.command("create")
 @click.argument("slug")
 @click.option("--title", required=True)
-@click.option("--questionnaire", "questionnaire", required=True, help="KEY:VERSION, e.g. engagement-maturity:2")
+@click.option(
+    "--questionnaire",
+    "questionnaire",
+    required=True,
+    help="KEY:VERSION, e.g. engagement-maturity:2",
+)
 @click.option("--opens", "opens_at", help="ISO date-time the campaign opens (UTC if no zone)")
 @click.option("--closes", "closes_at", help="ISO date-time the campaign closes")
 @click.option("--previous", help="slug of the previous campaign, for trends")
-@click.option("--access", type=click.Choice(["open", "invitation"]), default="invitation",
-              show_default=True)
+@click.option(
+    "--access", type=click.Choice(["open", "invitation"]), default="invitation", show_default=True
+)
 @with_appcontext
-def create(slug: str, title: str, questionnaire: str, opens_at: str | None,
-           closes_at: str | None, previous: str | None, access: str) -> None:
+def create(
+    slug: str,
+    title: str,
+    questionnaire: str,
+    opens_at: str | None,
+    closes_at: str | None,
+    previous: str | None,
+    access: str,
+) -> None:
     """Create a campaign over every open organisation; k comes from MIN_RESPONDENTS."""
     key, _, version = questionnaire.rpartition(":")
     if not key or not version.isdigit():
-        raise click.BadParameter("use KEY:VERSION, e.g. engagement-maturity:2",
-                                 param_hint="--questionnaire")
+        raise click.BadParameter(
+            "use KEY:VERSION, e.g. engagement-maturity:2", param_hint="--questionnaire"
+        )
     try:
         campaign = service.create_campaign(
-            slug, title, key, int(version), opens_at=_when(opens_at), closes_at=_when(closes_at),
-            previous=previous, access=access,
+            slug,
+            title,
+            key,
+            int(version),
+            opens_at=_when(opens_at),
+            closes_at=_when(closes_at),
+            previous=previous,
+            access=access,
         )
     except service.CampaignError as exc:
         _fail(exc)

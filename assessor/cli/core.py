@@ -38,9 +38,8 @@ def init_command() -> None:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     upgrade_database()
     click.echo("Database upgraded to the latest migration.")
-    from assessor.questionnaires.publishing import publish_directory
-
     from assessor.extensions import db
+    from assessor.questionnaires.publishing import publish_directory
 
     for outcome in publish_directory(Path(current_app.config["QUESTIONNAIRES_DIR"])):
         click.echo(outcome)

@@ -1,0 +1,146 @@
+"""Full rebuild of a campaign from the database: 200 organisations x 1,000 respondents x 30
+scored items (synthetic, seeded), on SQLite and on PostgreSQL.
+
+Prints wall time and rows per second for the first rebuild (which writes every respondent's
+scores) and a second one (scores unchanged, only cell statistics rewritten), the time to read
+results afterwards, and peak resident memory. Target: a full rebuild of 200,000 responses in
+15 s on either database.
+
+    .venv/bin/python benchmarks/rebuild.py [--orgs 200] [--per-org 1000] [--skip-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def run(url: str, n_orgs: int, per_org: int, seed: int) -> dict[str, float]:
+    from assessor import campaigns, create_app, results
+    from assessor.cli.core import upgrade_database
+    from assessor.extensions import db
+    from assessor.models import Organisation, Response
+    from assessor.models.response import new_response_id
+    from assessor.questionnaires.definition import AGREEMENT_OPTIONS
+    from assessor.questionnaires.publishing import definition_of, publish_directory
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "QUESTIONNAIRES_DIR": str(ROOT / "questionnaires")}
+    )
+    figures: dict[str, float] = {}
+    with app.app_context():
+        upgrade_database()
+        publish_directory(ROOT / "questionnaires")
+        db.session.add_all(
+            Organisation(
+                code=f"O{i:03d}",
+                name=f"Org {i}",
+                kind="sub_icb",
+                region=f"Region {i % 7}",
+                peer_group=f"Peer {i % 4}",
+                closed=False,
+            )
+            for i in range(n_orgs)
+        )
+        db.session.flush()
+        campaign = campaigns.create_campaign(
+            "bench", "Bench", "engagement-maturity", 1, access="open"
+        )
+        q = definition_of(campaign.questionnaire)
+        keys = [k for k, _, _ in AGREEMENT_OPTIONS]
+        rng = np.random.default_rng(seed)
+        scored = [item.link_id for item in q.scored_items]
+        started = time.perf_counter()
+        for i in range(n_orgs):
+            codes = rng.choice(
+                len(keys), size=(per_org, len(scored)), p=[0.08, 0.14, 0.24, 0.3, 0.16, 0.08]
+            )
+            rows = [
+                {
+                    "id": new_response_id(),
+                    "campaign_id": campaign.id,
+                    "org_code": f"O{i:03d}",
+                    "audience": "staff" if r % 3 else "patient_leader",
+                    "questionnaire_version_id": campaign.questionnaire_version_id,
+                    "answers": {link: keys[c] for link, c in zip(scored, codes[r], strict=True)},
+                    "status": "submitted",
+                }
+                for r in range(per_org)
+            ]
+            db.session.execute(Response.__table__.insert(), rows)
+        db.session.commit()
+        figures["insert_s"] = time.perf_counter() - started
+        n = n_orgs * per_org
+        for label in ("first", "second"):
+            started = time.perf_counter()
+            results.rebuild(campaign)
+            db.session.commit()
+            figures[f"rebuild_{label}_s"] = time.perf_counter() - started
+            figures[f"rebuild_{label}_rows_per_s"] = n / figures[f"rebuild_{label}_s"]
+        started = time.perf_counter()
+        results.campaign_results(campaign, "combined", admin=True)
+        figures["results_cold_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        results.campaign_results(campaign, "combined", admin=True)
+        figures["results_warm_s"] = time.perf_counter() - started
+        db.session.remove()
+        db.engine.dispose()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orgs", type=int, default=200)
+    parser.add_argument("--per-org", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    n = args.orgs * args.per_org
+    print(
+        f"Full rebuild of {args.orgs} organisations x {args.per_org} respondents = {n:,} responses"
+    )
+    targets: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        targets.append(("SQLite", f"sqlite:///{tmp}/bench.db"))
+        pg_name = None
+        if not args.skip_postgres:
+            pg_name = f"assessor_bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{pg_name}"'))
+            targets.append(("PostgreSQL", PG_BASE.rsplit("/", 1)[0] + "/" + pg_name))
+        try:
+            for name, url in targets:
+                f = run(url, args.orgs, args.per_org, args.seed)
+                print(f"\n{name}")
+                print(f"  bulk insert (setup)        {f['insert_s']:8.2f} s")
+                for label in ("first", "second"):
+                    print(
+                        f"  rebuild, {label:6} run        {f[f'rebuild_{label}_s']:8.2f} s"
+                        f"  {f[f'rebuild_{label}_rows_per_s']:>10,.0f} rows/s"
+                    )
+                print(
+                    f"  results read, cold / warm  {f['results_cold_s'] * 1000:8.1f} ms"
+                    f" / {f['results_warm_s'] * 1000:.1f} ms"
+                )
+        finally:
+            if pg_name:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+                admin.dispose()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak resident memory of this process: {peak_mb:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
