@@ -319,8 +319,12 @@ def build_organisations(rng: np.random.Generator) -> list[Organisation]:
     return orgs
 
 
-def load_demo(seed: int = 2026, echo: Callable[[str], None] = print) -> dict[str, int]:
-    """Fill an empty database; refuses one that already has organisations."""
+def load_demo(
+    seed: int = 2026, echo: Callable[[str], None] = print, organisations: int | None = None
+) -> dict[str, int]:
+    """Fill an empty database; refuses one that already has organisations.
+
+    `organisations` keeps only the first N organisations, for quick tests."""
     if db.session.scalar(select(func.count()).select_from(Organisation)):
         raise click.ClickException(
             "the database already has organisations; the demo loads into an empty database"
@@ -330,7 +334,7 @@ def load_demo(seed: int = 2026, echo: Callable[[str], None] = print) -> dict[str
     if v1 is None or v2 is None:
         raise click.ClickException("publish the questionnaires first: assessor init")
     rng = np.random.default_rng(seed)
-    orgs = build_organisations(rng)
+    orgs = build_organisations(rng)[:organisations]
     db.session.add_all(orgs)
     db.session.flush()
 
@@ -338,9 +342,9 @@ def load_demo(seed: int = 2026, echo: Callable[[str], None] = print) -> dict[str
     n_domains = len(q2.domains)
     region_shift = {name: shift for name, (_, shift, _) in REGIONS.items()}
     peer_shift = dict(PEER_GROUPS)
-    base = np.array([1.6 + region_shift[o.region] + peer_shift[o.peer_group] for o in orgs])[
-        :, None
-    ] + rng.normal(0, 0.7, size=(len(orgs), n_domains))
+    org_level = np.array([1.8 + region_shift[o.region] + peer_shift[o.peer_group] for o in orgs])
+    org_level = org_level + rng.normal(0, 0.8, size=len(orgs))
+    base = org_level[:, None] + rng.normal(0, 0.5, size=(len(orgs), n_domains))
     domain_shift = np.linspace(0.3, -0.4, n_domains)
     growth = rng.normal(0.25, 0.2, size=(len(orgs), 1))
     staff_size = rng.integers(10, 81, size=len(orgs))

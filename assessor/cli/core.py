@@ -58,12 +58,13 @@ def serve_command(host: str, port: int) -> None:
 
 @click.command("demo")
 @click.option("--seed", default=2026, show_default=True, type=int)
+@click.option("--organisations", type=click.IntRange(min=1), help="keep only the first N")
 @with_appcontext
-def demo_command(seed: int) -> None:
+def demo_command(seed: int, organisations: int | None) -> None:
     """Fill an empty database with the demo data set (deterministic for a seed)."""
     from assessor.demo import load_demo
 
-    load_demo(seed=seed, echo=click.echo)
+    load_demo(seed=seed, echo=click.echo, organisations=organisations)
 
 
 def register(group: click.Group) -> None:

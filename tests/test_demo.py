@@ -1,0 +1,104 @@
+"""The demo data set: shape as design.md describes it, and deterministic for a seed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+
+from sqlalchemy import select
+
+from assessor import results
+from assessor.campaigns import get_campaign
+from assessor.demo import REGIONS, load_demo
+from assessor.models import Campaign, Organisation, Response, User
+from tests.factories import publish_shipped
+
+
+def _digest(db) -> str:  # type: ignore[no-untyped-def]
+    rows = db.session.execute(
+        select(Campaign.slug, Response.org_code, Response.audience, Response.answers).join(
+            Campaign, Campaign.id == Response.campaign_id
+        )
+    ).all()
+    canonical = sorted(json.dumps([r[0], r[1], r[2], r[3]], sort_keys=True) for r in rows)
+    return hashlib.sha256("\n".join(canonical).encode()).hexdigest()
+
+
+def _wipe(db) -> None:  # type: ignore[no-untyped-def]
+    from assessor.models import Base
+
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+def test_demo_is_deterministic_for_a_seed(db) -> None:
+    publish_shipped()
+    db.session.commit()
+    load_demo(seed=11, echo=lambda _: None, organisations=12)
+    first = _digest(db)
+    _wipe(db)
+    publish_shipped()
+    db.session.commit()
+    load_demo(seed=11, echo=lambda _: None, organisations=12)
+    assert _digest(db) == first
+    _wipe(db)
+    publish_shipped()
+    db.session.commit()
+    load_demo(seed=12, echo=lambda _: None, organisations=12)
+    assert _digest(db) != first
+
+
+def test_demo_data_set_has_the_described_shape(db) -> None:
+    publish_shipped()
+    db.session.commit()
+    lines: list[str] = []
+    load_demo(seed=2026, echo=lines.append)
+    orgs = db.session.scalars(select(Organisation)).all()
+    assert 190 <= len(orgs) <= 210
+    assert set(Counter(o.region for o in orgs)) == set(REGIONS)
+    assert all(o.peer_group for o in orgs)
+    statuses = {
+        c.slug: (
+            c.status,
+            c.questionnaire.version,
+            c.previous.slug if c.previous else None,
+            c.access,
+        )
+        for c in db.session.scalars(select(Campaign))
+    }
+    assert statuses == {
+        "2024-assessment": ("closed", 1, None, "open"),
+        "2025-assessment": ("closed", 2, "2024-assessment", "open"),
+        "2026-assessment": ("open", 2, "2025-assessment", "open"),
+    }
+    assert any("board@example.nhs.uk" in line for line in lines)
+    assert db.session.scalar(select(User).where(User.role == "viewer")) is not None
+
+    items = results.campaign_results(get_campaign("2025-assessment"), "combined")
+    reasons = Counter(item["overall"]["reason"] for item in items)
+    assert reasons["patient_leader_below_minimum"] > 0  # some cells are suppressed
+    assert reasons[None] > 100
+    gaps = [
+        i["gap"]["overall"]["staff_minus_patient_leader"]
+        for i in items
+        if i["gap"]["overall"]["staff_minus_patient_leader"] is not None
+    ]
+    assert sum(gaps) / len(gaps) > 0.2  # staff more optimistic than patient leaders
+    assert {i["overall"]["level"] for i in items} - {None} >= {1, 2, 3}
+    counts = [i["responses"] for i in items]
+    assert min(c["staff"] for c in counts) >= 8 and max(c["staff"] for c in counts) <= 95
+    assert min(c["patient_leader"] for c in counts) <= 3
+    assert any(i["response_rate"]["staff"] is not None for i in items)
+    assert any(i["response_rate"]["patient_leader"] is None for i in items)
+    trend = items[0]["trend"]
+    assert trend["previous"] == "2024-assessment" and trend["comparable_fraction"] < 1
+    dont_know = sum(
+        1
+        for answers in db.session.scalars(select(Response.answers).limit(500))
+        for value in answers.values()
+        if value == "dont_know"
+    )
+    assert dont_know > 0
