@@ -1,8 +1,12 @@
 """Respondent scoring (scoring.md s.2), vectorised over every respondent at once.
 
-The per-(domain, rung) sums and counts of answered items come from two matrix products with
-a 0/1 indicator matrix (n_items, D * R), so the cost is a handful of passes over the answer
-matrix whatever the number of respondents; nothing loops over respondents in Python.
+Respondents are scored in blocks of rows; within a block every step is a whole-array numpy
+operation, and the only Python loops run over items per (domain, rung), rungs and domains,
+never over respondents. The per-(domain, rung) sums and counts come from one column gather
+(see `ScoringModel.gather`) rather than a product with a 0/1 indicator matrix: the result is
+the same, but BLAS is left out, because a multi-threaded BLAS called block after block keeps
+its worker threads spinning on the cores that the web workers share, which made scoring two to
+four times slower, and erratic, on a busy machine.
 """
 
 from __future__ import annotations
@@ -17,9 +21,18 @@ from assessor.questionnaires.definition import Questionnaire
 LEVEL_EPS = 1e-9
 #: Values are compared with limits after both are rounded to this many decimals.
 COMPARE_DECIMALS = 9
-#: Respondents scored per block: the intermediate (block, D * R) arrays then stay in cache
-#: and peak memory stays bounded, whatever the number of respondents.
-BLOCK_ROWS = 8192
+#: Respondents scored per block: the intermediate arrays then stay in the CPU cache and the
+#: extra memory stays bounded, whatever the number of respondents.
+BLOCK_ROWS = 4096
+#: Each answered item contributes PACK + value / 4, an unanswered one 0, so that one sum
+#: carries both the count of answered items (the multiple of PACK) and the sum of their
+#: contributions (the remainder: at most 1 per item, so below PACK while a (domain, rung) has
+#: fewer than PACK items). Every number involved is a small dyadic fraction, so the sums, the
+#: floor and the remainder are all exact.
+PACK = 1024.0
+#: Levels are read from a table of 2**R entries indexed by the bit code of the met rungs.
+MAX_RUNGS = 16
+MAX_VALUE = 4.0
 
 
 @dataclass(frozen=True)
@@ -31,28 +44,53 @@ class ScoringModel:
     n_domains: int
     n_rungs: int
     threshold: float
-    #: (n_items, D * R) float 0/1: item j evidences (domain d, rung r) at column d * R + r - 1.
-    indicator: np.ndarray = field(init=False, repr=False, compare=False)
+    #: (D * R, m) item columns of each (domain d, rung r) at row d * R + r - 1, m being the
+    #: most items any (domain, rung) has; shorter rows are padded with n_items, a column that
+    #: is always 0 (unanswered).
+    gather: np.ndarray = field(init=False, repr=False, compare=False)
+    #: (2**R,) level of each bit code of met rungs (bit r-1 set when rung r is met): the number
+    #: of its trailing 1 bits, that is of met rungs counted from the bottom.
+    level_of_code: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         domain = np.asarray(self.item_domain, dtype=np.int64)
         rung = np.asarray(self.item_rung, dtype=np.int64)
+        d, r = int(self.n_domains), int(self.n_rungs)
         if domain.shape != rung.shape or domain.ndim != 1:
             raise ValueError("item_domain and item_rung must be 1-D arrays of the same length")
-        if self.n_domains < 1 or self.n_rungs < 1:
-            raise ValueError("a model needs at least one domain and one rung")
-        if domain.size and (domain.min() < 0 or domain.max() >= self.n_domains):
+        if d < 1 or not 1 <= r <= MAX_RUNGS:
+            raise ValueError(f"a model needs at least one domain and 1..{MAX_RUNGS} rungs")
+        if domain.size and (domain.min() < 0 or domain.max() >= d):
             raise ValueError("item_domain must lie in 0..n_domains-1")
-        if rung.size and (rung.min() < 1 or rung.max() > self.n_rungs):
+        if rung.size and (rung.min() < 1 or rung.max() > r):
             raise ValueError("item_rung must lie in 1..n_rungs")
-        if not self.threshold > 0:
-            raise ValueError("threshold must be positive")
-        indicator = np.zeros((domain.size, self.n_domains * self.n_rungs))
-        indicator[np.arange(domain.size), domain * self.n_rungs + rung - 1] = 1.0
+        if not 0 < self.threshold <= 1:
+            raise ValueError("threshold must lie in (0, 1]")
+
+        cell = domain * r + rung - 1
+        per_cell = np.bincount(cell, minlength=d * r)
+        if per_cell.max() >= PACK:
+            raise ValueError(f"a (domain, rung) may have at most {int(PACK) - 1} items")
+        gather = np.full((d * r, max(1, int(per_cell.max()))), domain.size, dtype=np.intp)
+        slot = np.zeros(d * r, dtype=np.intp)
+        for item, c in enumerate(cell.tolist()):
+            gather[c, slot[c]] = item
+            slot[c] += 1
+
+        codes = np.arange(2**r)
+        level_of_code = np.zeros(2**r, dtype=np.int64)
+        leading = np.ones(2**r, dtype=bool)
+        for bit in range(r):
+            leading &= (codes >> bit) & 1 == 1
+            level_of_code += leading
+
         object.__setattr__(self, "item_domain", domain)
         object.__setattr__(self, "item_rung", rung)
+        object.__setattr__(self, "n_domains", d)
+        object.__setattr__(self, "n_rungs", r)
         object.__setattr__(self, "threshold", float(self.threshold))
-        object.__setattr__(self, "indicator", indicator)
+        object.__setattr__(self, "gather", gather)
+        object.__setattr__(self, "level_of_code", level_of_code)
 
     @property
     def n_items(self) -> int:
@@ -94,6 +132,11 @@ def score_respondents(values: np.ndarray, model: ScoringModel) -> RespondentScor
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2 or values.shape[1] != model.n_items:
         raise ValueError(f"values must have shape (n_respondents, {model.n_items})")
+    if values.size:
+        # fmin/fmax skip NaN (they return NaN only when everything is NaN)
+        low, high = np.fmin.reduce(values, axis=None), np.fmax.reduce(values, axis=None)
+        if low < 0 or high > MAX_VALUE:
+            raise ValueError("answer values must lie in 0..4")
     n_resp = values.shape[0]
     d, r = model.n_domains, model.n_rungs
     attainment = np.empty((n_resp, d, r))
@@ -121,31 +164,51 @@ def _score_block(
     scores: np.ndarray,
     overall: np.ndarray,
 ) -> None:
-    n, d, r = values.shape[0], model.n_domains, model.n_rungs
-    answered = values == values  # False exactly where NaN
-    filled = np.where(answered, values, 0.0)
-    sums = (filled @ model.indicator).reshape(n, d, r)
-    counts = (answered.astype(np.float64) @ model.indicator).reshape(n, d, r)
+    n, n_items = values.shape
+    d, r = model.n_domains, model.n_rungs
 
-    defined = counts > 0
-    # Contributions are value / 4; dividing the sums once is cheaper than every answer.
-    np.divide(sums, counts * 4.0, out=attainment, where=defined)
-    attainment[~defined] = np.nan
+    # PACK + value / 4 per answered item, 0 per unanswered one, then a zero padding column.
+    encoded = np.empty((n, n_items + 1))
+    answers = encoded[:, :n_items]
+    np.multiply(values, 0.25, out=answers)
+    answers += PACK
+    np.copyto(answers, 0.0, where=np.isnan(answers))
+    encoded[:, n_items] = 0.0
 
-    threshold = round(model.threshold, COMPARE_DECIMALS)
+    gathered = np.take(encoded, model.gather.ravel(), axis=1).reshape(n, d * r, -1)
+    packed = gathered[:, :, 0].copy()
+    for slot in range(1, gathered.shape[2]):
+        packed += gathered[:, :, slot]
+    counts = np.floor(packed * (1.0 / PACK))
+    packed -= counts * PACK  # now the sums of contributions
+    with np.errstate(invalid="ignore"):
+        # 0 / 0 = NaN: a rung with no answered item has undefined attainment.
+        attain = np.divide(packed, counts, out=packed).reshape(n, d, r)
+    attainment[...] = attain
+
     # NaN compares False, so an undefined rung is never met.
-    met = np.round(attainment, COMPARE_DECIMALS) >= threshold
-    # Level = number of leading met rungs: the index of the first unmet rung, or R.
-    all_met = met.all(axis=2)
-    level = np.where(all_met, r, met.argmin(axis=2))
+    met = np.round(attain, COMPARE_DECIMALS) >= round(model.threshold, COMPARE_DECIMALS)
+    counts = counts.reshape(n, d, r)
+    code = met[:, :, 0].astype(np.intp)
+    answered = counts[:, :, 0] > 0
+    for rung in range(1, r):
+        code |= met[:, :, rung].astype(np.intp) << rung
+        answered |= counts[:, :, rung] > 0
+    level = model.level_of_code[code]
 
-    nxt = np.take_along_axis(attainment, np.minimum(level, r - 1)[:, :, None], axis=2)[:, :, 0]
-    partial = np.where(all_met | np.isnan(nxt), 0.0, nxt) / model.threshold
-    has_score = defined.any(axis=2)
-    scores[...] = np.where(has_score, level + partial, np.nan)
-    levels[...] = np.where(has_score, level, -1)
+    # a(d, L+1), the first rung not met; nothing to add when L = R or a(d, L+1) is undefined.
+    first_unmet = np.arange(0, n * d * r, r).reshape(n, d) + np.minimum(level, r - 1)
+    following = attain.ravel()[first_unmet]
+    partial = np.where((level < r) & (following == following), following, 0.0)
+    partial /= model.threshold
+    scores[...] = np.where(answered, level + partial, np.nan)
+    levels[...] = np.where(answered, level, -1)
 
-    n_scored = has_score.sum(axis=1)
-    total = np.where(has_score, scores, 0.0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        overall[...] = np.where(n_scored > 0, total / n_scored, np.nan)
+    # The mean of the domain scores that exist, added domain by domain.
+    total = np.zeros(n)
+    n_scored = np.zeros(n)
+    for k in range(d):
+        total += np.where(answered[:, k], scores[:, k], 0.0)
+        n_scored += answered[:, k]
+    with np.errstate(invalid="ignore"):
+        overall[...] = total / n_scored
