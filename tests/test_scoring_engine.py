@@ -390,3 +390,33 @@ def test_arbitrary_answer_matrices(values: np.ndarray, threshold: float) -> None
         threshold=threshold,
     )
     assert_matches_reference(values, model)
+
+
+def test_engine_packages_import_only_numpy_scipy_and_the_definition() -> None:
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "assessor"
+    allowed = (
+        "numpy",
+        "scipy",
+        "assessor.scoring",
+        "assessor.benchmarking",
+        "assessor.questionnaires.definition",
+        "__future__",
+        "dataclasses",
+        "typing",
+        "collections",
+        "math",
+    )
+    for package in ("scoring", "benchmarking"):
+        for path in (root / package).glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom):
+                    names = [node.module or ""]
+                else:
+                    continue
+                for name in names:
+                    assert name.split(".")[0] in allowed or name.startswith(allowed), (path, name)

@@ -97,8 +97,13 @@ def summarise_cells(n: np.ndarray, total: np.ndarray, total_sq: np.ndarray, k: i
     """Mean, sd (ddof 1), se and t-based ci95 of each cell from its sufficient statistics.
 
     A cell is shown when n >= k; otherwise every float field is NaN (n stays as given, being
-    the count). With sd 0 the interval is [mean, mean]. The zero-variance snap is described
-    in `sample_variance`.
+    the count). With sd 0 the interval is [mean, mean].
+
+    Cancellation guard: the variance (total_sq - total**2 / n) / (n - 1) is snapped to exactly
+    0 when |total_sq - total**2 / n| <= 4 * n * eps * total_sq (eps = 2.2e-16), i.e. when it
+    is below about 4 * n * eps times the mean square (8.9e-13 of it at n = 1000), and it is
+    never negative; `sample_variance` explains why that bound separates rounding error from
+    real spread. Equal values therefore always give sd 0 and a point interval.
     """
     if k < 1:
         raise ValueError("k must be at least 1")
