@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, delete, event, func, select, update
+from sqlalchemy import Text, bindparam, cast, delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 from assessor.benchmarking.cells import (
@@ -35,6 +35,7 @@ from assessor.benchmarking.cells import (
 )
 from assessor.benchmarking.funnel import Funnel, funnel_from_cells, funnel_from_values
 from assessor.benchmarking.groups import group_statistics, percentile_ranks
+from assessor.config import json_dumps
 from assessor.extensions import db
 from assessor.models import (
     Campaign,
@@ -290,7 +291,7 @@ def rebuild(
                 Response.org_code,
                 Response.audience,
                 Response.answers,
-                Response.scores,
+                cast(Response.scores, Text).label("scores_text"),
             )
             .where(
                 Response.campaign_id == campaign.id,
@@ -315,16 +316,11 @@ def rebuild(
             new_scores: dict[str, Any] = {"full": _scores_dict(q, full[i])}
             if now is not None:
                 new_scores["now_comparable"] = _scores_dict(q, now[i])
-            if r.scores != new_scores:
-                updates.append({"s": r.seq, "scores": new_scores})
+            text = json_dumps(new_scores)
+            if r.scores_text != text:
+                updates.append((r.seq, text, new_scores))
         if updates:
-            table = Response.__table__
-            db.session.connection().execute(
-                update(table)
-                .where(table.c.seq == bindparam("s"))
-                .values(scores=bindparam("scores")),
-                updates,
-            )
+            _write_scores(updates)
             changed_scores += len(updates)
         sums.add("full", rows, full, count=True)
         if now is not None:
@@ -339,6 +335,33 @@ def rebuild(
     _write_sums(campaign.id, measures, sums)
     mark_changed([campaign.id])
     return {"responses": rescored, "scores_changed": changed_scores}
+
+
+def _write_scores(updates: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
+    """Write respondents' scores back: with COPY and one UPDATE on PostgreSQL, where a
+    statement per row would dominate a rebuild; row by row on SQLite, where it is cheap."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cur:
+            cur.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS rebuilt_scores (seq integer, scores text)"
+                " ON COMMIT DROP"
+            )
+            cur.execute("TRUNCATE rebuilt_scores")
+            with cur.copy("COPY rebuilt_scores (seq, scores) FROM STDIN") as copy:
+                for seq, text, _ in updates:
+                    copy.write_row((seq, text))
+            cur.execute(
+                "UPDATE response SET scores = rebuilt_scores.scores::json"
+                " FROM rebuilt_scores WHERE response.seq = rebuilt_scores.seq"
+            )
+        return
+    table = Response.__table__
+    connection.execute(
+        update(table).where(table.c.seq == bindparam("s")).values(scores=bindparam("scores")),
+        [{"s": seq, "scores": scores} for seq, _, scores in updates],
+    )
 
 
 def _insert_zero_cells(campaign: Campaign, q: Questionnaire) -> None:
