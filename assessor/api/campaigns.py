@@ -427,7 +427,7 @@ def results_csv(items: list[dict[str, Any]], domain_keys: list[str]) -> Iterator
 class Campaigns(MethodView):
     @require_scope("results:read")
     @problem_responses(400, 422)
-    @blp.arguments(ListArgs, location="query", as_kwargs=True)
+    @blp.arguments(ListArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
     @blp.response(200, CampaignPageSchema)
     def get(self, **args: Any):  # type: ignore[no-untyped-def]
         """Every campaign, in slug order"""
@@ -478,7 +478,7 @@ class CampaignView(MethodView):
 class CampaignResults(MethodView):
     @require_scope("results:read")
     @problem_responses(400, 404, 422)
-    @blp.arguments(ResultArgs, location="query", as_kwargs=True)
+    @blp.arguments(ResultArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
     @blp.response(200, ResultPageSchema)
     def get(self, slug: str, **args: Any):  # type: ignore[no-untyped-def]
         """One results item per organisation of the campaign, in code order
@@ -498,7 +498,7 @@ class CampaignResults(MethodView):
 class CampaignResultsCsv(MethodView):
     @require_scope("results:read")
     @problem_responses(404, 422)
-    @blp.arguments(ResultFilters, location="query", as_kwargs=True)
+    @blp.arguments(ResultFilters, location="query", as_kwargs=True, unknown=ma.RAISE)
     @blp.response(
         200,
         {
@@ -527,7 +527,7 @@ class CampaignResultsCsv(MethodView):
 class CampaignBenchmarks(MethodView):
     @require_scope("results:read")
     @problem_responses(400, 404, 422)
-    @blp.arguments(BenchmarkArgs, location="query", as_kwargs=True)
+    @blp.arguments(BenchmarkArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
     @blp.response(200, BenchmarkPageSchema)
     def get(self, slug: str, **args: Any):  # type: ignore[no-untyped-def]
         """One benchmarks item per group (national, each region or each peer group)"""

@@ -36,7 +36,7 @@ OrganisationPageSchema = page_schema(OrganisationSchema, "OrganisationPageSchema
 class Organisations(MethodView):
     @require_scope("results:read")
     @problem_responses(400, 422)
-    @blp.arguments(ListArgs, location="query", as_kwargs=True)
+    @blp.arguments(ListArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
     @blp.response(200, OrganisationPageSchema)
     def get(self, **args: Any):  # type: ignore[no-untyped-def]
         """Every organisation, open and closed, in code order"""

@@ -138,7 +138,7 @@ def _version_or_404(key: str, version: int) -> QuestionnaireVersion | Response:
 class Questionnaires(MethodView):
     @require_scope("results:read")
     @problem_responses(400, 422)
-    @blp.arguments(ListArgs, location="query", as_kwargs=True)
+    @blp.arguments(ListArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
     @blp.response(200, QuestionnairePageSchema)
     def get(self, **args: Any):  # type: ignore[no-untyped-def]
         """Every questionnaire version (draft, published, retired), by key then version"""

@@ -174,6 +174,21 @@ def _read_body() -> tuple[Any, str | None]:
         return None, None
 
 
+def _all_errors(campaign: Campaign, body: Any, exc: ma.ValidationError) -> dict[str, list[str]]:
+    """The body's shape errors, with the answers' own problems where the shape allows
+    checking them, so that a client learns everything wrong in one round trip."""
+    errors = _flatten_messages(exc.messages)
+    if isinstance(body, dict):
+        try:
+            service.check_submission(
+                campaign, body.get("organisation"), body.get("audience"), body.get("answers")
+            )
+        except service.AnswerErrors as more:
+            for path, messages in more.errors.items():
+                errors.setdefault(path, messages)
+    return errors
+
+
 def _submitted(response: ResponseRow, status: int) -> Response:
     scores = (response.scores or {}).get("full") or {"overall": None, "domains": {}}
     body = SubmittedSchema().dump({"id": response.id, "scores": scores})
@@ -203,7 +218,7 @@ def _replay(campaign: Campaign, submission_id: str, digest: str) -> Response | N
 class CampaignResponses(MethodView):
     @require_scope("responses:read")
     @problem_responses(400, 404, 422)
-    @blp.arguments(ExportArgs, location="query", as_kwargs=True)
+    @blp.arguments(ExportArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
     @blp.response(200, ExportedResponsePageSchema)
     def get(self, slug: str, **args: Any):  # type: ignore[no-untyped-def]
         """The record-level export, in submission order (audited)
@@ -297,7 +312,7 @@ class CampaignResponses(MethodView):
             data = SubmissionSchema().load(body if body is not None else {})
         except ma.ValidationError as exc:
             return problem(
-                422, INVALID, "The response is not valid.", errors=_flatten_messages(exc.messages)
+                422, INVALID, "The response is not valid.", errors=_all_errors(campaign, body, exc)
             )
         try:
             stored = service.submit(

@@ -6,7 +6,8 @@ answered alike:
 - agree (0.75 on every rung): every rung met, s = 5;
 - strongly_agree: s = 5;
 - neutral (0.5): rung 1 not met, s = 0.5 / 0.75 = 2/3;
-- disagree (0.25): s = 0.25 / 0.75 = 1/3.
+- disagree (0.25): s = 0.25 / 0.75 = 1/3;
+- STEP (below): s = 5/3.
 """
 
 from __future__ import annotations
@@ -43,13 +44,19 @@ ORGS = (
     ("00D", "North West", "rural"),
 )
 
+#: A respondent meeting rung 1 only (agree), half-way up rung 2 (neutral) and disagreeing
+#: above: s = 1 + 0.5 / 0.75 = 5/3 in every domain. Used only for a suppressed cell, so
+#: that 1.666... appearing anywhere in an answer would be a leak.
+STEP = "step"
+STEP_SCORE = 5 / 3
+
 #: The closed campaign: (org, audience) -> the option every scored item is answered with,
 #: one entry per respondent.
 CLOSED_RESPONSES: dict[tuple[str, str], list[str]] = {
     ("00A", "staff"): ["agree"] * 3,  # 5, 5, 5
     ("00A", "patient_leader"): ["neutral"] * 3,  # 2/3 each
     ("00B", "staff"): ["neutral"] * 3,
-    ("00B", "patient_leader"): ["agree"] * 2,  # below k = 3: suppressed
+    ("00B", "patient_leader"): [STEP] * 2,  # below k = 3: suppressed
     ("00C", "staff"): ["disagree"] * 4,  # 1/3 each
     ("00C", "patient_leader"): ["strongly_agree"] * 3,  # 5 each
 }
@@ -60,9 +67,13 @@ OPEN_RESPONSES: dict[tuple[str, str], list[str]] = {
 
 
 def uniform(q: Questionnaire, option: str, comment: str | None = FREE_TEXT) -> dict[str, str]:
-    """Every scored item answered with `option`, the choice item answered, and (by default)
-    a free-text comment that must never leave through the API."""
-    answers = {item.link_id: option for item in q.scored_items}
+    """Every scored item answered with `option` (or the STEP pattern), the choice item
+    answered, and (by default) a free-text comment that must never leave through the API."""
+    if option == STEP:
+        by_rung = {q.rungs[0].key: "agree", q.rungs[1].key: "neutral"}
+        answers = {i.link_id: by_rung.get(i.rung or "", "disagree") for i in q.scored_items}
+    else:
+        answers = {item.link_id: option for item in q.scored_items}
     answers["gov-attend"] = "most_meetings"
     if comment is not None:
         answers["comments"] = comment
