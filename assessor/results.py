@@ -42,6 +42,7 @@ from assessor.models import (
     CampaignOrganisation,
     CellStat,
     Invitation,
+    RespondentScore,
     Response,
     utcnow,
 )
@@ -291,8 +292,9 @@ def rebuild(
                 Response.org_code,
                 Response.audience,
                 Response.answers,
-                cast(Response.scores, Text).label("scores_text"),
+                cast(RespondentScore.scores, Text).label("scores_text"),
             )
+            .outerjoin(RespondentScore, RespondentScore.response_seq == Response.seq)
             .where(
                 Response.campaign_id == campaign.id,
                 Response.status == "submitted",
@@ -320,7 +322,7 @@ def rebuild(
             if r.scores_text != text:
                 updates.append((r.seq, text, new_scores))
         if updates:
-            _write_scores(updates)
+            _write_scores(campaign.id, updates)
             changed_scores += len(updates)
         sums.add("full", rows, full, count=True)
         if now is not None:
@@ -337,9 +339,10 @@ def rebuild(
     return {"responses": rescored, "scores_changed": changed_scores}
 
 
-def _write_scores(updates: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
-    """Write respondents' scores back: with COPY and one UPDATE on PostgreSQL, where a
-    statement per row would dominate a rebuild; row by row on SQLite, where it is cheap."""
+def _write_scores(campaign_id: int, updates: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
+    """Replace the stored scores of the given responses: through COPY and two set-based
+    statements on PostgreSQL, where a statement per row would dominate a rebuild; with
+    executemany on SQLite, where statements are cheap."""
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
@@ -353,14 +356,26 @@ def _write_scores(updates: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
                 for seq, text, _ in updates:
                     copy.write_row((seq, text))
             cur.execute(
-                "UPDATE response SET scores = rebuilt_scores.scores::json"
-                " FROM rebuilt_scores WHERE response.seq = rebuilt_scores.seq"
+                "DELETE FROM respondent_score USING rebuilt_scores"
+                " WHERE respondent_score.response_seq = rebuilt_scores.seq"
+            )
+            cur.execute(
+                "INSERT INTO respondent_score (response_seq, campaign_id, scores)"
+                " SELECT seq, %s, scores::json FROM rebuilt_scores",
+                (campaign_id,),
             )
         return
-    table = Response.__table__
+    table = RespondentScore.__table__
     connection.execute(
-        update(table).where(table.c.seq == bindparam("s")).values(scores=bindparam("scores")),
-        [{"s": seq, "scores": scores} for seq, _, scores in updates],
+        delete(table).where(table.c.response_seq == bindparam("s")),
+        [{"s": seq} for seq, _, _ in updates],
+    )
+    connection.execute(
+        table.insert(),
+        [
+            {"response_seq": seq, "campaign_id": campaign_id, "scores": scores}
+            for seq, _, scores in updates
+        ],
     )
 
 

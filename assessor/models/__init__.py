@@ -6,7 +6,7 @@ from assessor.models.base import Base, utcnow
 from assessor.models.campaign import Campaign, CampaignOrganisation
 from assessor.models.organisation import Organisation
 from assessor.models.questionnaire import QuestionnaireVersion
-from assessor.models.response import Invitation, Response
+from assessor.models.response import Invitation, RespondentScore, Response
 from assessor.models.results import CellStat
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "Invitation",
     "Organisation",
     "QuestionnaireVersion",
+    "RespondentScore",
     "Response",
     "User",
     "utcnow",

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assessor.models.base import Base, UTCDateTime, utcnow
 
@@ -45,14 +45,44 @@ class Response(Base):
     submission_id: Mapped[str | None] = mapped_column(String(100))
     #: sha256 of the canonical JSON of the submitted body, to tell a replay from a conflict.
     body_digest: Mapped[str | None] = mapped_column(String(64))
-    #: Respondent scores by basis ("full", "now_comparable"): {"overall": x, "domains": {}}.
-    scores: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     resume_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str | None] = mapped_column(String(500))
+
+    score_row: Mapped[RespondentScore | None] = relationship(
+        back_populates="response", cascade="all, delete-orphan", uselist=False
+    )
+
+    @property
+    def scores(self) -> dict[str, Any] | None:
+        """Respondent scores by basis ("full", "now_comparable"):
+        {"overall": x, "domains": {key: x}}."""
+        return self.score_row.scores if self.score_row is not None else None
+
+    @scores.setter
+    def scores(self, value: dict[str, Any]) -> None:
+        if self.score_row is None:
+            self.score_row = RespondentScore(campaign_id=self.campaign_id, scores=value)
+        else:
+            self.score_row.scores = value
+
+
+class RespondentScore(Base):
+    """A response's scores, derived from its answers. Kept apart from the response row so
+    that a rebuild rewrites narrow rows, never the answers."""
+
+    __tablename__ = "respondent_score"
+
+    response_seq: Mapped[int] = mapped_column(
+        ForeignKey("response.seq", ondelete="CASCADE"), primary_key=True
+    )
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    response: Mapped[Response] = relationship(back_populates="score_row")
 
 
 class Invitation(Base):
