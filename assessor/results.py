@@ -82,13 +82,14 @@ def respondent_scores(
 
 
 def _scores_dict(q: Questionnaire, row: np.ndarray) -> dict[str, Any]:
-    def num(x: float) -> float | None:
-        return None if math.isnan(x) else float(x)
+    return _scores_dicts(q, row[None, :])[0]
 
-    return {
-        OVERALL: num(row[0]),
-        "domains": {key: num(row[i + 1]) for i, key in enumerate(q.domain_keys)},
-    }
+
+def _scores_dicts(q: Questionnaire, scores: np.ndarray) -> list[dict[str, Any]]:
+    """Rows of respondent_scores() as stored JSON: NaN becomes null."""
+    keys = q.domain_keys
+    cells = np.where(np.isnan(scores), None, scores).tolist()
+    return [{OVERALL: row[0], "domains": dict(zip(keys, row[1:], strict=True))} for row in cells]
 
 
 # --------------------------------------------------------------------------- trend context
@@ -313,16 +314,18 @@ def rebuild(
             if comparable
             else None
         )
+        fulls = _scores_dicts(q, full)
+        nows = _scores_dicts(q, now) if now is not None else None
         updates = []
         for i, r in enumerate(rows):
-            new_scores: dict[str, Any] = {"full": _scores_dict(q, full[i])}
-            if now is not None:
-                new_scores["now_comparable"] = _scores_dict(q, now[i])
+            new_scores: dict[str, Any] = {"full": fulls[i]}
+            if nows is not None:
+                new_scores["now_comparable"] = nows[i]
             text = json_dumps(new_scores)
             if r.scores_text != text:
                 updates.append((r.seq, text, new_scores))
         if updates:
-            _write_scores(campaign.id, updates)
+            _write_scores(updates)
             changed_scores += len(updates)
         sums.add("full", rows, full, count=True)
         if now is not None:
@@ -339,7 +342,7 @@ def rebuild(
     return {"responses": rescored, "scores_changed": changed_scores}
 
 
-def _write_scores(campaign_id: int, updates: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
+def _write_scores(updates: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
     """Replace the stored scores of the given responses: through COPY and two set-based
     statements on PostgreSQL, where a statement per row would dominate a rebuild; with
     executemany on SQLite, where statements are cheap."""
@@ -360,9 +363,8 @@ def _write_scores(campaign_id: int, updates: Sequence[tuple[int, str, dict[str, 
                 " WHERE respondent_score.response_seq = rebuilt_scores.seq"
             )
             cur.execute(
-                "INSERT INTO respondent_score (response_seq, campaign_id, scores)"
-                " SELECT seq, %s, scores::json FROM rebuilt_scores",
-                (campaign_id,),
+                "INSERT INTO respondent_score (response_seq, scores)"
+                " SELECT seq, scores::json FROM rebuilt_scores"
             )
         return
     table = RespondentScore.__table__
@@ -372,10 +374,7 @@ def _write_scores(campaign_id: int, updates: Sequence[tuple[int, str, dict[str, 
     )
     connection.execute(
         table.insert(),
-        [
-            {"response_seq": seq, "campaign_id": campaign_id, "scores": scores}
-            for seq, _, scores in updates
-        ],
+        [{"response_seq": seq, "scores": scores} for seq, _, scores in updates],
     )
 
 

@@ -407,6 +407,7 @@ def test_engine_packages_import_only_numpy_scipy_and_the_definition() -> None:
         "dataclasses",
         "typing",
         "collections",
+        "itertools",
         "math",
     )
     for package in ("scoring", "benchmarking"):

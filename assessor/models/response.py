@@ -65,7 +65,7 @@ class Response(Base):
     @scores.setter
     def scores(self, value: dict[str, Any]) -> None:
         if self.score_row is None:
-            self.score_row = RespondentScore(campaign_id=self.campaign_id, scores=value)
+            self.score_row = RespondentScore(scores=value)
         else:
             self.score_row.scores = value
 
@@ -79,7 +79,6 @@ class RespondentScore(Base):
     response_seq: Mapped[int] = mapped_column(
         ForeignKey("response.seq", ondelete="CASCADE"), primary_key=True
     )
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
     scores: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     response: Mapped[Response] = relationship(back_populates="score_row")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping, Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -13,6 +14,17 @@ from assessor.questionnaires.definition import AGREEMENT_VALUES, Questionnaire
 _VALUE_OF: dict[str, float] = {
     key: math.nan if value is None else float(value) for key, value in AGREEMENT_VALUES.items()
 }
+
+
+class _Values(dict[object, float]):
+    """Option key -> value, and NaN for anything else (missing, None, an unknown key), so
+    that encoding runs as C-level map() calls without a Python branch per answer."""
+
+    def __missing__(self, key: object) -> float:
+        return math.nan
+
+
+_VALUES = _Values(_VALUE_OF)
 
 
 def encode_answers(
@@ -30,15 +42,27 @@ def encode_answers(
     if only is not None:
         kept = set(only)
         link_ids = [link_id if link_id in kept else None for link_id in link_ids]
-    value_of = _VALUE_OF.get
-    nan = math.nan
-    flat = np.fromiter(
-        (
-            value_of(key, nan) if isinstance(key := answer.get(link_id), str) else nan
-            for answer in answers
-            for link_id in link_ids
-        ),
-        dtype=np.float64,
-        count=len(answers) * len(link_ids),
-    )
-    return flat.reshape(len(answers), len(link_ids))
+    n = len(answers)
+    try:
+        flat = np.fromiter(
+            chain.from_iterable(
+                map(_VALUES.__getitem__, map(answer.get, link_ids)) for answer in answers
+            ),
+            dtype=np.float64,
+            count=n * len(link_ids),
+        )
+    except TypeError:
+        # A value that is not hashable (a list, say) cannot be an option key: the slow path
+        # checks each answer's type and treats anything but a string as unanswered.
+        value_of = _VALUE_OF.get
+        nan = math.nan
+        flat = np.fromiter(
+            (
+                value_of(key, nan) if isinstance(key := answer.get(link_id), str) else nan
+                for answer in answers
+                for link_id in link_ids
+            ),
+            dtype=np.float64,
+            count=n * len(link_ids),
+        )
+    return flat.reshape(n, len(link_ids))

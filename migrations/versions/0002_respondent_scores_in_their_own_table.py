@@ -18,18 +18,13 @@ depends_on = None
 def upgrade() -> None:
     op.create_table('respondent_score',
     sa.Column('response_seq', sa.Integer(), nullable=False),
-    sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('scores', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_respondent_score_campaign_id_campaign')),
     sa.ForeignKeyConstraint(['response_seq'], ['response.seq'], name=op.f('fk_respondent_score_response_seq_response'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('response_seq', name=op.f('pk_respondent_score'))
     )
-    with op.batch_alter_table('respondent_score', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_respondent_score_campaign_id'), ['campaign_id'], unique=False)
-
     op.execute(
-        "INSERT INTO respondent_score (response_seq, campaign_id, scores)"
-        " SELECT seq, campaign_id, scores FROM response WHERE scores IS NOT NULL"
+        "INSERT INTO respondent_score (response_seq, scores)"
+        " SELECT seq, scores FROM response WHERE scores IS NOT NULL"
     )
     with op.batch_alter_table('response', schema=None) as batch_op:
         batch_op.drop_column('scores')
@@ -43,8 +38,5 @@ def downgrade() -> None:
         "UPDATE response SET scores = (SELECT scores FROM respondent_score"
         " WHERE respondent_score.response_seq = response.seq)"
     )
-
-    with op.batch_alter_table('respondent_score', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_respondent_score_campaign_id'))
 
     op.drop_table('respondent_score')
