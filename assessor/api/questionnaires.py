@@ -33,7 +33,14 @@ KEY_PARAMETER = {
     "schema": {"type": "string"},
     "example": "engagement-maturity",
 }
-VERSION_PARAMETER = {"in": "path", "name": "version", "schema": {"type": "integer"}, "example": 2}
+#: Versions are 32-bit integers in the database; a larger number names no version.
+MAX_VERSION = 2**31 - 1
+VERSION_PARAMETER = {
+    "in": "path",
+    "name": "version",
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_VERSION},
+    "example": 2,
+}
 
 
 class QuestionnaireSummarySchema(ma.Schema):
@@ -124,11 +131,13 @@ def summary(row: QuestionnaireVersion) -> dict[str, Any]:
 
 
 def _version_or_404(key: str, version: int) -> QuestionnaireVersion | Response:
-    row = db.session.scalar(
-        select(QuestionnaireVersion).where(
-            QuestionnaireVersion.key == key, QuestionnaireVersion.version == version
+    row = None
+    if 1 <= version <= MAX_VERSION:
+        row = db.session.scalar(
+            select(QuestionnaireVersion).where(
+                QuestionnaireVersion.key == key, QuestionnaireVersion.version == version
+            )
         )
-    )
     if row is None:
         return problem(404, "Not Found", f"There is no questionnaire {key} version {version}.")
     return row

@@ -161,14 +161,27 @@ def _audit_export(campaign: Campaign, action: str, details: dict[str, Any]) -> N
     )
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _read_body() -> tuple[Any, str | None]:
-    """The JSON body and its canonical digest; (None, None) when it is not JSON. An empty
+    """The JSON body and its canonical digest; (None, None) when it is not JSON, or holds a
+    NUL character (which no answer needs and PostgreSQL cannot store in text). An empty
     body reads as null, to be refused by validation."""
     raw = request.get_data()
     if not raw.strip():
         return None, service.canonical_digest(None)
     try:
         body = json.loads(raw)
+        if _has_nul(body):
+            return None, None
         return body, service.canonical_digest(body)
     except (ValueError, RecursionError):
         return None, None
@@ -307,7 +320,9 @@ class CampaignResponses(MethodView):
         if campaign.status != "open":
             return problem(409, "Conflict", f"Campaign {slug!r} is {campaign.status}, not open.")
         if digest is None:
-            return problem(400, "Bad Request", "The body is not valid JSON.")
+            return problem(
+                400, "Bad Request", "The body is not valid JSON (or holds a NUL character)."
+            )
         try:
             data = SubmissionSchema().load(body if body is not None else {})
         except ma.ValidationError as exc:

@@ -103,3 +103,12 @@ def test_pages_outside_the_api_keep_their_own_errors(api, world):
     response = api.get("/no-such-page")
     assert response.status_code == 404
     assert response.mimetype != PROBLEM
+
+
+def test_nul_characters_are_refused_before_reaching_the_database(api, world):
+    headers = world.headers("admin")
+    assert_problem(api.get("/api/v1/campaigns/a%00b", headers=headers), 404)
+    body = assert_problem(
+        api.get(f"/api/v1/campaigns/{CLOSED}/results?region=Lon%00don", headers=headers), 422
+    )
+    assert body["errors"] == {"region": ["NUL characters are not allowed."]}

@@ -115,7 +115,8 @@ def test_checks_run_in_the_documented_order(api, world, make_token):
     errors = problem_of(post(api, world, invalid), 422)["errors"]
     assert errors["answers.gov-3"] == ["'maybe' is not an option of gov-3"]
     assert "audience" in errors
-    assert problem_of(post(api, world, "{not json"), 400)["detail"] == "The body is not valid JSON."
+    assert "not valid JSON" in problem_of(post(api, world, "{not json"), 400)["detail"]
+    problem_of(post(api, world, body(world, submission_id="nul\u0000")), 400)
     assert stored() == count
 
 
