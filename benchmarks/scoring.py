@@ -4,9 +4,11 @@ respondents x 30 scored items (6 domains x 5 rungs, ~10% "don't know").
 Times `score_respondents` (best of 3) against the plain-Python reference in tests/reference.py
 (timed on a slice and scaled; target: engine >= 50x faster) and against bare numpy passes over
 the same matrix (target: engine within 5x), then the benchmarking layer over every
-organisation, and reports peak traced memory.
+organisation, and reports peak traced memory; then a full rebuild of the same size from
+SQLite and from PostgreSQL (benchmarks/rebuild.py: wall time, rows per second; target 15 s).
 
     .venv/bin/python benchmarks/scoring.py [--orgs 200] [--per-org 1000] [--slice 2000]
+                                           [--no-rebuild] [--skip-postgres]
 
 The engine part lives in functions (`synthetic_campaign`, `engine_figures`,
 `benchmarking_figures`, `print_table`) so that other benchmarks can reuse it.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import resource
 import sys
 import time
 import tracemalloc
@@ -222,11 +225,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-org", type=int, default=1000)
     parser.add_argument("--slice", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--no-rebuild", action="store_true", help="skip the database rebuilds")
+    parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args(argv)
     model, values, org = synthetic_campaign(args.orgs, args.per_org, args.seed)
     e = engine_figures(model, values, args.slice)
     b = benchmarking_figures(model, values, org)
     print_table(engine_rows(e, b))
+    if not args.no_rebuild:
+        import rebuild  # benchmarks/rebuild.py, beside this script
+
+        figures = rebuild.run_all(args.orgs, args.per_org, 1, postgres=not args.skip_postgres)
+        rebuild.print_rebuild(figures, args.orgs * args.per_org)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"\npeak resident memory, database rebuilds included: {peak_mb:,.0f} MB")
 
 
 if __name__ == "__main__":
