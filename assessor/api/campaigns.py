@@ -429,7 +429,7 @@ class Campaigns(MethodView):
     @problem_responses(400, 422)
     @blp.arguments(ListArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
     @blp.response(200, CampaignPageSchema)
-    def get(self, **args: Any):  # type: ignore[no-untyped-def]
+    def get(self, **args: Any) -> Any:
         """Every campaign, in slug order"""
         cursor = read_cursor(args)
         pin = cursor.pin if cursor else db.session.scalar(select(func.max(Campaign.id)))
@@ -457,7 +457,7 @@ class CampaignView(MethodView):
     @require_scope("results:read")
     @problem_responses(404)
     @blp.response(200, CampaignDetailSchema)
-    def get(self, slug: str):  # type: ignore[no-untyped-def]
+    def get(self, slug: str) -> Any:
         """One campaign, with its response counts and number of organisations"""
         campaign = campaign_or_404(slug)
         if isinstance(campaign, Response):
@@ -480,7 +480,7 @@ class CampaignResults(MethodView):
     @problem_responses(400, 404, 422)
     @blp.arguments(ResultArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
     @blp.response(200, ResultPageSchema)
-    def get(self, slug: str, **args: Any):  # type: ignore[no-untyped-def]
+    def get(self, slug: str, **args: Any) -> Any:
         """One results item per organisation of the campaign, in code order
 
         Scores below the campaign's minimum number of respondents are null with a reason.
@@ -508,7 +508,7 @@ class CampaignResultsCsv(MethodView):
         },
         content_type=CSV_MIMETYPE,
     )
-    def get(self, slug: str, **args: Any):  # type: ignore[no-untyped-def]
+    def get(self, slug: str, **args: Any) -> Any:
         """The results, flattened to CSV (not paged)"""
         campaign = campaign_or_404(slug)
         if isinstance(campaign, Response):
@@ -529,7 +529,7 @@ class CampaignBenchmarks(MethodView):
     @problem_responses(400, 404, 422)
     @blp.arguments(BenchmarkArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
     @blp.response(200, BenchmarkPageSchema)
-    def get(self, slug: str, **args: Any):  # type: ignore[no-untyped-def]
+    def get(self, slug: str, **args: Any) -> Any:
         """One benchmarks item per group (national, each region or each peer group)"""
         campaign = campaign_or_404(slug)
         if isinstance(campaign, Response):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -25,7 +27,7 @@ class Health(MethodView):
     @problem_responses(503)
     @blp.response(200, HealthSchema)
     @blp.doc(security=[])
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Any:
         """Whether the service and its database answer
 
         Open: needs no token. 503 (problem+json) when the database cannot be reached.

@@ -38,7 +38,7 @@ class Organisations(MethodView):
     @problem_responses(400, 422)
     @blp.arguments(ListArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
     @blp.response(200, OrganisationPageSchema)
-    def get(self, **args: Any):  # type: ignore[no-untyped-def]
+    def get(self, **args: Any) -> Any:
         """Every organisation, open and closed, in code order"""
         cursor = read_cursor(args)
         query = select(Organisation)

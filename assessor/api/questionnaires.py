@@ -149,7 +149,7 @@ class Questionnaires(MethodView):
     @problem_responses(400, 422)
     @blp.arguments(ListArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
     @blp.response(200, QuestionnairePageSchema)
-    def get(self, **args: Any):  # type: ignore[no-untyped-def]
+    def get(self, **args: Any) -> Any:
         """Every questionnaire version (draft, published, retired), by key then version"""
         cursor = read_cursor(args)
         pin = cursor.pin if cursor else db.session.scalar(select(func.max(QuestionnaireVersion.id)))
@@ -187,7 +187,7 @@ class QuestionnaireVersionView(MethodView):
     @require_scope("results:read")
     @problem_responses(404)
     @blp.response(200, QuestionnaireSchema)
-    def get(self, key: str, version: int):  # type: ignore[no-untyped-def]
+    def get(self, key: str, version: int) -> Any:
         """One version's whole normalised definition"""
         row = _version_or_404(key, version)
         if isinstance(row, Response):
@@ -204,7 +204,7 @@ class QuestionnaireFhir(MethodView):
     @require_scope("results:read")
     @problem_responses(404)
     @blp.response(200, FHIR_QUESTIONNAIRE_DOC, content_type=FHIR_JSON)
-    def get(self, key: str, version: int):  # type: ignore[no-untyped-def]
+    def get(self, key: str, version: int) -> Any:
         """One version as an HL7 FHIR R4 Questionnaire"""
         row = _version_or_404(key, version)
         if isinstance(row, Response):

@@ -233,7 +233,7 @@ class CampaignResponses(MethodView):
     @problem_responses(400, 404, 422)
     @blp.arguments(ExportArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
     @blp.response(200, ExportedResponsePageSchema)
-    def get(self, slug: str, **args: Any):  # type: ignore[no-untyped-def]
+    def get(self, slug: str, **args: Any) -> Any:
         """The record-level export, in submission order (audited)
 
         Submitted responses with their answers to scored and choice items (never free
@@ -300,7 +300,7 @@ class CampaignResponses(MethodView):
     @blp.alt_response(
         200, schema=SubmittedSchema, description="Already stored (a resend).", success=True
     )
-    def post(self, slug: str):  # type: ignore[no-untyped-def]
+    def post(self, slug: str) -> Any:
         """Submit one response collected elsewhere
 
         Checked in this order: body over 64 KiB (413); token (401/403); unknown campaign
@@ -359,7 +359,7 @@ class CampaignResponseFhir(MethodView):
     @require_scope("responses:read")
     @problem_responses(404)
     @blp.response(200, FHIR_RESPONSE_DOC, content_type=FHIR_JSON)
-    def get(self, slug: str, response_id: str):  # type: ignore[no-untyped-def]
+    def get(self, slug: str, response_id: str) -> Any:
         """One submitted response as an HL7 FHIR R4 QuestionnaireResponse (audited)
 
         Free-text answers are left out, as in the export. A voided response is answered
