@@ -33,4 +33,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from assessor.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+
+    proxies = int(app.config.get("TRUSTED_PROXIES", 0))
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
     return app

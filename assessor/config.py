@@ -53,6 +53,12 @@ class Config:
             "QUESTIONNAIRES_DIR", str(Path(__file__).resolve().parent.parent / "questionnaires")
         )
         self.REDIS_URL = env.get("REDIS_URL", "")
+        self.BASE_URL = env.get("BASE_URL", "http://127.0.0.1:5000")
+        #: Canonical base of the FHIR Questionnaire urls this service exports.
+        self.FHIR_URL_BASE = env.get("FHIR_URL_BASE", "")
+        #: How many reverse proxies sit in front of the app (0: none); their
+        #: X-Forwarded-* headers are then trusted, so `next` links name the public host.
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0") or 0)
         self.MAX_CONTENT_LENGTH = 64 * 1024
         self.SQLALCHEMY_ENGINE_OPTIONS = {
             "pool_pre_ping": True,

@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
         errors = None
         data = getattr(exc, "data", None)
         if isinstance(data, dict) and "messages" in data:
-            errors = _flatten_messages(data["messages"])
+            errors = flatten_messages(data["messages"])
         headers = dict(exc.get_headers()) if exc.code == 405 else {}
         headers.pop("Content-Type", None)
         return problem(
@@ -62,17 +62,17 @@ def init_app(app: Flask) -> None:
         return Response("Internal Server Error", status=500, mimetype="text/plain")
 
 
-def _flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     """webargs nests messages by location and field; clients want one field path per key,
     e.g. {"answers.gov-3": [...]}, without the location (json, query)."""
     out: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
             if not prefix and key in ("json", "query", "form", "headers", "view_args"):
-                out.update(_flatten_messages(value, ""))
+                out.update(flatten_messages(value, ""))
                 continue
             path = f"{prefix}.{key}" if prefix else str(key)
-            out.update(_flatten_messages(value, path))
+            out.update(flatten_messages(value, path))
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         out[prefix or "_schema"] = list(messages)
     else:

@@ -24,7 +24,7 @@ from assessor.api.questionnaires import FHIR_JSON, fhir_url_base
 from assessor.api.schemas import QuestionnaireRefSchema
 from assessor.api.security import current_token, problem_responses, require_scope
 from assessor.campaigns import get_campaign
-from assessor.errors import _flatten_messages, problem
+from assessor.errors import flatten_messages, problem
 from assessor.extensions import db
 from assessor.models import AuditEvent, Campaign, QuestionnaireVersion, utcnow
 from assessor.models import Response as ResponseRow
@@ -190,7 +190,7 @@ def _read_body() -> tuple[Any, str | None]:
 def _all_errors(campaign: Campaign, body: Any, exc: ma.ValidationError) -> dict[str, list[str]]:
     """The body's shape errors, with the answers' own problems where the shape allows
     checking them, so that a client learns everything wrong in one round trip."""
-    errors = _flatten_messages(exc.messages)
+    errors = flatten_messages(exc.messages)
     if isinstance(body, dict):
         try:
             service.check_submission(
