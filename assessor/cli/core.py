@@ -52,8 +52,10 @@ def init_command() -> None:
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve the app for a pilot or a demo (production runs gunicorn wsgi:app)."""
+    from werkzeug.serving import run_simple
+
     click.echo(f"assessor is serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    current_app.run(host=host, port=port, use_reloader=False)
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @click.command("demo")
