@@ -150,6 +150,22 @@ def _accumulate_previous(campaign: Campaign, context: TrendContext, sums: _Sums)
         sums.add("before_comparable", rows, before)
 
 
+def _cell_update(**values: Any) -> Any:
+    """An executemany UPDATE of cell rows keyed by the parameters c, o, a, b and m."""
+    table = CellStat.__table__
+    return (
+        update(table)
+        .where(
+            table.c.campaign_id == bindparam("c"),
+            table.c.org_code == bindparam("o"),
+            table.c.audience == bindparam("a"),
+            table.c.basis == bindparam("b"),
+            table.c.measure == bindparam("m"),
+        )
+        .values(**values)
+    )
+
+
 def _increment(
     campaign_id: int,
     org_code: str,
@@ -176,20 +192,10 @@ def _increment(
     if not params:
         return
     table = CellStat.__table__
-    stmt = (
-        update(table)
-        .where(
-            table.c.campaign_id == bindparam("c"),
-            table.c.org_code == bindparam("o"),
-            table.c.audience == bindparam("a"),
-            table.c.basis == bindparam("b"),
-            table.c.measure == bindparam("m"),
-        )
-        .values(
-            n=table.c.n + bindparam("dn"),
-            total=table.c.total + bindparam("dt"),
-            total_sq=table.c.total_sq + bindparam("dq"),
-        )
+    stmt = _cell_update(
+        n=table.c.n + bindparam("dn"),
+        total=table.c.total + bindparam("dt"),
+        total_sq=table.c.total_sq + bindparam("dq"),
     )
     db.session.connection().execute(stmt, params)
 
@@ -458,18 +464,8 @@ def _write_sums(campaign_id: int, measures: Sequence[str], sums: _Sums) -> None:
             )
     if not params:
         return
-    table = CellStat.__table__
     db.session.connection().execute(
-        update(table)
-        .where(
-            table.c.campaign_id == bindparam("c"),
-            table.c.org_code == bindparam("o"),
-            table.c.audience == bindparam("a"),
-            table.c.basis == bindparam("b"),
-            table.c.measure == bindparam("m"),
-        )
-        .values(n=bindparam("n"), total=bindparam("t"), total_sq=bindparam("q")),
-        params,
+        _cell_update(n=bindparam("n"), total=bindparam("t"), total_sq=bindparam("q")), params
     )
 
 

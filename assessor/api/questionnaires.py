@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app, json
+from flask import Response, abort, current_app, json
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, or_, select
@@ -130,7 +130,7 @@ def summary(row: QuestionnaireVersion) -> dict[str, Any]:
     }
 
 
-def _version_or_404(key: str, version: int) -> QuestionnaireVersion | Response:
+def _version_or_404(key: str, version: int) -> QuestionnaireVersion:
     row = None
     if 1 <= version <= MAX_VERSION:
         row = db.session.scalar(
@@ -139,7 +139,7 @@ def _version_or_404(key: str, version: int) -> QuestionnaireVersion | Response:
             )
         )
     if row is None:
-        return problem(404, "Not Found", f"There is no questionnaire {key} version {version}.")
+        abort(problem(404, "Not Found", f"There is no questionnaire {key} version {version}."))
     return row
 
 
@@ -190,8 +190,6 @@ class QuestionnaireVersionView(MethodView):
     def get(self, key: str, version: int) -> Any:
         """One version's whole normalised definition"""
         row = _version_or_404(key, version)
-        if isinstance(row, Response):
-            return row
         body = definition_of(row).to_dict()
         body.update(summary(row))
         return body
@@ -207,8 +205,6 @@ class QuestionnaireFhir(MethodView):
     def get(self, key: str, version: int) -> Any:
         """One version as an HL7 FHIR R4 Questionnaire"""
         row = _version_or_404(key, version)
-        if isinstance(row, Response):
-            return row
         resource = questionnaire_to_fhir(
             definition_of(row),
             url_base=fhir_url_base(),

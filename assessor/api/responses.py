@@ -242,8 +242,6 @@ class CampaignResponses(MethodView):
         written to the audit log.
         """
         campaign = campaign_or_404(slug)
-        if isinstance(campaign, Response):
-            return campaign
         cursor = read_cursor(args)
         conditions = [
             ResponseRow.campaign_id == campaign.id,
@@ -309,8 +307,6 @@ class CampaignResponses(MethodView):
         with field paths in `errors`). Otherwise stored and scored: 201.
         """
         campaign = campaign_or_404(slug)
-        if isinstance(campaign, Response):
-            return campaign
         body, digest = _read_body()
         submission_id = body.get("submission_id") if isinstance(body, dict) else None
         if isinstance(submission_id, str) and digest is not None:
@@ -366,8 +362,6 @@ class CampaignResponseFhir(MethodView):
         with status `entered-in-error` and no answers.
         """
         campaign = campaign_or_404(slug)
-        if isinstance(campaign, Response):
-            return campaign
         row = db.session.scalar(
             select(ResponseRow).where(
                 ResponseRow.campaign_id == campaign.id,
