@@ -193,3 +193,42 @@ def test_trend_across_versions_uses_comparable_items_only(db) -> None:
     assert trend["overall"]["significant"] is True
     combined = results.campaign_results(second, "combined")[0]["trend"]["overall"]
     assert combined["delta"] == pytest.approx((5 + 2 / 3) / 2 - (2 / 3 + 1 / 3) / 2)
+
+
+def test_staff_below_minimum_and_a_trend_across_a_changed_threshold(db, tmp_path) -> None:
+    import shutil
+
+    import yaml
+
+    from assessor.questionnaires.publishing import publish_directory
+    from tests.conftest import QUESTIONNAIRES_DIR
+
+    folder = tmp_path / "engagement-maturity"
+    shutil.copytree(QUESTIONNAIRES_DIR / "engagement-maturity", folder)
+    v3 = yaml.safe_load((folder / "v2.yaml").read_text())
+    v3.update(version=3, revises=2, threshold=0.8)
+    (folder / "v3.yaml").write_text(yaml.safe_dump(v3, sort_keys=False))
+    publish_directory(tmp_path)
+
+    add_orgs(("A01", "London", "Urban"))
+    first = make_campaign("y2", version=2, k=3)
+    _submit_many(first, "A01", "staff", ["agree"] * 3)
+    _submit_many(first, "A01", "patient_leader", ["agree"] * 3)
+    set_window(first, "closed")
+    second = make_campaign("y3", version=3, previous="y2", k=3)
+    _submit_many(second, "A01", "staff", ["agree"] * 2)
+    _submit_many(second, "A01", "patient_leader", ["agree"] * 3)
+    set_window(second, "closed")
+
+    item = results.campaign_results(second, "combined")[0]
+    assert item["overall"]["reason"] == "staff_below_minimum"
+    assert item["gap"]["reason"] == "staff_below_minimum"
+    # Patient leaders' own view is still shown: their voice is never hidden by staff numbers.
+    patient = results.campaign_results(second, "patient_leader")[0]
+    # Threshold 0.8: "agree" (0.75) no longer meets rung 1, so L = 0 and s = 0.75 / 0.8.
+    assert patient["overall"]["score"] == pytest.approx(0.9375)
+    assert patient["overall"]["level_key"] == "not_yet"
+    trend = item["trend"]
+    assert trend["reason"] == "not_comparable"
+    assert trend["previous"] == "y2" and trend["comparable_fraction"] == pytest.approx(1.0)
+    assert trend["overall"]["delta"] is None and trend["overall"]["reason"] == "not_comparable"
