@@ -34,6 +34,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(public_bp)
 
+    from assessor import presentation
+    from assessor.auth import csrf
+    from assessor.auth.views import bp as auth_bp
+    from assessor.dashboards import bp as dashboards_bp
+    from assessor.published import bp as published_bp
+
+    csrf.init_app(app)
+    presentation.init_app(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboards_bp)
+    app.register_blueprint(published_bp)
+
     proxies = int(app.config.get("TRUSTED_PROXIES", 0))
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -1,0 +1,91 @@
+"""Board sign-in and sign-out. A failed sign-in always says the same thing, so that the page
+cannot be used to learn which addresses have accounts."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from assessor.auth.csrf import check_csrf
+from assessor.auth.passwords import authenticate
+from assessor.extensions import db, login_manager
+from assessor.models import User
+
+bp = Blueprint("auth", __name__)
+
+GENERIC_FAILURE = "Enter a correct email address and password"
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Sign in to see the dashboards."
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    try:
+        return db.session.get(User, int(user_id))
+    except ValueError:
+        return None
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only a path on this site: no scheme, no host, no protocol-relative `//` and no
+    backslash (which browsers read as a slash)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def _next_or_default(target: str | None) -> str:
+    return target if is_safe_next(target) else url_for("dashboards.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    next_target = request.values.get("next")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_next_or_default(next_target))
+    errors: dict[str, str] = {}
+    email = ""
+    if request.method == "POST":
+        check_csrf()
+        email = request.form.get("email", "").strip()
+        password = request.form.get("password", "")
+        if not email:
+            errors["email"] = "Enter your email address"
+        if not password:
+            errors["password"] = "Enter your password"
+        if not errors:
+            user = authenticate(email, password)
+            if user is None:
+                errors = {"email": GENERIC_FAILURE, "password": GENERIC_FAILURE}
+            else:
+                session.clear()
+                login_user(user)
+                return redirect(_next_or_default(next_target))
+    summary: dict[str, str] = {}
+    for field, message in errors.items():
+        if message not in summary:
+            summary[message] = field
+    return render_template(
+        "auth/login.html",
+        errors=errors,
+        summary=summary,
+        email=email,
+        next_target=next_target if is_safe_next(next_target) else None,
+    )
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    check_csrf()
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "info")
+    return redirect(url_for("public.index"))
