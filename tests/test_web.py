@@ -132,7 +132,9 @@ def test_login_without_the_csrf_token_is_rejected(client, db) -> None:
         data = {"email": "board@example.nhs.uk", "password": PASSWORD}
         if token:
             data["csrf_token"] = token
-        assert client.post("/login", data=data).status_code == 400
+        response = client.post("/login", data=data)
+        assert response.status_code == 400
+        assert "This form has expired" in response.get_data(as_text=True)
     assert client.get("/dashboards/").status_code == 302
 
 

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from assessor.auth.csrf import check_csrf
@@ -29,6 +30,11 @@ def load_user(user_id: str) -> User | None:
         return db.session.get(User, int(user_id))
     except ValueError:
         return None
+
+
+@bp.errorhandler(400)
+def bad_request(exc: HTTPException) -> tuple[str, int]:
+    return render_template("errors/400.html", message=exc.description), 400
 
 
 def is_safe_next(target: str | None) -> bool:
