@@ -76,9 +76,19 @@ def db(app: Flask) -> Iterator[object]:
     _db.session.remove()
 
 
+class RequestPerContextClient(FlaskClient):
+    """Runs each request in its own app context, as in production. The `app` fixture keeps
+    one app context open for the session, which the test client would otherwise reuse, so
+    `flask.g` (where Flask-Login caches the signed-in user) would leak between requests."""
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture()
 def client(app: Flask, db: object) -> FlaskClient:
-    return app.test_client()
+    return RequestPerContextClient(app, app.response_class, use_cookies=True)
 
 
 class AssessorRunner(FlaskCliRunner):

@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 
 from assessor import responses
 from assessor.auth.passwords import create_user
@@ -22,21 +20,6 @@ from tests.factories import add_orgs, make_campaign, questionnaire, set_window, 
 
 PASSWORD = "a long enough password"
 NOT_SHOWN_PL = "Not shown (fewer than 3 patient leaders responded)"
-
-
-class _RequestPerContextClient(FlaskClient):
-    """Runs each request in its own app context, as in production. conftest's `app` fixture
-    keeps one app context open for the session, which the test client would otherwise reuse,
-    so `flask.g` (where Flask-Login caches the signed-in user) would leak between requests."""
-
-    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def,override]
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture()
-def client(app: Flask, db: object) -> FlaskClient:
-    return _RequestPerContextClient(app, app.response_class, use_cookies=True)
 
 
 def _token(html: str) -> str:
