@@ -60,6 +60,10 @@ class Config:
         #: X-Forwarded-* headers are then trusted, so `next` links name the public host.
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0") or 0)
         self.MAX_CONTENT_LENGTH = 64 * 1024
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        #: Set SESSION_COOKIE_SECURE=1 wherever the service is reached over HTTPS.
+        self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "") in ("1", "true", "yes")
         self.SQLALCHEMY_ENGINE_OPTIONS = {
             "pool_pre_ping": True,
             "json_serializer": json_dumps,
