@@ -54,7 +54,10 @@ def serve_command(host: str, port: int) -> None:
     """Serve the app for a pilot or a demo (production runs gunicorn wsgi:app)."""
     from werkzeug.serving import run_simple
 
-    click.echo(f"assessor is serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    base = f"http://{host}:{port}"
+    click.echo(f"assessor is serving on {base}/  (Ctrl+C to stop)")
+    click.echo(f"  boards sign in at {base}/login, then {base}/dashboards/")
+    click.echo(f"  published results for everyone at {base}/; the API at {base}/api/openapi.json")
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
