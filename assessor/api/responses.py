@@ -380,7 +380,8 @@ class CampaignResponseFhir(MethodView):
             q,
             response_id=row.id,
             answers={} if voided else exported_answers(q, row.answers or {}),
-            authored=row.submitted_at or row.created_at,
+            # The day only, as in the export: a time of submission could identify someone.
+            authored=(row.submitted_at or row.created_at).date(),
             questionnaire_url=url,
         )
         if voided:

@@ -116,6 +116,7 @@ def test_one_response_as_fhir(api, world):
     resource = response.get_json(force=True)
     parsed = QuestionnaireResponse.model_validate(resource)
     assert parsed.status == "completed" and parsed.id == row.id
+    assert resource["authored"] == row.submitted_at.date().isoformat()  # the day, no time
     questionnaire = api.get(
         f"/api/v1/questionnaires/{KEY}/2/fhir", headers=world.headers("results")
     ).get_json(force=True)
