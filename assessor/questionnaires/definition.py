@@ -128,12 +128,10 @@ class Questionnaire:
             "audiences": list(self.audiences),
             "threshold": self.threshold,
             "rungs": [
-                {"key": r.key, "label": r.label, "description": r.description}
-                for r in self.rungs
+                {"key": r.key, "label": r.label, "description": r.description} for r in self.rungs
             ],
             "domains": [
-                {"key": d.key, "title": d.title, "description": d.description}
-                for d in self.domains
+                {"key": d.key, "title": d.title, "description": d.description} for d in self.domains
             ],
             "items": [_item_dict(item) for item in self.items],
         }
