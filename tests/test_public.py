@@ -17,3 +17,24 @@ def test_landing_page_lists_campaigns(client, db) -> None:
     body = page.get_data(as_text=True)
     assert "spring-2026" in body and "open" in body
     assert 'lang="en-GB"' in body and 'href="#main"' in body
+
+
+def test_methodology_and_privacy_pages(client, db) -> None:
+    from tests.factories import publish_shipped
+
+    publish_shipped()
+    db.session.commit()
+    page = client.get("/methodology").get_data(as_text=True)
+    for words in (
+        "Co-assessment",
+        "Co-commissioning",
+        "equal weight",
+        "fewer than 5 people",
+        "75%",
+        '"Don\'t know"',
+    ):
+        assert words in page, words
+    privacy = client.get("/privacy").get_data(as_text=True)
+    assert "IP address" in privacy and "at least 5 people" in privacy
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/methodology"' in home and 'href="/privacy"' in home
