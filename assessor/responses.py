@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import secrets
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -48,8 +49,11 @@ def visible(q: Questionnaire, answers: Mapping[str, Any], link_id: str) -> bool:
 
 
 def validate_answers(
-    q: Questionnaire, audience: str, answers: Any, prefix: str = "answers"
+    q: Questionnaire, audience: str, answers: Any, prefix: str = "answers", complete: bool = True
 ) -> dict[str, list[str]]:
+    """Every problem of a set of answers, by field path. With complete=False (a page saved
+    part-way through a survey) only the answers themselves are checked: not whether required
+    items are missing, nor whether an earlier answer now hides an item."""
     errors: dict[str, list[str]] = {}
     if audience not in q.audiences:
         errors["audience"] = [f"{audience!r} is not an audience of this questionnaire"]
@@ -72,11 +76,11 @@ def validate_answers(
         elif answer not in item.option_keys():
             errors[path] = [f"{answer!r} is not an option of {link_id}"]
             continue
-        if not visible(q, answers, link_id):
+        if complete and not visible(q, answers, link_id):
             errors.setdefault(path, []).append(
                 f"{link_id} is not asked given the answer to {item.enable_when.link_id}"  # type: ignore[union-attr]
             )
-    for item in q.items:
+    for item in q.items if complete else ():
         if item.required and item.link_id not in answers and visible(q, answers, item.link_id):
             errors[f"{prefix}.{item.link_id}"] = [f"{item.link_id} is required"]
     return errors
@@ -163,4 +167,110 @@ def void(response: Response, reason: str, actor: str) -> None:
             at=now,
         )
     )
+    db.session.flush()
+
+
+# --------------------------------------------------------------------------- in progress
+#
+# The survey pages keep a respondent's answers in an in-progress response between pages,
+# reachable only through an opaque resume token that is stored hashed and forgotten at
+# submission. Nothing in progress is counted in any result.
+
+
+class SurveyClosed(ValueError):
+    """The campaign is not open, so answers can be neither started nor submitted."""
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _require_open(campaign: Campaign) -> None:
+    if campaign.status != "open":
+        raise SurveyClosed(f"campaign {campaign.slug!r} is {campaign.status}, not open")
+
+
+def start(campaign: Campaign, org_code: str, audience: str) -> tuple[Response, str]:
+    """Begin an in-progress response; returns it with its raw resume token."""
+    _require_open(campaign)
+    errors: dict[str, list[str]] = {}
+    if db.session.get(CampaignOrganisation, (campaign.id, org_code)) is None:
+        errors["organisation"] = [f"{org_code!r} is not an organisation in this campaign"]
+    if audience not in AUDIENCES:
+        errors["audience"] = ["must be one of staff, patient_leader"]
+    if errors:
+        raise AnswerErrors(errors)
+    raw = secrets.token_urlsafe(24)
+    now = utcnow()
+    response = Response(
+        campaign_id=campaign.id,
+        org_code=org_code,
+        audience=audience,
+        questionnaire_version_id=campaign.questionnaire_version_id,
+        answers={},
+        status="in_progress",
+        resume_token_hash=_token_hash(raw),
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(response)
+    db.session.flush()
+    return response, raw
+
+
+def find_in_progress(raw_token: str) -> Response | None:
+    """The in-progress response a resume token opens; None once it has been submitted."""
+    if not raw_token:
+        return None
+    return db.session.scalar(
+        select(Response).where(
+            Response.resume_token_hash == _token_hash(raw_token),
+            Response.status == "in_progress",
+        )
+    )
+
+
+def save_answers(
+    response: Response, page_answers: Mapping[str, Any], page_items: Collection[str]
+) -> None:
+    """Store one page's answers. `page_items` are the items shown on the page: one left
+    unanswered there is removed, so going back and clearing an answer really clears it.
+    Raises AnswerErrors (nothing stored) for an unknown item or option."""
+    campaign = db.session.get(Campaign, response.campaign_id)
+    assert campaign is not None
+    _require_open(campaign)
+    q = definition_of(campaign.questionnaire)
+    merged = {k: v for k, v in (response.answers or {}).items() if k not in page_items}
+    merged.update({k: v for k, v in page_answers.items() if v not in (None, "")})
+    errors = validate_answers(q, response.audience, merged, complete=False)
+    if errors:
+        raise AnswerErrors(errors)
+    response.answers = merged
+    response.updated_at = utcnow()
+    db.session.flush()
+
+
+def complete(response: Response) -> None:
+    """Submit an in-progress response: answers to items that the final answers hide are
+    dropped (the respondent changed an earlier answer), required items are checked, the
+    resume token is forgotten, and the response is scored and counted."""
+    from assessor import results
+
+    campaign = db.session.get(Campaign, response.campaign_id)
+    assert campaign is not None
+    _require_open(campaign)
+    q = definition_of(campaign.questionnaire)
+    answers = dict(response.answers or {})
+    answers = {k: v for k, v in answers.items() if visible(q, answers, k)}
+    errors = validate_answers(q, response.audience, answers)
+    if errors:
+        raise AnswerErrors(errors)
+    now = utcnow()
+    response.answers = answers
+    response.status = "submitted"
+    response.submitted_at = now
+    response.updated_at = now
+    response.resume_token_hash = None
+    db.session.flush()
+    response.scores = results.record_response(response, campaign)
     db.session.flush()
