@@ -39,12 +39,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from assessor.auth.views import bp as auth_bp
     from assessor.dashboards import bp as dashboards_bp
     from assessor.published import bp as published_bp
+    from assessor.survey import bp as survey_bp
 
     csrf.init_app(app)
     presentation.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboards_bp)
     app.register_blueprint(published_bp)
+    app.register_blueprint(survey_bp)
 
     proxies = int(app.config.get("TRUSTED_PROXIES", 0))
     if proxies:

@@ -1,0 +1,8 @@
+"""The pages respondents fill in: open and invitation links, one page per domain, review,
+confirmation. Thin views over assessor.responses and assessor.invitations."""
+
+from flask import Blueprint
+
+bp = Blueprint("survey", __name__)
+
+from assessor.survey import views  # noqa: E402,F401

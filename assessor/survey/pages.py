@@ -1,0 +1,74 @@
+"""How a questionnaire is cut into survey pages, and how answers are shown back.
+
+One page per domain, in the questionnaire's order, then one page for the items outside any
+domain (unscored questions). A page shows only the items whose enable_when holds given the
+saved answers, so follow-up questions appear without JavaScript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from assessor.questionnaires.definition import AGREEMENT_OPTIONS, Item, Questionnaire
+from assessor.responses import visible
+
+OTHER_TITLE = "A few more questions"
+OTHER_DESCRIPTION = (
+    "These questions are not part of the scores. Answer as many or as few as you like."
+)
+AUDIENCE_NAMES = {"staff": "staff", "patient_leader": "patient leaders"}
+
+
+@dataclass(frozen=True)
+class SurveyPage:
+    number: int
+    title: str
+    description: str
+    items: tuple[Item, ...]
+
+    def shown(self, q: Questionnaire, answers: Mapping[str, Any]) -> list[Item]:
+        return [item for item in self.items if visible(q, answers, item.link_id)]
+
+
+def survey_pages(q: Questionnaire) -> list[SurveyPage]:
+    pages = [
+        SurveyPage(n, d.title, d.description, tuple(i for i in q.items if i.domain == d.key))
+        for n, d in enumerate(q.domains, start=1)
+    ]
+    others = tuple(item for item in q.items if item.domain is None)
+    if others:
+        pages.append(SurveyPage(len(pages) + 1, OTHER_TITLE, OTHER_DESCRIPTION, others))
+    return pages
+
+
+def options_of(item: Item) -> list[tuple[str, str]]:
+    if item.type == "agreement":
+        return [(key, label) for key, label, _ in AGREEMENT_OPTIONS]
+    return [(option.key, option.label) for option in item.options]
+
+
+def answer_label(item: Item, answer: str | None) -> str | None:
+    """The words a respondent chose (None when unanswered)."""
+    if answer in (None, ""):
+        return None
+    if item.type == "text":
+        return answer
+    return dict(options_of(item)).get(answer, answer)
+
+
+def field_message(item: Item) -> str:
+    """A plain-English message for an answer the service refused. The only refusals a page
+    can cause are an option that is not on the list (a tampered form) and an over-long
+    text answer."""
+    if item.type == "text":
+        return "Your answer must be 5,000 characters or fewer"
+    return "Choose one of the answers listed"
+
+
+def estimated_minutes(q: Questionnaire) -> int:
+    """About 20 seconds a statement and a minute for each free-text question, rounded up to
+    five minutes: enough for the start page to say "about 15 minutes"."""
+    seconds = sum(60 if item.type == "text" else 20 for item in q.items)
+    return max(5, -(-seconds // 300) * 5)

@@ -1,0 +1,424 @@
+"""Survey views.
+
+Invitations are marked used when the response is submitted, not when it is started, so that
+a respondent who opens their link and walks away has not burnt it. Between start and
+submission the raw invitation token is kept only in the signed session cookie of the
+browser that started (keyed by a digest of the resume token), never in the database beside
+the response: an invitation records only that it was used, never which response it
+produced. If that session is lost (cookies cleared, or the survey finished on another device
+through the resume link) the response is still submitted, and the invitation stays unused.
+We accept that: the only way to close the gap would be to store which invitation started
+which response, which is the link the privacy notice promises never to keep, and at worst
+the holder of one invitation could answer once more.
+
+Nothing about the client is stored: the rate limit on open links counts a digest of the
+address outside the database, and survey pages are sent with `Cache-Control: no-store` and
+`Referrer-Policy: no-referrer` so that the resume token in their address stays out of caches
+and of other sites' logs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import abort, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from assessor import invitations, responses
+from assessor.auth.csrf import check_csrf
+from assessor.campaigns import get_campaign
+from assessor.extensions import db
+from assessor.models import Campaign, CampaignOrganisation, Response
+from assessor.models.campaign import AUDIENCES
+from assessor.questionnaires.definition import Item, Questionnaire
+from assessor.questionnaires.publishing import definition_of
+from assessor.survey import bp, ratelimit
+from assessor.survey.pages import (
+    AUDIENCE_NAMES,
+    SurveyPage,
+    answer_label,
+    estimated_minutes,
+    field_message,
+    options_of,
+    survey_pages,
+)
+
+#: session key: {digest of resume token: raw invitation token}
+PENDING_INVITATIONS = "survey_invitations"
+
+Page = str | tuple[str, int] | WerkzeugResponse
+
+
+class Refused(Exception):
+    """A kind page instead of the one asked for (closed campaign, link not valid)."""
+
+    def __init__(self, page: tuple[str, int]) -> None:
+        super().__init__(page[1])
+        self.page = page
+
+
+@bp.errorhandler(Refused)
+def refused(exc: Refused) -> tuple[str, int]:
+    return exc.page
+
+
+@bp.after_request
+def private_pages(resp: WerkzeugResponse) -> WerkzeugResponse:
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
+@bp.errorhandler(400)
+def expired_form(exc: HTTPException) -> tuple[str, int]:
+    return _message(
+        400,
+        "Sorry, that did not work",
+        [exc.description or "Go back, reload the page and try again."],
+    )
+
+
+def _message(
+    status: int, heading: str, paragraphs: list[str], campaign: Campaign | None = None
+) -> tuple[str, int]:
+    return render_template(
+        "survey/message.html", heading=heading, paragraphs=paragraphs, campaign=campaign
+    ), status
+
+
+def _not_open(campaign: Campaign) -> tuple[str, int]:
+    if campaign.status == "closed":
+        return _message(
+            410,
+            "This survey has closed",
+            [
+                f"{campaign.title} has closed, so answers can no longer be given or changed."
+                " Answers that were submitted before it closed are counted.",
+            ],
+            campaign,
+        )
+    return _message(
+        403,
+        "This survey has not opened yet",
+        [f"{campaign.title} has not opened yet. Please use your link again once it opens."],
+    )
+
+
+def _link_not_valid() -> tuple[str, int]:
+    return _message(
+        404,
+        "This link has already been used or is not valid",
+        [
+            "Each invitation link can be used to submit answers once. If you have already"
+            " submitted your answers, thank you: there is nothing more to do.",
+            "If you have not, check that you copied the whole link, or ask the person who"
+            " sent it for a new one.",
+        ],
+    )
+
+
+def _resume_not_valid() -> tuple[str, int]:
+    return _message(
+        404,
+        "This link is not valid",
+        [
+            "It may have been copied incompletely, or the answers may already have been"
+            " submitted: once submitted, answers cannot be opened or changed again.",
+        ],
+    )
+
+
+def _start_page(campaign: Campaign, org_code: str, audience: str) -> str:
+    member = db.session.get(CampaignOrganisation, (campaign.id, org_code))
+    q = definition_of(campaign.questionnaire)
+    return render_template(
+        "survey/start.html",
+        campaign=campaign,
+        q=q,
+        organisation=member.organisation if member else None,
+        audience_name=AUDIENCE_NAMES[audience],
+        minutes=estimated_minutes(q),
+        pages=len(survey_pages(q)),
+    )
+
+
+# --------------------------------------------------------------------------- open links
+
+
+def _open_target(slug: str, org_code: str, audience: str) -> Campaign:
+    campaign = get_campaign(slug)
+    if campaign is None or audience not in AUDIENCES:
+        abort(404)
+    if db.session.get(CampaignOrganisation, (campaign.id, org_code)) is None:
+        abort(404)
+    return campaign
+
+
+@bp.errorhandler(404)
+def not_found(exc: HTTPException) -> tuple[str, int]:
+    return render_template("errors/404.html"), 404
+
+
+def _refuse_open(campaign: Campaign) -> tuple[str, int] | None:
+    if campaign.access != "open":
+        return _message(
+            403,
+            "This survey is by invitation only",
+            [
+                f"{campaign.title} can only be answered through a personal invitation link."
+                " If you should have received one, ask your organisation's contact for it.",
+            ],
+        )
+    if campaign.status != "open":
+        return _not_open(campaign)
+    return None
+
+
+@bp.route("/s/<slug>/<org_code>/<audience>", methods=["GET", "POST"])
+def open_link(slug: str, org_code: str, audience: str) -> Page:
+    campaign = _open_target(slug, org_code, audience)
+    refusal = _refuse_open(campaign)
+    if refusal is not None:
+        return refusal
+    if request.method == "GET":
+        return _start_page(campaign, org_code, audience)
+    check_csrf()
+    if not ratelimit.allow_start(request.remote_addr, campaign.slug):
+        return _message(
+            429,
+            "Too many surveys started",
+            [
+                "Too many surveys have been started from your network in the last hour."
+                " Please try again later. If you share a network with colleagues, your"
+                " organisation can send you a personal invitation link instead.",
+            ],
+        )
+    try:
+        _, token = responses.start(campaign, org_code, audience)
+    except responses.SurveyClosed:
+        return _not_open(campaign)
+    return redirect(url_for("survey.page", token=token, number=1))
+
+
+# --------------------------------------------------------------------------- invitations
+
+
+def _pending_key(resume_token: str) -> str:
+    return hashlib.sha256(f"invitation-for:{resume_token}".encode()).hexdigest()[:32]
+
+
+@bp.route("/i/<token>", methods=["GET", "POST"])
+def invitation(token: str) -> Page:
+    found = invitations.find_invitation(token)
+    if found is None or found.used_at is not None:
+        return _link_not_valid()
+    campaign = db.session.get(Campaign, found.campaign_id)
+    assert campaign is not None
+    if campaign.status != "open":
+        return _not_open(campaign)
+    if request.method == "GET":
+        return _start_page(campaign, found.org_code, found.audience)
+    check_csrf()
+    try:
+        _, resume = responses.start(campaign, found.org_code, found.audience)
+    except responses.SurveyClosed:
+        return _not_open(campaign)
+    pending = dict(session.get(PENDING_INVITATIONS) or {})
+    pending[_pending_key(resume)] = token
+    session[PENDING_INVITATIONS] = pending
+    return redirect(url_for("survey.page", token=resume, number=1))
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def _open_response(token: str) -> tuple[Response, Campaign, Questionnaire]:
+    response = responses.find_in_progress(token)
+    if response is None:
+        raise Refused(_resume_not_valid())
+    campaign = db.session.get(Campaign, response.campaign_id)
+    assert campaign is not None
+    if campaign.status != "open":
+        raise Refused(_not_open(campaign))
+    return response, campaign, definition_of(campaign.questionnaire)
+
+
+def _fields(
+    shown: list[Item], audience: str, values: dict[str, Any], errors: dict[str, str]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "item": item,
+            "id": item.link_id,
+            "text": item.text_for_audience(audience),
+            "options": options_of(item),
+            "value": values.get(item.link_id, ""),
+            "error": errors.get(item.link_id),
+        }
+        for item in shown
+    ]
+
+
+def _render_page(
+    token: str,
+    response: Response,
+    campaign: Campaign,
+    q: Questionnaire,
+    page: SurveyPage,
+    total: int,
+    values: dict[str, Any],
+    shown: list[Item],
+    errors: dict[str, str] | None = None,
+) -> str:
+    errors = errors or {}
+    return render_template(
+        "survey/page.html",
+        token=token,
+        campaign=campaign,
+        q=q,
+        page=page,
+        number=page.number,
+        total=total,
+        audience_name=AUDIENCE_NAMES[response.audience],
+        fields=_fields(shown, response.audience, values, errors),
+        errors=errors,
+    )
+
+
+@bp.route("/r/<token>/<int:number>", methods=["GET", "POST"])
+def page(token: str, number: int) -> Page:
+    response, campaign, q = _open_response(token)
+    pages = survey_pages(q)
+    if not 1 <= number <= len(pages):
+        abort(404)
+    total = len(pages) + 1  # the review page is the last
+    this = pages[number - 1]
+    saved = dict(response.answers or {})
+    shown = this.shown(q, saved)
+    if request.method == "GET":
+        return _render_page(token, response, campaign, q, this, total, saved, shown)
+
+    check_csrf()
+    action = request.form.get("action", "continue")
+    submitted = {}
+    for item in shown:
+        value = request.form.get(item.link_id, "")
+        submitted[item.link_id] = "" if item.type == "text" and not value.strip() else value
+    try:
+        responses.save_answers(response, submitted, [item.link_id for item in shown])
+    except responses.SurveyClosed:
+        return _not_open(campaign)
+    except responses.AnswerErrors as exc:
+        db.session.rollback()
+        by_item = {item.link_id: item for item in shown}
+        errors = {}
+        for path in exc.errors:
+            link_id = path.removeprefix("answers.")
+            if link_id in by_item:
+                errors[link_id] = field_message(by_item[link_id])
+        values = {**saved, **submitted}
+        for link_id in errors:
+            if by_item[link_id].type != "text":
+                values.pop(link_id, None)
+        html = _render_page(token, response, campaign, q, this, total, values, shown, errors)
+        return html, 400
+
+    if action == "save":
+        return redirect(url_for("survey.saved", token=token, number=number))
+    if action == "back":
+        return redirect(url_for("survey.page", token=token, number=max(1, number - 1)))
+    revealed = [item for item in this.shown(q, response.answers) if item not in shown]
+    if revealed:
+        # A follow-up question now applies: show this page again with it, focused on it.
+        return redirect(
+            url_for("survey.page", token=token, number=number) + f"#{revealed[0].link_id}"
+        )
+    if number < len(pages):
+        return redirect(url_for("survey.page", token=token, number=number + 1))
+    return redirect(url_for("survey.review", token=token))
+
+
+@bp.get("/r/<token>/<int:number>/saved")
+def saved(token: str, number: int) -> Page:
+    _, campaign, q = _open_response(token)
+    number = min(max(1, number), len(survey_pages(q)))
+    path = url_for("survey.page", token=token, number=number)
+    return render_template(
+        "survey/saved.html",
+        campaign=campaign,
+        resume_link=request.host_url.rstrip("/") + path,
+        back=path,
+    )
+
+
+def _review_groups(q: Questionnaire, response: Response) -> list[dict[str, Any]]:
+    answers = dict(response.answers or {})
+    return [
+        {
+            "page": p,
+            "rows": [
+                {
+                    "id": item.link_id,
+                    "text": item.text_for_audience(response.audience),
+                    "answer": answer_label(item, answers.get(item.link_id)),
+                }
+                for item in p.shown(q, answers)
+            ],
+        }
+        for p in survey_pages(q)
+    ]
+
+
+@bp.route("/r/<token>/review", methods=["GET", "POST"])
+def review(token: str) -> Page:
+    response, campaign, q = _open_response(token)
+    pages = survey_pages(q)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        check_csrf()
+        pending = dict(session.get(PENDING_INVITATIONS) or {})
+        key = _pending_key(token)
+        try:
+            raw_invitation = pending.get(key)
+            found = invitations.find_invitation(raw_invitation) if raw_invitation else None
+            if found is not None:
+                invitations.mark_used(found)
+            responses.complete(response)
+        except invitations.InvitationError:
+            db.session.rollback()
+            pending.pop(key, None)
+            session[PENDING_INVITATIONS] = pending
+            return _link_not_valid()
+        except responses.SurveyClosed:
+            db.session.rollback()
+            return _not_open(campaign)
+        except responses.AnswerErrors as exc:
+            db.session.rollback()
+            for path in exc.errors:
+                link_id = path.removeprefix("answers.")
+                errors[link_id] = "Answer this question"
+        else:
+            pending.pop(key, None)
+            session[PENDING_INVITATIONS] = pending
+            return redirect(url_for("survey.done"))
+    page_of = {item.link_id: p.number for p in pages for item in p.items}
+    html = render_template(
+        "survey/review.html",
+        token=token,
+        campaign=campaign,
+        q=q,
+        number=len(pages) + 1,
+        total=len(pages) + 1,
+        last_page=len(pages),
+        groups=_review_groups(q, response),
+        errors=errors,
+        page_of=page_of,
+    )
+    return (html, 400) if errors else html
+
+
+@bp.get("/done")
+def done() -> str:
+    return render_template("survey/done.html")

@@ -1,0 +1,415 @@
+"""The respondent survey pages: open and invitation links, one page per domain, back and
+forward without losing answers, follow-up questions without JavaScript, save and resume,
+review, submission, and the rate limit on open links.
+
+The shipped v2 questionnaire has six domains (pages 1-6) and four unscored items (page 7):
+gov-attend (single choice), gov-attend-barriers (text, asked only when gov-attend is
+"never"), change-one and comments (text). The review is page 8 of 8.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+
+import pytest
+from sqlalchemy import select
+
+from assessor import invitations, results
+from assessor.models import Invitation, Response
+from assessor.survey import ratelimit
+from assessor.survey.pages import survey_pages
+from tests.factories import add_orgs, make_campaign, questionnaire, set_window
+
+CSRF = "test-csrf-token"
+
+
+@pytest.fixture(autouse=True)
+def fresh_limiter(app):
+    ratelimit.use_backend(app, ratelimit.MemoryBackend())
+    yield
+    ratelimit.use_backend(app, ratelimit.MemoryBackend())
+
+
+def _setup(db, access: str = "open", state: str = "open"):
+    add_orgs(("A01", "London", "Urban"))
+    campaign = make_campaign("c", access=access, state=state)
+    q = questionnaire(campaign)
+    db.session.commit()
+    return campaign, q
+
+
+def _csrf(client) -> None:
+    with client.session_transaction() as s:
+        s["csrf_token"] = CSRF
+
+
+def _post(client, url: str, data: dict[str, str] | None = None, **kwargs):
+    return client.post(url, data={"csrf_token": CSRF, **(data or {})}, **kwargs)
+
+
+def _start_open(client, audience: str = "staff") -> str:
+    _csrf(client)
+    resp = _post(client, f"/s/c/A01/{audience}")
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    found = re.fullmatch(r"/r/([^/]+)/1", resp.headers["Location"])
+    assert found, resp.headers["Location"]
+    return found.group(1)
+
+
+def _stored(db) -> Response:
+    db.session.expire_all()
+    return db.session.scalars(select(Response)).one()
+
+
+def _checked(html: str, link_id: str) -> str | None:
+    for tag in re.findall(rf'<input type="radio"[^>]*name="{re.escape(link_id)}"[^>]*>', html):
+        if " checked" in tag:
+            return re.search(r'value="([^"]+)"', tag).group(1)
+    return None
+
+
+def _page_answers(q, number: int, choice: str = "agree") -> dict[str, str]:
+    page = survey_pages(q)[number - 1]
+    return {item.link_id: choice for item in page.items if item.type == "agreement"}
+
+
+# --------------------------------------------------------------------------- journey
+
+
+def test_full_journey_through_every_page_to_confirmation(client, db) -> None:
+    campaign, q = _setup(db)
+    start = client.get("/s/c/A01/staff")
+    html = start.get_data(as_text=True)
+    assert start.status_code == 200
+    assert "for <strong>staff</strong>" in html and "Don&rsquo;t know" in html
+    assert 'href="/privacy"' in html and "minutes" in html
+    token = _start_open(client)
+
+    expected: dict[str, str] = {}
+    for number in range(1, 7):
+        html = client.get(f"/r/{token}/{number}").get_data(as_text=True)
+        assert f"Page {number} of 8" in html
+        assert f"<h1>{q.domains[number - 1].title}</h1>" in html
+        assert f"<title>{q.domains[number - 1].title} (page {number} of 8)" in html
+        choice = "agree" if number % 2 else "dont_know"
+        answers = _page_answers(q, number, choice)
+        expected.update(answers)
+        resp = _post(client, f"/r/{token}/{number}", {**answers, "action": "continue"})
+        assert resp.headers["Location"] == f"/r/{token}/{number + 1}"
+
+    html = client.get(f"/r/{token}/7").get_data(as_text=True)
+    assert "Page 7 of 8" in html and 'name="gov-attend-barriers"' not in html
+    extra = {"gov-attend": "some_meetings", "change-one": "Pay patient leaders for their time"}
+    expected.update(extra)
+    resp = _post(client, f"/r/{token}/7", {**extra, "comments": "  ", "action": "continue"})
+    assert resp.headers["Location"] == f"/r/{token}/review"
+
+    review = client.get(f"/r/{token}/review").get_data(as_text=True)
+    assert "Page 8 of 8" in review and "Pay patient leaders for their time" in review
+    assert "Some meetings" in review and "Not answered" in review
+    assert f'href="/r/{token}/3#{survey_pages(q)[2].items[0].link_id}"' in review
+    assert review.count(">Change<") == len(expected) + 1  # comments: not answered
+
+    done = _post(client, f"/r/{token}/review")
+    assert done.headers["Location"] == "/done"
+    page = client.get("/done").get_data(as_text=True)
+    assert "cannot be changed" in page or "can no longer be changed" in page
+    assert 'href="/methodology"' in page
+
+    response = _stored(db)
+    assert response.status == "submitted"
+    assert response.answers == expected
+    assert response.id not in page
+    assert response.resume_token_hash is None
+    item = results.campaign_results(campaign, "staff", admin=True)[0]
+    assert item["responses"]["staff"] == 1
+
+
+def test_back_keeps_answers_and_radios_are_rechecked(client, db) -> None:
+    _, q = _setup(db)
+    token = _start_open(client, "patient_leader")
+    first = _page_answers(q, 1, "strongly_agree")
+    _post(client, f"/r/{token}/1", {**first, "action": "continue"})
+    second = _page_answers(q, 2, "disagree")
+    resp = _post(client, f"/r/{token}/2", {**second, "action": "back"})
+    assert resp.headers["Location"] == f"/r/{token}/1"
+    html = client.get(f"/r/{token}/1").get_data(as_text=True)
+    assert all(_checked(html, link_id) == "strongly_agree" for link_id in first)
+    html = client.get(f"/r/{token}/2").get_data(as_text=True)
+    assert all(_checked(html, link_id) == "disagree" for link_id in second)
+    assert _stored(db).answers == {**first, **second}
+
+
+def test_patient_leader_wording(client, db) -> None:
+    _, q = _setup(db)
+    token = _start_open(client, "patient_leader")
+    html = client.get(f"/r/{token}/7").get_data(as_text=True)
+    assert "did you or another patient leader attend" in html
+
+
+def test_invalid_option_shows_error_summary_and_stores_nothing(client, db) -> None:
+    _, q = _setup(db)
+    token = _start_open(client)
+    page = survey_pages(q)[0]
+    bad, good = page.items[1].link_id, page.items[0].link_id
+    resp = _post(client, f"/r/{token}/1", {good: "agree", bad: "maybe", "action": "continue"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "<title>Error: " in html
+    summary = re.search(
+        r'<div class="error-summary" role="alert" tabindex="-1".*?</div>', html, re.S
+    )
+    assert summary and f'href="#{bad}"' in summary.group(0)
+    assert f'id="{bad}" name="{bad}" value="strongly_disagree"' in html
+    assert f'aria-describedby="{bad}--error"' in html
+    assert f'id="{bad}--error"' in html
+    assert _stored(db).answers == {}
+
+
+def test_page_structure_fieldsets_legends_hints(client, db) -> None:
+    _, q = _setup(db)
+    token = _start_open(client)
+    html = client.get(f"/r/{token}/1").get_data(as_text=True)
+    page = survey_pages(q)[0]
+    assert html.count('<fieldset class="fieldset"') == len(page.items)
+    assert html.count("<legend") == len(page.items)
+    assert html.count('type="radio"') == 6 * len(page.items)
+    assert html.count(">Don&#39;t know</label>") == len(page.items)
+    assert '<progress max="8" value="1"' in html and 'name="csrf_token"' in html
+    html = client.get(f"/r/{token}/7").get_data(as_text=True)
+    # "comments" has help text, linked to its textarea.
+    assert 'id="comments--hint"' in html and 'aria-describedby="comments--hint"' in html
+    assert '<label class="question" for="comments">' in html
+
+
+def test_follow_up_shown_only_when_its_condition_holds(client, db) -> None:
+    _setup(db)
+    token = _start_open(client)
+    resp = _post(client, f"/r/{token}/7", {"gov-attend": "never", "action": "continue"})
+    # The follow-up now applies: the same page again, pointing at it.
+    assert resp.headers["Location"] == f"/r/{token}/7#gov-attend-barriers"
+    html = client.get(f"/r/{token}/7").get_data(as_text=True)
+    assert 'name="gov-attend-barriers"' in html
+    form = {"gov-attend": "never", "gov-attend-barriers": "Meetings in work hours"}
+    resp = _post(client, f"/r/{token}/7", {**form, "action": "continue"})
+    assert resp.headers["Location"] == f"/r/{token}/review"
+    assert "Meetings in work hours" in client.get(f"/r/{token}/review").get_data(as_text=True)
+
+    _post(client, f"/r/{token}/7", {"gov-attend": "most_meetings", "action": "continue"})
+    html = client.get(f"/r/{token}/7").get_data(as_text=True)
+    assert 'name="gov-attend-barriers"' not in html
+    assert "Meetings in work hours" not in client.get(f"/r/{token}/review").get_data(as_text=True)
+    _post(client, f"/r/{token}/review")
+    assert "gov-attend-barriers" not in _stored(db).answers
+
+
+def test_save_and_resume_link_stops_working_after_submission(client, app, db) -> None:
+    _, q = _setup(db)
+    token = _start_open(client)
+    answers = _page_answers(q, 2, "neutral")
+    resp = _post(client, f"/r/{token}/2", {**answers, "action": "save"})
+    assert resp.headers["Location"] == f"/r/{token}/2/saved"
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert f"http://localhost/r/{token}/2" in html
+    assert "Anyone who has this link can see" in html
+
+    other = app.test_client()  # another device: no cookies
+    html = other.get(f"/r/{token}/2").get_data(as_text=True)
+    assert all(_checked(html, link_id) == "neutral" for link_id in answers)
+
+    _post(client, f"/r/{token}/review")
+    gone = other.get(f"/r/{token}/2")
+    assert gone.status_code == 404 and "This link is not valid" in gone.get_data(as_text=True)
+    assert client.get(f"/r/{token}/review").status_code == 404
+    assert client.get("/r/not-a-token/1").status_code == 404
+
+
+def test_survey_pages_are_not_cached_and_send_no_referrer(client, db) -> None:
+    _setup(db)
+    token = _start_open(client)
+    resp = client.get(f"/r/{token}/1")
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+
+
+# --------------------------------------------------------------------------- invitations
+
+
+def test_invitation_is_single_use_and_marked_only_at_completion(client, app, db) -> None:
+    campaign, _ = _setup(db, access="invitation")
+    raw = invitations.create_invitations(campaign, "A01", "patient_leader", 1)[0]
+    db.session.commit()
+    page = client.get(f"/i/{raw}")
+    assert page.status_code == 200 and "patient leaders" in page.get_data(as_text=True)
+    _csrf(client)
+    first = _post(client, f"/i/{raw}").headers["Location"].split("/")[2]
+    # A second start in another browser before the first finishes.
+    other = app.test_client()
+    with other.session_transaction() as s:
+        s["csrf_token"] = CSRF
+    second = _post(other, f"/i/{raw}").headers["Location"].split("/")[2]
+    db.session.expire_all()
+    assert db.session.scalars(select(Invitation)).one().used_at is None  # not at start
+
+    with client.session_transaction() as s:
+        assert raw in s["survey_invitations"].values()
+    assert _post(client, f"/r/{first}/review").headers["Location"] == "/done"
+    with client.session_transaction() as s:
+        assert raw not in s["survey_invitations"].values()
+    db.session.expire_all()
+    invitation = db.session.scalars(select(Invitation)).one()
+    assert invitation.used_at is not None
+    assert (invitation.used_at.hour, invitation.used_at.minute) == (0, 0)  # the day only
+
+    refused = _post(other, f"/r/{second}/review")
+    assert refused.status_code == 404
+    assert "already been used or is not valid" in refused.get_data(as_text=True)
+    statuses = sorted(db.session.scalars(select(Response.status)))
+    assert statuses == ["in_progress", "submitted"]
+    assert client.get(f"/i/{raw}").status_code == 404
+    assert "already been used" in client.get("/i/unknown").get_data(as_text=True)
+
+    # Nothing in the database ties the invitation to the response.
+    response = db.session.scalars(select(Response).where(Response.status == "submitted")).one()
+    row = {c.name: getattr(response, c.name) for c in Response.__table__.columns}
+    assert invitations.hash_token(raw) not in str(row) and raw not in str(row)
+    assert set(Invitation.__table__.columns.keys()) == {
+        "id",
+        "campaign_id",
+        "org_code",
+        "audience",
+        "token_hash",
+        "created_at",
+        "used_at",
+    }
+    assert (
+        results.campaign_results(campaign, "patient_leader", admin=True)[0]["responses"][
+            "patient_leader"
+        ]
+        == 1
+    )
+
+
+def test_invitation_finished_on_another_device_leaves_it_unused(client, app, db) -> None:
+    campaign, _ = _setup(db, access="invitation")
+    raw = invitations.create_invitations(campaign, "A01", "staff", 1)[0]
+    db.session.commit()
+    _csrf(client)
+    token = _post(client, f"/i/{raw}").headers["Location"].split("/")[2]
+    other = app.test_client()
+    with other.session_transaction() as s:
+        s["csrf_token"] = CSRF
+    assert _post(other, f"/r/{token}/review").headers["Location"] == "/done"
+    db.session.expire_all()
+    assert db.session.scalars(select(Invitation)).one().used_at is None
+    assert _stored(db).status == "submitted"
+
+
+def test_open_link_refused_for_invitation_only_campaign(client, db) -> None:
+    _setup(db, access="invitation")
+    resp = client.get("/s/c/A01/staff")
+    assert resp.status_code == 403 and "by invitation only" in resp.get_data(as_text=True)
+    _csrf(client)
+    assert _post(client, "/s/c/A01/staff").status_code == 403
+    assert db.session.scalars(select(Response)).all() == []
+
+
+def test_unknown_campaign_org_or_audience_is_not_found(client, db) -> None:
+    _setup(db)
+    for url in ("/s/nope/A01/staff", "/s/c/ZZZ/staff", "/s/c/A01/public"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_closed_campaign(client, db) -> None:
+    campaign, q = _setup(db)
+    token = _start_open(client)
+    set_window(campaign, "closed")
+    db.session.commit()
+    for resp in (
+        client.get("/s/c/A01/staff"),
+        client.get(f"/r/{token}/1"),
+        _post(client, f"/r/{token}/1", {**_page_answers(q, 1), "action": "continue"}),
+        _post(client, f"/r/{token}/review"),
+    ):
+        assert resp.status_code == 410
+        assert "This survey has closed" in resp.get_data(as_text=True)
+    response = _stored(db)
+    assert response.status == "in_progress" and response.answers == {}
+
+
+def test_csrf_is_required(client, db) -> None:
+    _setup(db)
+    resp = client.post("/s/c/A01/staff", data={})
+    assert resp.status_code == 400 and "did not work" in resp.get_data(as_text=True)
+
+
+def test_landing_page_lists_no_survey_links(client, db) -> None:
+    _setup(db)
+    html = client.get("/").get_data(as_text=True)
+    assert "Taking part" in html and "/s/c/" not in html
+
+
+# --------------------------------------------------------------------------- rate limit
+
+
+def test_open_link_starts_are_rate_limited_per_address(client, app, db, monkeypatch) -> None:
+    _setup(db)
+    monkeypatch.setitem(app.config, "SURVEY_STARTS_PER_HOUR", 2)
+    _csrf(client)
+    addr = {"REMOTE_ADDR": "192.0.2.7"}
+    assert _post(client, "/s/c/A01/staff", environ_base=addr).status_code == 302
+    assert _post(client, "/s/c/A01/staff", environ_base=addr).status_code == 302
+    blocked = _post(client, "/s/c/A01/staff", environ_base=addr)
+    assert blocked.status_code == 429
+    assert "Too many surveys started" in blocked.get_data(as_text=True)
+    other = {"REMOTE_ADDR": "192.0.2.8"}
+    assert _post(client, "/s/c/A01/staff", environ_base=other).status_code == 302
+    # Nothing about the client reaches the database.
+    assert len(db.session.scalars(select(Response)).all()) == 3
+    backend = app.extensions[ratelimit.EXTENSION_KEY]
+    assert all("192.0.2" not in key for key in backend._counts)
+
+
+def test_invitations_are_not_rate_limited(client, app, db, monkeypatch) -> None:
+    campaign, _ = _setup(db, access="invitation")
+    raws = invitations.create_invitations(campaign, "A01", "staff", 2)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "SURVEY_STARTS_PER_HOUR", 1)
+    _csrf(client)
+    for raw in raws + raws:
+        assert _post(client, f"/i/{raw}").status_code == 302
+
+
+def test_memory_backend_counts_per_key() -> None:
+    backend = ratelimit.MemoryBackend()
+    assert [backend.hit("a", 3600) for _ in range(3)] == [1, 2, 3]
+    assert backend.hit("b", 3600) == 1
+
+
+def _redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.3):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="no Redis server at 127.0.0.1:6379")
+def test_redis_backend_counts_and_expires(app) -> None:
+    import secrets
+
+    backend = ratelimit.RedisBackend("redis://127.0.0.1:6379/0")
+    key = f"test-{secrets.token_hex(8)}"
+    assert [backend.hit(key, 60) for _ in range(3)] == [1, 2, 3]
+    ttl = backend._redis.ttl(ratelimit.REDIS_PREFIX + key)
+    assert 0 < ttl <= 60
+    backend._redis.delete(ratelimit.REDIS_PREFIX + key)
+    with app.test_request_context():
+        app.config["SURVEY_STARTS_PER_HOUR"] = 2
+        try:
+            slug = f"c-{secrets.token_hex(4)}"
+            verdicts = [ratelimit.allow_start("192.0.2.9", slug, backend) for _ in range(3)]
+        finally:
+            app.config.pop("SURVEY_STARTS_PER_HOUR")
+    assert verdicts == [True, True, False]
