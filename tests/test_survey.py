@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -413,3 +414,28 @@ def test_redis_backend_counts_and_expires(app) -> None:
         finally:
             app.config.pop("SURVEY_STARTS_PER_HOUR")
     assert verdicts == [True, True, False]
+
+
+def test_double_submit_counts_once(client, app, db) -> None:
+    """Two Submit requests racing (a double click) complete and count the response once."""
+    campaign, q = _setup(db)
+    token = _start_open(client)
+    _post(client, f"/r/{token}/1", {**_page_answers(q, 1), "action": "continue"})
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def submit() -> None:
+        other = app.test_client()
+        with other.session_transaction() as s:
+            s["csrf_token"] = CSRF
+        barrier.wait()
+        statuses.append(_post(other, f"/r/{token}/review").status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [302, 404]
+    item = results.campaign_results(campaign, "staff", admin=True)[0]
+    assert item["responses"]["staff"] == 1
