@@ -52,7 +52,10 @@ class Config:
         self.QUESTIONNAIRES_DIR = env.get(
             "QUESTIONNAIRES_DIR", str(Path(__file__).resolve().parent.parent / "questionnaires")
         )
+        #: Shared state for several workers (the survey's rate limit); empty: process memory.
         self.REDIS_URL = env.get("REDIS_URL", "")
+        #: Survey starts allowed per client address, campaign and hour on open links.
+        self.SURVEY_STARTS_PER_HOUR = int(env.get("SURVEY_STARTS_PER_HOUR", "30") or 30)
         self.BASE_URL = env.get("BASE_URL", "http://127.0.0.1:5000")
         #: Canonical base of the FHIR Questionnaire urls this service exports.
         self.FHIR_URL_BASE = env.get("FHIR_URL_BASE", "")

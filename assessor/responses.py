@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from assessor.extensions import db
 from assessor.models import AuditEvent, Campaign, CampaignOrganisation, Response, utcnow
@@ -181,6 +181,10 @@ class SurveyClosed(ValueError):
     """The campaign is not open, so answers can be neither started nor submitted."""
 
 
+class AlreadySubmitted(ValueError):
+    """Another request submitted this response first (a double click on Submit)."""
+
+
 def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
@@ -266,6 +270,17 @@ def complete(response: Response) -> None:
     if errors:
         raise AnswerErrors(errors)
     now = utcnow()
+    # Claim the row with a conditional UPDATE: of two requests racing to submit the same
+    # response, the second waits for the first's row lock and then finds it submitted, so a
+    # response is counted once however often Submit is pressed.
+    claimed = db.session.execute(
+        update(Response)
+        .where(Response.seq == response.seq, Response.status == "in_progress")
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise AlreadySubmitted(f"response {response.id} has already been submitted")
     response.answers = answers
     response.status = "submitted"
     response.submitted_at = now

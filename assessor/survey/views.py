@@ -23,7 +23,6 @@ import hashlib
 from typing import Any
 
 from flask import abort, redirect, render_template, request, session, url_for
-from sqlalchemy import update
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -31,7 +30,7 @@ from assessor import invitations, responses
 from assessor.auth.csrf import check_csrf
 from assessor.campaigns import get_campaign
 from assessor.extensions import db
-from assessor.models import Campaign, CampaignOrganisation, Response, utcnow
+from assessor.models import Campaign, CampaignOrganisation, Response
 from assessor.models.campaign import AUDIENCES
 from assessor.questionnaires.definition import Item, Questionnaire
 from assessor.questionnaires.publishing import definition_of
@@ -354,24 +353,6 @@ def saved(token: str, number: int) -> Page:
     )
 
 
-def _claim(response: Response) -> bool:
-    """Take the response for this request with a conditional update, so that a double click
-    on Submit (two requests racing) completes and counts it once: the second request waits
-    for the first's row lock, then finds the token gone. responses.complete itself does not
-    guard against this."""
-    result = db.session.execute(
-        update(Response)
-        .where(
-            Response.seq == response.seq,
-            Response.status == "in_progress",
-            Response.resume_token_hash == response.resume_token_hash,
-        )
-        .values(updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
 def _review_groups(q: Questionnaire, response: Response) -> list[dict[str, Any]]:
     answers = dict(response.answers or {})
     return [
@@ -399,14 +380,15 @@ def review(token: str) -> Page:
         check_csrf()
         pending = dict(session.get(PENDING_INVITATIONS) or {})
         key = _pending_key(token)
-        if not _claim(response):
-            return _resume_not_valid()
         try:
+            responses.complete(response)
             raw_invitation = pending.get(key)
             found = invitations.find_invitation(raw_invitation) if raw_invitation else None
             if found is not None:
                 invitations.mark_used(found)
-            responses.complete(response)
+        except responses.AlreadySubmitted:
+            db.session.rollback()
+            return _resume_not_valid()
         except invitations.InvitationError:
             db.session.rollback()
             pending.pop(key, None)
