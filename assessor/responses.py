@@ -94,8 +94,8 @@ def find_by_submission_id(campaign: Campaign, submission_id: str) -> Response | 
     )
 
 
-def check_submission(campaign: Campaign, org_code: Any, audience: Any, answers: Any) -> None:
-    """Raise AnswerErrors with every problem of a submission to this campaign."""
+def _cell_errors(campaign: Campaign, org_code: Any, audience: Any) -> dict[str, list[str]]:
+    """Problems with the (organisation, audience) a response is for."""
     errors: dict[str, list[str]] = {}
     if not isinstance(org_code, str) or (
         db.session.get(CampaignOrganisation, (campaign.id, org_code)) is None
@@ -103,6 +103,28 @@ def check_submission(campaign: Campaign, org_code: Any, audience: Any, answers: 
         errors["organisation"] = [f"{org_code!r} is not an organisation in this campaign"]
     if audience not in AUDIENCES:
         errors["audience"] = ["must be one of staff, patient_leader"]
+    return errors
+
+
+def _new_response(campaign: Campaign, org_code: str, audience: str, **fields: Any) -> Response:
+    now = utcnow()
+    response = Response(
+        campaign_id=campaign.id,
+        org_code=org_code,
+        audience=audience,
+        questionnaire_version_id=campaign.questionnaire_version_id,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
+def check_submission(campaign: Campaign, org_code: Any, audience: Any, answers: Any) -> None:
+    """Raise AnswerErrors with every problem of a submission to this campaign."""
+    errors = _cell_errors(campaign, org_code, audience)
     q = definition_of(campaign.questionnaire)
     errors.update(validate_answers(q, audience if isinstance(audience, str) else "", answers))
     if errors:
@@ -122,22 +144,16 @@ def submit(
     from assessor import results
 
     check_submission(campaign, org_code, audience, answers)
-    now = utcnow()
-    response = Response(
-        campaign_id=campaign.id,
-        org_code=org_code,
-        audience=audience,
-        questionnaire_version_id=campaign.questionnaire_version_id,
+    response = _new_response(
+        campaign,
+        org_code,
+        audience,
         answers=dict(answers),
         status="submitted",
         submission_id=submission_id,
         body_digest=body_digest,
-        created_at=now,
-        updated_at=now,
-        submitted_at=now,
+        submitted_at=utcnow(),
     )
-    db.session.add(response)
-    db.session.flush()
     response.scores = results.record_response(response, campaign)
     db.session.flush()
     return response
@@ -197,28 +213,18 @@ def _require_open(campaign: Campaign) -> None:
 def start(campaign: Campaign, org_code: str, audience: str) -> tuple[Response, str]:
     """Begin an in-progress response; returns it with its raw resume token."""
     _require_open(campaign)
-    errors: dict[str, list[str]] = {}
-    if db.session.get(CampaignOrganisation, (campaign.id, org_code)) is None:
-        errors["organisation"] = [f"{org_code!r} is not an organisation in this campaign"]
-    if audience not in AUDIENCES:
-        errors["audience"] = ["must be one of staff, patient_leader"]
+    errors = _cell_errors(campaign, org_code, audience)
     if errors:
         raise AnswerErrors(errors)
     raw = secrets.token_urlsafe(24)
-    now = utcnow()
-    response = Response(
-        campaign_id=campaign.id,
-        org_code=org_code,
-        audience=audience,
-        questionnaire_version_id=campaign.questionnaire_version_id,
+    response = _new_response(
+        campaign,
+        org_code,
+        audience,
         answers={},
         status="in_progress",
         resume_token_hash=_token_hash(raw),
-        created_at=now,
-        updated_at=now,
     )
-    db.session.add(response)
-    db.session.flush()
     return response, raw
 
 
