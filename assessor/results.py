@@ -974,11 +974,12 @@ def campaign_benchmarks(
 
         def stats(j: int, idx: np.ndarray = idx, funnels: list[Funnel] = funnels) -> dict:
             if hidden:
-                body = group_statistics(values[idx, j], np.zeros(len(idx), bool), len(rs.q.rungs))
-                body["n_orgs"] = None
-                body["n_suppressed"] = None
-                body["funnel"] = {"target": None, "phi": None, "tau2": None}
-                return body
+                empty = group_statistics(values[idx, j], np.zeros(len(idx), bool), len(rs.q.rungs))
+                return {
+                    **{key: None for key in empty},
+                    "levels": {level: None for level in empty["levels"]},
+                    "funnel": {"target": None, "phi": None, "tau2": None},
+                }
             body = group_statistics(values[idx, j], shown[idx, j], len(rs.q.rungs))
             f = funnels[j]
             body["funnel"] = {"target": _num(f.target), "phi": _num(f.phi), "tau2": _num(f.tau2)}

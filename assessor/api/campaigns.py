@@ -214,9 +214,12 @@ class GroupStatisticsSchema(ma.Schema):
     max = _nullable_float()
     levels = ma.fields.Dict(
         keys=ma.fields.String(),
-        values=ma.fields.Integer(),
+        values=ma.fields.Integer(allow_none=True),
         required=True,
-        metadata={"description": "level 0..R -> organisations at that level"},
+        metadata={
+            "description": "level 0..R -> organisations at that level (null while the"
+            " campaign's results are not published)"
+        },
     )
     funnel = ma.fields.Nested(FunnelSchema, required=True)
 

@@ -145,6 +145,7 @@ def test_an_open_campaign_shows_counts_only_except_to_admin(api, world):
     assert benchmarks[0]["reason"] == "campaign_open"
     assert benchmarks[0]["overall"]["mean"] is None
     assert benchmarks[0]["overall"]["n_orgs"] is None
+    assert set(benchmarks[0]["overall"]["levels"].values()) == {None}
     admin = get(api, world, f"/api/v1/campaigns/{OPEN}/benchmarks", token="admin").get_json()
     assert admin["items"][0]["preview"] is True
     assert admin["items"][0]["overall"]["mean"] == pytest.approx(5.0)
