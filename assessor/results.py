@@ -147,7 +147,14 @@ def _accumulate_previous(campaign: Campaign, context: TrendContext, sums: _Sums)
             [r.answers for r in rows],
             only=context.comparability.items_for_rescoring_previous,
         )
-        sums.add("before_comparable", rows, before)
+        # Columns follow the previous version's domain order; cells follow this campaign's.
+        current_q = definition_of(campaign.questionnaire)
+        aligned = np.full((len(rows), 1 + len(current_q.domain_keys)), np.nan)
+        aligned[:, 0] = before[:, 0]
+        for j, key in enumerate(current_q.domain_keys):
+            if key in previous_q.domain_keys:
+                aligned[:, 1 + j] = before[:, 1 + previous_q.domain_keys.index(key)]
+        sums.add("before_comparable", rows, aligned)
 
 
 def _cell_update(**values: Any) -> Any:
