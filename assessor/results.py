@@ -669,7 +669,8 @@ def _benchmark(rs: ResultSet, audience: str, group_by: str) -> None:
     values, shown = rs.values(audience)
     labels = rs.group_labels(group_by)
     uniques = sorted(set(labels.tolist()))
-    group_ids = np.array([uniques.index(label) for label in labels], dtype=np.int64)
+    position = {label: g for g, label in enumerate(uniques)}
+    group_ids = np.array([position[label] for label in labels], dtype=np.int64)
     n_orgs, n_measures = values.shape
     percentiles = np.full(values.shape, np.nan)
     bands = np.full(values.shape, None, dtype=object)
