@@ -78,6 +78,12 @@ def create_campaign(
         previous_campaign = get_campaign(previous)
         if previous_campaign is None:
             raise CampaignError(f"previous campaign {previous!r} does not exist")
+        if previous_campaign.status != "closed":
+            raise CampaignError(
+                f"previous campaign {previous!r} is {previous_campaign.status}: a trend compares"
+                " with a published campaign, so the previous one must have closed"
+            )
+        results.ensure_published(previous_campaign)
     k = current_app.config["MIN_RESPONDENTS"] if min_respondents is None else min_respondents
     from assessor.config import FLOOR_MIN_RESPONDENTS
 
@@ -107,7 +113,6 @@ def create_campaign(
         min_respondents=k,
         access=access,
         created_at=utcnow(),
-        results_version=0,
     )
     db.session.add(campaign)
     for org in organisations:
@@ -122,19 +127,29 @@ def create_campaign(
 
 
 def open_campaign(campaign: Campaign, at: datetime | None = None) -> None:
+    """Open a scheduled campaign now. A closed campaign is never reopened: its results are
+    published, and late responses would let a reader difference them (scoring.md s.6)."""
+    if campaign.status == "closed":
+        raise CampaignError(
+            f"campaign {campaign.slug!r} is closed and its results are published; a closed"
+            " campaign is never reopened (scoring.md s.6): create a new campaign instead"
+        )
     at = at or utcnow()
     campaign.opens_at = at
     if campaign.closes_at is not None and campaign.closes_at <= at:
         campaign.closes_at = None
-    results.mark_changed([campaign.id])
 
 
 def close_campaign(campaign: Campaign, at: datetime | None = None) -> None:
+    """Close a campaign now and make its first publication (in-progress responses go)."""
     at = at or utcnow()
+    if campaign.status == "closed":
+        raise CampaignError(f"campaign {campaign.slug!r} is already closed")
     if campaign.opens_at is None or campaign.opens_at > at:
         raise CampaignError(f"campaign {campaign.slug!r} has not opened, so it cannot close")
     campaign.closes_at = at
-    results.mark_changed([campaign.id])
+    db.session.flush()
+    results.ensure_published(campaign)
 
 
 def set_eligible(campaign: Campaign, org_code: str, audience: str, count: int) -> None:
@@ -150,4 +165,3 @@ def set_eligible(campaign: Campaign, org_code: str, audience: str, count: int) -
         member.eligible_staff = count
     else:
         member.eligible_patient_leader = count
-    results.mark_changed([campaign.id])

@@ -57,6 +57,8 @@ class Config:
         #: Survey starts allowed per client address, campaign and hour on open links.
         self.SURVEY_STARTS_PER_HOUR = int(env.get("SURVEY_STARTS_PER_HOUR", "30") or 30)
         self.BASE_URL = env.get("BASE_URL", "http://127.0.0.1:5000")
+        #: Seconds an open campaign's admin preview may be reused (shared through the database).
+        self.PREVIEW_SECONDS = float(env.get("PREVIEW_SECONDS", "5") or 5)
         #: Canonical base of the FHIR Questionnaire urls this service exports.
         self.FHIR_URL_BASE = env.get("FHIR_URL_BASE", "")
         #: How many reverse proxies sit in front of the app (0: none); their

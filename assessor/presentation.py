@@ -1,9 +1,8 @@
 """Words and number formats for the HTML pages. Templates never compute statistics: every
-number arrives from results.campaign_results; this module only says it in plain English."""
+number arrives from the results read model (assessor.results.reading); this module only says
+it in plain English."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from flask import Flask
 
@@ -66,7 +65,3 @@ def init_app(app: Flask) -> None:
     app.add_template_global(reason_text)
     app.add_template_global(level_label)
     app.add_template_global(AUDIENCE_LABELS, "audience_labels")
-
-
-def find_org(items: list[dict[str, Any]], org_code: str) -> dict[str, Any] | None:
-    return next((item for item in items if item["organisation"]["code"] == org_code), None)

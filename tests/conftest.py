@@ -53,6 +53,7 @@ def app(database_url: str) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test",
             "MIN_RESPONDENTS": 5,
+            "PREVIEW_SECONDS": 0,
             "QUESTIONNAIRES_DIR": str(QUESTIONNAIRES_DIR),
         }
     )

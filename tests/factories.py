@@ -88,5 +88,21 @@ def set_window(campaign: Campaign, state: str) -> None:
         campaign.opens_at, campaign.closes_at = now - timedelta(days=30), now - timedelta(days=1)
     else:
         campaign.opens_at, campaign.closes_at = now - timedelta(days=1), now + timedelta(days=1)
-    results.mark_changed([campaign.id])
     db.session.flush()
+
+
+def result_items(campaign: Campaign, audience: str = "combined", admin: bool = False) -> list[dict]:
+    """Every organisation's results item as the API dumps it."""
+    from assessor.api.campaigns import ResultSchema
+
+    items, _, _ = results.read(campaign, admin=admin).page(audience)
+    return ResultSchema(many=True).dump(items)
+
+
+def benchmark_items(
+    campaign: Campaign, audience: str = "combined", group_by: str = "national", admin: bool = False
+) -> list[dict]:
+    from assessor.api.campaigns import BenchmarkSchema
+
+    view = results.read(campaign, admin=admin)
+    return BenchmarkSchema(many=True).dump(view.benchmarks(audience, group_by))

@@ -8,11 +8,10 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from assessor import results
 from assessor.campaigns import get_campaign
 from assessor.demo import REGIONS, load_demo
 from assessor.models import Campaign, Organisation, Response, User
-from tests.factories import publish_shipped
+from tests.factories import publish_shipped, result_items
 
 
 def _digest(db) -> str:  # type: ignore[no-untyped-def]
@@ -77,7 +76,7 @@ def test_demo_data_set_has_the_described_shape(db) -> None:
     assert any("board@example.nhs.uk" in line for line in lines)
     assert db.session.scalar(select(User).where(User.role == "viewer")) is not None
 
-    items = results.campaign_results(get_campaign("2025-assessment"), "combined")
+    items = result_items(get_campaign("2025-assessment"), "combined")
     reasons = Counter(item["overall"]["reason"] for item in items)
     assert reasons["patient_leader_below_minimum"] > 0  # some cells are suppressed
     assert reasons[None] > 100

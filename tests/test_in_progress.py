@@ -8,9 +8,9 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from assessor import responses, results
+from assessor import responses
 from assessor.models import Response
-from tests.factories import add_orgs, make_campaign, questionnaire, set_window
+from tests.factories import add_orgs, make_campaign, questionnaire, result_items, set_window
 
 
 def test_save_resume_and_complete(db) -> None:
@@ -31,7 +31,7 @@ def test_save_resume_and_complete(db) -> None:
     assert f"answers.{governance[0]}" in bad.value.errors
     assert response.answers == {governance[0]: "agree"}
     # Nothing in progress counts.
-    item = results.campaign_results(campaign, "patient_leader", admin=True)[0]
+    item = result_items(campaign, "patient_leader", admin=True)[0]
     assert item["responses"]["patient_leader"] == 0
 
     responses.complete(response)
@@ -40,7 +40,7 @@ def test_save_resume_and_complete(db) -> None:
     # gov-1 (consultation) agreed: rung 1 met, rung 2 unanswered, so L = 1 and s = 1 + 0.
     assert q.item(governance[0]).rung == "consultation"
     assert response.scores["full"]["domains"]["governance"] == pytest.approx(1.0)
-    item = results.campaign_results(campaign, "patient_leader", admin=True)[0]
+    item = result_items(campaign, "patient_leader", admin=True)[0]
     assert item["responses"]["patient_leader"] == 1
 
 

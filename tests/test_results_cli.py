@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from assessor import responses, results
+from assessor import responses
 from assessor.models import AuditEvent, Response
-from tests.factories import add_orgs, make_campaign, questionnaire, set_window, uniform_answers
+from tests.factories import (
+    add_orgs,
+    make_campaign,
+    questionnaire,
+    result_items,
+    set_window,
+    uniform_answers,
+)
 
 
 def test_rebuild_and_void_from_the_command_line(runner, db) -> None:
@@ -32,7 +39,7 @@ def test_rebuild_and_void_from_the_command_line(runner, db) -> None:
     assert db.session.get(Response, victim.seq).status == "voided"
     audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "response.void"))
     assert audit.details["reason"] == "test entry" and audit.details["response"] == victim.id
-    item = results.campaign_results(db.session.merge(campaign), "staff")[0]
+    item = result_items(db.session.merge(campaign), "staff")[0]
     assert item["responses"]["staff"] == 3
 
     again = runner.invoke(args=["responses", "void", victim.id, "--reason", "twice"])

@@ -8,9 +8,16 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessor import responses, results
+from assessor import responses
 from assessor.models import Base
-from tests.factories import add_orgs, make_campaign, questionnaire, set_window
+from tests.factories import (
+    add_orgs,
+    benchmark_items,
+    make_campaign,
+    questionnaire,
+    result_items,
+    set_window,
+)
 
 OPTIONS = ["strongly_disagree", "disagree", "neutral", "agree", "strongly_agree", "dont_know"]
 
@@ -53,7 +60,7 @@ def test_no_suppressed_value_leaks(db, k: int, sizes: list[tuple[int, int]], see
     set_window(campaign, "closed")
 
     by_audience = {
-        a: {i["organisation"]["code"]: i for i in results.campaign_results(campaign, a)}
+        a: {i["organisation"]["code"]: i for i in result_items(campaign, a)}
         for a in ("staff", "patient_leader", "combined")
     }
     for code in codes:
@@ -83,7 +90,7 @@ def test_no_suppressed_value_leaks(db, k: int, sizes: list[tuple[int, int]], see
             assert (gap["staff_minus_patient_leader"] is not None) == both
     for audience in ("staff", "patient_leader", "combined"):
         shown = sum(1 for i in by_audience[audience].values() if not i["overall"]["suppressed"])
-        bench = results.campaign_benchmarks(campaign, audience, "national")[0]["overall"]
+        bench = benchmark_items(campaign, audience, "national")[0]["overall"]
         assert bench["n_orgs"] == shown
         assert bench["n_suppressed"] == len(codes) - shown
         assert sum(bench["levels"].values()) == shown

@@ -14,8 +14,10 @@ from assessor import responses, results
 from assessor.models import CellStat, Response
 from tests.factories import (
     add_orgs,
+    benchmark_items,
     make_campaign,
     questionnaire,
+    result_items,
     set_window,
     uniform_answers,
 )
@@ -106,18 +108,18 @@ def test_results_follow_the_rules_on_hand_computed_numbers(db) -> None:
     _submit_many(campaign, "B02", "staff", ["agree", "agree", "agree", "neutral"])
     _submit_many(campaign, "B02", "patient_leader", ["agree", "agree"])
 
-    hidden = results.campaign_results(campaign, "combined")
+    hidden = result_items(campaign, "combined")
     a01 = next(item for item in hidden if item["organisation"]["code"] == "A01")
     assert a01["responses"] == {"staff": 3, "patient_leader": 3}
     assert a01["overall"]["score"] is None and a01["overall"]["reason"] == "campaign_open"
     assert a01["gap"]["reason"] == "campaign_open"
     assert a01["preview"] is False
 
-    preview = results.campaign_results(campaign, "combined", admin=True)
+    preview = result_items(campaign, "combined", admin=True)
     assert all(item["preview"] for item in preview)
 
     set_window(campaign, "closed")
-    items = {i["organisation"]["code"]: i for i in results.campaign_results(campaign, "combined")}
+    items = {i["organisation"]["code"]: i for i in result_items(campaign, "combined")}
     staff = [5.0, 5.0, 2 / 3]
     patient = [2 / 3, 2 / 3, 1 / 3]
     m_s, m_p = sum(staff) / 3, sum(patient) / 3
@@ -144,17 +146,13 @@ def test_results_follow_the_rules_on_hand_computed_numbers(db) -> None:
     assert b02["overall"]["score"] is None and b02["overall"]["suppressed"] is True
     assert b02["overall"]["reason"] == "patient_leader_below_minimum"
     assert b02["gap"]["reason"] == "patient_leader_below_minimum"
-    staff_items = {
-        i["organisation"]["code"]: i for i in results.campaign_results(campaign, "staff")
-    }
+    staff_items = {i["organisation"]["code"]: i for i in result_items(campaign, "staff")}
     assert staff_items["B02"]["overall"]["score"] == pytest.approx((5 * 3 + 2 / 3) / 4)
-    patient_items = {
-        i["organisation"]["code"]: i for i in results.campaign_results(campaign, "patient_leader")
-    }
+    patient_items = {i["organisation"]["code"]: i for i in result_items(campaign, "patient_leader")}
     assert patient_items["B02"]["overall"]["reason"] == "below_minimum"
     assert patient_items["B02"]["overall"]["n"] is None
 
-    bench = results.campaign_benchmarks(campaign, "combined", "national")
+    bench = benchmark_items(campaign, "combined", "national")
     assert len(bench) == 1
     overall = bench[0]["overall"]
     assert overall["n_orgs"] == 1 and overall["n_suppressed"] == 1
@@ -174,7 +172,7 @@ def test_trend_across_versions_uses_comparable_items_only(db) -> None:
     _submit_many(second, "A01", "patient_leader", ["neutral"] * 3)
     set_window(second, "closed")
 
-    item = results.campaign_results(second, "staff")[0]
+    item = result_items(second, "staff")[0]
     trend = item["trend"]
     assert trend["previous"] == "y1"
     assert 0.6 <= trend["comparable_fraction"] < 1
@@ -191,7 +189,7 @@ def test_trend_across_versions_uses_comparable_items_only(db) -> None:
     assert trend["overall"]["delta"] == pytest.approx(5.0 - 2 / 3)
     assert trend["overall"]["ci95"] == pytest.approx([5.0 - 2 / 3] * 2)
     assert trend["overall"]["significant"] is True
-    combined = results.campaign_results(second, "combined")[0]["trend"]["overall"]
+    combined = result_items(second, "combined")[0]["trend"]["overall"]
     assert combined["delta"] == pytest.approx((5 + 2 / 3) / 2 - (2 / 3 + 1 / 3) / 2)
 
 
@@ -220,11 +218,11 @@ def test_staff_below_minimum_and_a_trend_across_a_changed_threshold(db, tmp_path
     _submit_many(second, "A01", "patient_leader", ["agree"] * 3)
     set_window(second, "closed")
 
-    item = results.campaign_results(second, "combined")[0]
+    item = result_items(second, "combined")[0]
     assert item["overall"]["reason"] == "staff_below_minimum"
     assert item["gap"]["reason"] == "staff_below_minimum"
     # Patient leaders' own view is still shown: their voice is never hidden by staff numbers.
-    patient = results.campaign_results(second, "patient_leader")[0]
+    patient = result_items(second, "patient_leader")[0]
     # Threshold 0.8: "agree" (0.75) no longer meets rung 1, so L = 0 and s = 0.75 / 0.8.
     assert patient["overall"]["score"] == pytest.approx(0.9375)
     assert patient["overall"]["level_key"] == "not_yet"

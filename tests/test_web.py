@@ -177,7 +177,7 @@ def test_dashboard_index_lists_campaigns_with_response_counts(client, db) -> Non
     _campaign(db)
     _login(client, "board@example.nhs.uk")
     row = _row(client.get("/dashboards/").get_data(as_text=True), "Spring")
-    assert row == "Spring Open 2 6 4"
+    assert row == "Spring Open Not published 2 6 4"
 
 
 def test_open_campaign_shows_viewers_counts_only_and_admins_a_marked_preview(client, db) -> None:

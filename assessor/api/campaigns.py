@@ -1,8 +1,9 @@
-"""Campaigns, their published results (JSON and CSV) and benchmarks.
+"""Campaigns, their publications, published results (JSON and CSV) and benchmarks.
 
-Scores come from assessor.results, already suppressed below each campaign's minimum number
-of respondents and hidden while a campaign is open, except as a marked preview for `admin`
-tokens; these views only page, flatten and serialise them.
+Scores come from the results read model (`results.read`), already suppressed and hidden
+while a campaign is open, except as a marked preview for `admin` tokens; the schemas below
+are the one description of their JSON shape, and dump the read model's typed results.
+A results or benchmarks cursor pins the publication its first page saw.
 """
 
 from __future__ import annotations
@@ -19,9 +20,15 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from assessor import results
-from assessor.api.paging import ListArgs, page, page_of_list, page_schema, read_cursor
+from assessor.api.paging import (
+    InvalidCursor,
+    ListArgs,
+    page,
+    page_of_list,
+    page_schema,
+    read_cursor,
+)
 from assessor.api.schemas import (
-    RESULT_AUDIENCES,
     AudienceCountsSchema,
     QuestionnaireRefSchema,
 )
@@ -34,14 +41,16 @@ from assessor.models import Campaign, CampaignOrganisation
 from assessor.models import Response as ResponseRow
 from assessor.models.campaign import ACCESS_MODES, AUDIENCES
 from assessor.questionnaires.publishing import definition_of
+from assessor.results import snapshot
+from assessor.results.reading import ResultsView
+from assessor.results.snapshot import GROUP_BYS, RESULT_AUDIENCES
 
 blp = Blueprint(
     "campaigns", __name__, url_prefix="/api/v1", description="Campaigns, results, benchmarks."
 )
 
 CAMPAIGN_STATUSES = ("scheduled", "open", "closed")
-GROUP_BYS = ("national", "region", "peer_group")
-BANDS = ("high_99.8", "high_95", "within", "low_95", "low_99.8")
+BANDS = tuple(band for band in snapshot.BANDS if band is not None)
 SLUG_PARAMETER = {
     "in": "path",
     "name": "slug",
@@ -169,6 +178,34 @@ class ScoringSchema(ma.Schema):
     computed_at = ma.fields.String(required=True, metadata={"format": "date-time"})
 
 
+class PublicationRefSchema(ma.Schema):
+    number = ma.fields.Integer(required=True)
+    published_on = ma.fields.Date(required=True)
+    reason = ma.fields.String(required=True, allow_none=True)
+
+
+class PublicationSchema(PublicationRefSchema):
+    organisations_revised = ma.fields.Integer(
+        required=True,
+        metadata={
+            "description": "Organisations with a measure newly withheld by the differencing"
+            " rule (revision_below_minimum)."
+        },
+    )
+
+
+PublicationPageSchema = page_schema(PublicationSchema, "PublicationPageSchema")
+
+
+def _publication() -> ma.fields.Nested:
+    return ma.fields.Nested(
+        PublicationRefSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The publication these numbers come from; null on a preview."},
+    )
+
+
 class ResultOrganisationSchema(ma.Schema):
     code = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
@@ -188,6 +225,7 @@ class ResultSchema(ma.Schema):
     responses = ma.fields.Nested(AudienceCountsSchema, required=True)
     response_rate = ma.fields.Nested(ResponseRatesSchema, required=True)
     scoring = ma.fields.Nested(ScoringSchema, required=True)
+    publication = _publication()
     overall = ma.fields.Nested(MeasureSchema, required=True)
     domains = _domains(MeasureSchema)
     gap = ma.fields.Nested(GapSchema, required=True)
@@ -195,6 +233,45 @@ class ResultSchema(ma.Schema):
 
 
 ResultPageSchema = page_schema(ResultSchema, "ResultPageSchema")
+
+
+class RungShareSchema(ma.Schema):
+    met_share = _nullable_float()
+    n = ma.fields.Integer(required=True, allow_none=True)
+    suppressed = ma.fields.Boolean(required=True)
+    reason = ma.fields.String(required=True, allow_none=True)
+
+
+class ItemShareSchema(ma.Schema):
+    dont_know = _nullable_float()
+    not_happening = _nullable_float()
+    n = ma.fields.Integer(required=True, allow_none=True)
+    suppressed = ma.fields.Boolean(required=True)
+    reason = ma.fields.String(required=True, allow_none=True)
+
+
+class AudienceProfileSchema(ma.Schema):
+    rungs = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Nested(RungShareSchema)),
+        required=True,
+        metadata={"description": "domain -> rung -> share of respondents meeting it"},
+    )
+    items = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Nested(ItemShareSchema),
+        required=True,
+        metadata={"description": "link_id -> shares of don't know and does not happen here"},
+    )
+
+
+class ProfilesSchema(ma.Schema):
+    staff = ma.fields.Nested(AudienceProfileSchema, required=True)
+    patient_leader = ma.fields.Nested(AudienceProfileSchema, required=True)
+
+
+class ResultDetailSchema(ResultSchema):
+    profiles = ma.fields.Nested(ProfilesSchema, required=True)
 
 
 class FunnelSchema(ma.Schema):
@@ -235,6 +312,7 @@ class BenchmarkSchema(ma.Schema):
     preview = ma.fields.Boolean(required=True)
     reason = ma.fields.String(required=True, allow_none=True)
     scoring = ma.fields.Nested(ScoringSchema, required=True)
+    publication = _publication()
     overall = ma.fields.Nested(GroupStatisticsSchema, required=True)
     domains = _domains(GroupStatisticsSchema)
 
@@ -308,14 +386,13 @@ def _is_admin() -> bool:
     return ADMIN in current_token().scopes
 
 
-def _result_items(campaign: Campaign, args: dict[str, Any]) -> list[dict[str, Any]]:
-    return results.campaign_results(
-        campaign,
-        args["audience"],
-        admin=_is_admin(),
-        region=args.get("region"),
-        peer_group=args.get("peer_group"),
-    )
+def _view(campaign: Campaign, cursor: Any = None) -> ResultsView:
+    """The campaign's results for this token, at the publication a cursor pinned."""
+    return results.read(campaign, admin=_is_admin(), number=cursor.pin if cursor else None)
+
+
+def _pin(view: ResultsView) -> int | None:
+    return view.publication.number if view.publication else None
 
 
 # --------------------------------------------------------------------------- CSV
@@ -376,6 +453,9 @@ def csv_columns(domain_keys: list[str]) -> list[str]:
         "scoring.rules",
         "scoring.min_respondents",
         "scoring.computed_at",
+        "publication.number",
+        "publication.published_on",
+        "publication.reason",
     ]
     columns += [f"{m}.{f}" for m in measures for f in _measure_fields()]
     columns += [f"gap.{m}.{f}" for m in measures for f in GAP_FIELDS]
@@ -415,6 +495,7 @@ def _cell(value: Any) -> str:
 
 
 def results_csv(items: list[dict[str, Any]], domain_keys: list[str]) -> Iterator[str]:
+    """Results items as dumped by `ResultSchema`, one row each."""
     columns = csv_columns(domain_keys)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -476,6 +557,23 @@ class CampaignView(MethodView):
         }
 
 
+CODE_PARAMETER = {"in": "path", "name": "code", "schema": {"type": "string"}, "example": "00L"}
+
+
+@blp.route("/campaigns/<slug>/publications", parameters=[SLUG_PARAMETER])
+class CampaignPublications(MethodView):
+    @require_scope("results:read")
+    @problem_responses(400, 404, 422)
+    @blp.arguments(ListArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
+    @blp.response(200, PublicationPageSchema)
+    def get(self, slug: str, **args: Any) -> Any:
+        """The campaign's publications, oldest first (none while it is open)"""
+        campaign = campaign_or_404(slug)
+        results.ensure_published(campaign)
+        rows = results.publications_of(campaign)
+        return page_of_list(rows, lambda row: row.number, args)
+
+
 @blp.route("/campaigns/<slug>/results", parameters=[SLUG_PARAMETER])
 class CampaignResults(MethodView):
     @require_scope("results:read")
@@ -487,11 +585,45 @@ class CampaignResults(MethodView):
 
         Scores below the campaign's minimum number of respondents are null with a reason.
         While the campaign is open, scores are null (`campaign_open`) except for `admin`
-        tokens, which see them marked `preview: true`.
+        tokens, which see them marked `preview: true`. Every item carries the publication
+        its numbers come from.
         """
         campaign = campaign_or_404(slug)
-        items = _result_items(campaign, args)
-        return page_of_list(items, lambda item: item["organisation"]["code"], args)
+        cursor = read_cursor(args)
+        view = _view(campaign, cursor)
+        if cursor is not None and not isinstance(cursor.after, str):
+            raise InvalidCursor()
+        limit = args["limit"]
+        items, total, more = view.page(
+            args["audience"],
+            region=args.get("region"),
+            peer_group=args.get("peer_group"),
+            after=cursor.after if cursor else None,
+            limit=limit,
+        )
+        return page(
+            items,
+            total,
+            args,
+            more=more,
+            pin=_pin(view),
+            after=items[-1].organisation.code if items else None,
+        )
+
+
+@blp.route("/campaigns/<slug>/results/<code>", parameters=[SLUG_PARAMETER, CODE_PARAMETER])
+class OrganisationResult(MethodView):
+    @require_scope("results:read")
+    @problem_responses(404, 422)
+    @blp.arguments(ResultFilters, location="query", as_kwargs=True, unknown=ma.RAISE)
+    @blp.response(200, ResultDetailSchema)
+    def get(self, slug: str, code: str, **args: Any) -> Any:
+        """One organisation's results item, with its rung and answer profiles"""
+        campaign = campaign_or_404(slug)
+        found = _view(campaign).for_org(code, args["audience"], profiles=True)
+        if found is None:
+            abort(problem(404, "Not Found", f"Organisation {code!r} is not in {slug!r}."))
+        return found
 
 
 @blp.route("/campaigns/<slug>/results.csv", parameters=[SLUG_PARAMETER])
@@ -511,11 +643,13 @@ class CampaignResultsCsv(MethodView):
     def get(self, slug: str, **args: Any) -> Any:
         """The results, flattened to CSV (not paged)"""
         campaign = campaign_or_404(slug)
-        items = _result_items(campaign, args)
+        items, _, _ = _view(campaign).page(
+            args["audience"], region=args.get("region"), peer_group=args.get("peer_group")
+        )
         domain_keys = list(definition_of(campaign.questionnaire).domain_keys)
         filename = f"{campaign.slug}-results-{args['audience']}.csv"
         return Response(
-            "".join(results_csv(items, domain_keys)),
+            "".join(results_csv(ResultSchema(many=True).dump(items), domain_keys)),
             mimetype=CSV_MIMETYPE,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
@@ -530,7 +664,6 @@ class CampaignBenchmarks(MethodView):
     def get(self, slug: str, **args: Any) -> Any:
         """One benchmarks item per group (national, each region or each peer group)"""
         campaign = campaign_or_404(slug)
-        items = results.campaign_benchmarks(
-            campaign, args["audience"], args["group_by"], admin=_is_admin()
-        )
-        return page_of_list(items, lambda item: item["group"]["value"], args)
+        view = _view(campaign)
+        items = view.benchmarks(args["audience"], args["group_by"])
+        return page_of_list(items, lambda item: item.group["value"], args)

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from assessor.models.campaign import AUDIENCES
-
-RESULT_AUDIENCES = (*AUDIENCES, "combined")
-
 
 class ProblemSchema(ma.Schema):
     """An RFC 9457 problem document: every error of this API."""

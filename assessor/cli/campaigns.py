@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from assessor import campaigns as service
+from assessor import results
 from assessor.extensions import db
 from assessor.models import Campaign
 
@@ -121,10 +122,13 @@ def list_() -> None:
     rows = db.session.scalars(db.select(Campaign).order_by(Campaign.created_at)).all()
     for c in rows:
         q = c.questionnaire
+        last = results.latest(c)
+        published = f"publication {last.number}" if last else "unpublished"
+        pending = "  revision_pending" if results.revision_pending(c) else ""
         click.echo(
             f"{c.slug:24} {c.status:9} {q.key} v{q.version}  k={c.min_respondents}  "
             f"access={c.access}  previous={c.previous.slug if c.previous else '-'}  "
-            f"organisations={len(c.members)}"
+            f"organisations={len(c.members)}  {published}{pending}"
         )
 
 

@@ -1,4 +1,4 @@
-"""`assessor results rebuild CAMPAIGN`."""
+"""`assessor results rebuild CAMPAIGN` and `assessor results publish CAMPAIGN --reason TEXT`."""
 
 from __future__ import annotations
 
@@ -34,12 +34,37 @@ def rebuild(slug: str) -> None:
     )
     started = time.perf_counter()
     with click.progressbar(length=total or 0, label=f"Rescoring {slug}") as bar:
-        outcome = results.rebuild(campaign, progress=bar.update)
+        outcome = results.rebuild(campaign, progress=bar.update, checkpoint=db.session.commit)
     db.session.commit()
     elapsed = time.perf_counter() - started
     click.echo(
         f"rebuilt {slug}: {outcome['responses']} responses in {elapsed:.1f} s; "
         f"{outcome['scores_changed']} stored respondent scores changed"
+    )
+
+
+@results_group.command("publish")
+@click.argument("slug")
+@click.option("--reason", required=True, help="Why a new publication is made (shown to readers).")
+@with_appcontext
+def publish(slug: str, reason: str) -> None:
+    """Make the next publication of a closed campaign under the differencing rule."""
+    campaign = get_campaign(slug)
+    if campaign is None:
+        raise click.ClickException(f"campaign {slug!r} does not exist")
+    try:
+        publication = (
+            results.ensure_published(campaign) if results.latest(campaign) is None else None
+        )
+        publication = publication or results.publish(campaign, reason)
+    except results.PublicationError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(
+        f"published {slug}: publication {publication.number} on {publication.published_on},"
+        f" {publication.organisations_revised} organisations with measures withheld"
+        " (revision_below_minimum)"
     )
 
 

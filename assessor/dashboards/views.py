@@ -15,6 +15,7 @@ from assessor.extensions import db, login_manager
 from assessor.models import Campaign
 from assessor.presentation import domain_titles
 from assessor.questionnaires.publishing import definition_of
+from assessor.results.reading import OrgResult
 
 #: Rows per page: the whole of England's sub-ICB locations fit on one page.
 PAGE_SIZE = 250
@@ -41,13 +42,14 @@ def index() -> str:
     campaigns = db.session.scalars(db.select(Campaign).order_by(Campaign.created_at)).all()
     rows = []
     for campaign in campaigns:
-        items = results.campaign_results(campaign, admin=_is_admin())
+        view = results.read(campaign, admin=_is_admin())
         rows.append(
             {
                 "campaign": campaign,
-                "organisations": len(items),
-                "staff": sum(item["responses"]["staff"] for item in items),
-                "patient_leader": sum(item["responses"]["patient_leader"] for item in items),
+                "organisations": len(view.snapshot.orgs),
+                **view.response_totals(),
+                "publication": view.publication,
+                "revision_pending": _is_admin() and results.revision_pending(campaign),
             }
         )
     return render_template("dashboards/index.html", rows=rows)
@@ -68,35 +70,33 @@ def campaign(slug: str) -> str:
     audience = _choice("audience", list(results.RESULT_AUDIENCES), "combined")
     region = _choice("region", regions, None)
     measure = _choice("measure", list(q.domain_keys), None)
-    items = results.campaign_results(found, audience, admin=_is_admin(), region=region)
-
-    pages = max(1, math.ceil(len(items) / PAGE_SIZE))
+    view = results.read(found, admin=_is_admin())
+    chosen, total = view.snapshot.select(region=region)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
     page = request.args.get("page", "1")
     page_number = min(max(int(page), 1), pages) if page.isdigit() else 1
     start = (page_number - 1) * PAGE_SIZE
-    shown = items[start : start + PAGE_SIZE]
+    shown = [view.result(int(i), audience) for i in chosen[start : start + PAGE_SIZE]]
 
-    def measure_of(item: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    def measure_of(item: OrgResult) -> tuple[Any, Any, Any]:
         """The chosen measure's score, gap and trend of one item."""
         if measure is None:
-            return item["overall"], item["gap"]["overall"], item["trend"]["overall"]
-        return (
-            item["domains"][measure],
-            item["gap"]["domains"][measure],
-            item["trend"]["domains"][measure],
-        )
+            return item.overall, item.gap.overall, item.trend.overall
+        return item.domains[measure], item.gap.domains[measure], item.trend.domains[measure]
 
     return render_template(
         "dashboards/campaign.html",
         campaign=found,
         q=q,
         rows=[(item, *measure_of(item)) for item in shown],
-        total=len(items),
+        total=total,
         start=start,
         page=page_number,
         pages=pages,
-        scores_visible=results.is_published(found) or _is_admin(),
-        preview=_is_admin() and not results.is_published(found),
+        scores_visible=not view.hidden,
+        preview=view.preview,
+        publication=view.publication,
+        revision_pending=_is_admin() and results.revision_pending(found),
         regions=regions,
         region=region,
         audience=audience,

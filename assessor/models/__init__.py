@@ -7,7 +7,7 @@ from assessor.models.campaign import Campaign, CampaignOrganisation
 from assessor.models.organisation import Organisation
 from assessor.models.questionnaire import QuestionnaireVersion
 from assessor.models.response import Invitation, RespondentScore, Response
-from assessor.models.results import CellStat
+from assessor.models.results import CellDetail, CellStat, Publication, ResultsPreview
 
 __all__ = [
     "ApiToken",
@@ -15,12 +15,15 @@ __all__ = [
     "Base",
     "Campaign",
     "CampaignOrganisation",
+    "CellDetail",
     "CellStat",
     "Invitation",
     "Organisation",
+    "Publication",
     "QuestionnaireVersion",
     "RespondentScore",
     "Response",
+    "ResultsPreview",
     "User",
     "utcnow",
 ]

@@ -33,9 +33,6 @@ class Campaign(Base):
     min_respondents: Mapped[int] = mapped_column(Integer)
     access: Mapped[str] = mapped_column(String(20), default="invitation")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: Bumped in the same transaction as every change to the campaign's results, so that
-    #: every worker on every host keys its caches on the same number.
-    results_version: Mapped[int] = mapped_column(Integer, default=0)
 
     questionnaire: Mapped[QuestionnaireVersion] = relationship()
     previous: Mapped[Campaign | None] = relationship(remote_side=[id])

@@ -5,7 +5,7 @@ from werkzeug.exceptions import HTTPException
 
 from assessor import results
 from assessor.campaigns import get_campaign
-from assessor.presentation import domain_titles, find_org
+from assessor.presentation import domain_titles
 from assessor.published import bp
 from assessor.questionnaires.publishing import definition_of
 
@@ -20,7 +20,8 @@ def organisation(slug: str, org_code: str) -> str:
     campaign = get_campaign(slug)
     if campaign is None:
         abort(404)
-    item = find_org(results.campaign_results(campaign, "combined", admin=False), org_code)
+    view = results.read(campaign)
+    item = view.for_org(org_code, "combined")
     if item is None:
         abort(404)
     q = definition_of(campaign.questionnaire)
@@ -30,7 +31,7 @@ def organisation(slug: str, org_code: str) -> str:
         item=item,
         q=q,
         domains=domain_titles(q),
-        published=results.is_published(campaign),
+        published=view.publication is not None,
     )
 
 

@@ -21,7 +21,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from assessor import results
 from assessor.auth.tokens import create_token
 from assessor.campaigns import create_campaign
 from assessor.extensions import db as _db
@@ -29,6 +28,7 @@ from assessor.models import Campaign, Organisation, utcnow
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of, get_version, publish_directory
 from assessor.responses import submit
+from assessor.results import publications
 from tests.conftest import QUESTIONNAIRES_DIR
 
 KEY = "engagement-maturity"
@@ -124,11 +124,11 @@ def make_campaign(slug: str, state: str, *, previous: str | None = None, k: int 
 
 @pytest.fixture(autouse=True)
 def _fresh_results_cache() -> Iterator[None]:
-    """Each test's database is new, so a campaign id and results_version may repeat across
-    tests (SQLite reuses row ids): never let one test read another's cached results."""
-    results._CACHE.clear()
+    """Each test's database is new, so a campaign or publication id may repeat across tests
+    (SQLite reuses row ids): never let one test read another's cached snapshot."""
+    publications.clear_cache()
     yield
-    results._CACHE.clear()
+    publications.clear_cache()
 
 
 @pytest.fixture()

@@ -19,7 +19,7 @@ import math
 
 import pytest
 
-from assessor import campaigns
+from assessor import campaigns, results
 from assessor.api.campaigns import csv_columns
 from assessor.extensions import db
 from tests.api.conftest import CLOSED, OPEN, STEP_SCORE
@@ -113,7 +113,10 @@ def test_one_voice_results_and_filters(api, world):
 
 
 def test_response_rates_use_eligible_counts(api, world):
+    # A closed campaign's rates are published with it: a new count shows from the next
+    # publication on.
     campaigns.set_eligible(world.closed, "00A", "staff", 6)
+    results.publish(world.closed, reason="eligible counts recorded")
     db.session.commit()
     body = get(api, world, f"/api/v1/campaigns/{CLOSED}/results?region=London").get_json()
     assert by_code(body)["00A"]["response_rate"] == {"staff": 0.5, "patient_leader": None}

@@ -1,0 +1,40 @@
+"""The results service between the database and the engine: `cells` (the write path),
+`compute` (cells -> a snapshot), `publications` (frozen snapshots and the shared preview),
+`snapshot` (the read model's arrays) and `reading` (who sees what, as typed results)."""
+
+from assessor.results.cells import (
+    initialise_cells,
+    measures_of,
+    rebuild,
+    record_response,
+    respondent_scores,
+)
+from assessor.results.publications import (
+    PublicationError,
+    ensure_published,
+    latest,
+    publications_of,
+    publish,
+    revision_pending,
+)
+from assessor.results.reading import ResultsView, is_published, read
+from assessor.results.snapshot import GROUP_BYS, RESULT_AUDIENCES
+
+__all__ = [
+    "GROUP_BYS",
+    "RESULT_AUDIENCES",
+    "PublicationError",
+    "ResultsView",
+    "ensure_published",
+    "initialise_cells",
+    "is_published",
+    "latest",
+    "measures_of",
+    "publications_of",
+    "publish",
+    "read",
+    "rebuild",
+    "record_response",
+    "respondent_scores",
+    "revision_pending",
+]

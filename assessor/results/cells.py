@@ -1,0 +1,680 @@
+"""The write path: cell statistics and profile counts, kept current on every submission and
+void in the same transaction, and rebuilt from raw answers on demand.
+
+No submission writes a row that other organisations' submissions write: each one increments
+only the rows of its own cell (campaign, organisation, audience), so submitters to different
+organisations never queue on one lock. A follower campaign's `before_comparable` cells hold
+the previous campaign as at its latest publication: a void there reaches them only when the
+previous campaign publishes again (`publications.publish`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Text, bindparam, cast, delete, or_, select, text, update
+
+from assessor.config import json_dumps
+from assessor.extensions import db
+from assessor.models import (
+    Campaign,
+    CellDetail,
+    CellStat,
+    Publication,
+    RespondentScore,
+    Response,
+)
+from assessor.models.campaign import AUDIENCES
+from assessor.models.results import BASES
+from assessor.questionnaires.comparability import Comparability, compare
+from assessor.questionnaires.definition import Questionnaire
+from assessor.questionnaires.publishing import definition_of
+from assessor.scoring.encoding import encode_answers
+from assessor.scoring.engine import ScoringModel, score_respondents
+from assessor.scoring.profiles import answer_flags, rung_flags
+
+#: The measure row that counts every submitted response of a cell, scored or not.
+RESPONSES = "*responses"
+OVERALL = "overall"
+
+
+def measures_of(q: Questionnaire) -> list[str]:
+    return [OVERALL, *q.domain_keys]
+
+
+def rung_keys_of(q: Questionnaire) -> list[str]:
+    return [f"rung:{d}:{r}" for d in q.domain_keys for r in q.rung_keys]
+
+
+def item_keys_of(q: Questionnaire) -> list[str]:
+    return [f"item:{item.link_id}" for item in q.scored_items]
+
+
+def detail_keys_of(q: Questionnaire) -> list[str]:
+    return [*rung_keys_of(q), *item_keys_of(q)]
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Scores of many respondents: `scores` (n, 1 + D), overall then each domain, NaN where a
+    respondent has no score; `details` (n, K, 5): per detail key the increments of n, a, b, c
+    and total (see models.results.CellDetail)."""
+
+    scores: np.ndarray
+    details: np.ndarray | None
+
+
+def score_answers(
+    q: Questionnaire,
+    answers_list: Sequence[dict[str, Any]],
+    only: Iterable[str] | None = None,
+    details: bool = False,
+) -> Scored:
+    values = encode_answers(q, answers_list, only=None if only is None else frozenset(only))
+    scored = score_respondents(values, ScoringModel.from_questionnaire(q))
+    scores = np.column_stack([scored.overall, scored.domain_scores])
+    if not details:
+        return Scored(scores, None)
+    n = len(answers_list)
+    defined, met = rung_flags(scored.attainment, q.threshold)
+    rungs = np.zeros((n, defined.shape[1] * defined.shape[2], 5))
+    rungs[:, :, 0] = defined.reshape(n, -1)
+    rungs[:, :, 1] = met.reshape(n, -1)
+    link_ids = [item.link_id for item in q.scored_items]
+    shown, dont_know, not_happening = answer_flags(link_ids, answers_list)
+    has_value = ~np.isnan(values)
+    items = np.zeros((n, len(link_ids), 5))
+    items[:, :, 0] = shown
+    items[:, :, 1] = dont_know
+    items[:, :, 2] = not_happening
+    items[:, :, 3] = has_value
+    items[:, :, 4] = np.where(has_value, values / 4.0, 0.0)
+    return Scored(scores, np.concatenate([rungs, items], axis=1))
+
+
+def respondent_scores(
+    q: Questionnaire, answers_list: Sequence[dict[str, Any]], only: Iterable[str] | None = None
+) -> np.ndarray:
+    """Scores of many respondents as a (n, 1 + D) array: overall, then each domain."""
+    return score_answers(q, answers_list, only).scores
+
+
+def scores_dicts(q: Questionnaire, scores: np.ndarray) -> list[dict[str, Any]]:
+    """Rows of respondent scores as stored JSON: NaN becomes null."""
+    keys = q.domain_keys
+    cells = np.where(np.isnan(scores), None, scores).tolist()
+    return [{OVERALL: row[0], "domains": dict(zip(keys, row[1:], strict=True))} for row in cells]
+
+
+# --------------------------------------------------------------------------- trend context
+
+
+@dataclass(frozen=True)
+class TrendContext:
+    previous: Campaign
+    comparability: Comparability
+
+
+def trend_context(campaign: Campaign) -> TrendContext | None:
+    """How this campaign compares with its previous one, or None with no previous."""
+    if campaign.previous is None:
+        return None
+    return TrendContext(
+        previous=campaign.previous,
+        comparability=compare(
+            definition_of(campaign.questionnaire), definition_of(campaign.previous.questionnaire)
+        ),
+    )
+
+
+def _comparable(campaign: Campaign) -> TrendContext | None:
+    context = trend_context(campaign)
+    return context if context is not None and context.comparability.trend_possible else None
+
+
+# --------------------------------------------------------------------------- statements
+
+
+def _cell_update(**values: Any) -> Any:
+    """An executemany UPDATE of cell rows keyed by the parameters c, o, a, b and m."""
+    table = CellStat.__table__
+    return (
+        update(table)
+        .where(
+            table.c.campaign_id == bindparam("c"),
+            table.c.org_code == bindparam("o"),
+            table.c.audience == bindparam("a"),
+            table.c.basis == bindparam("b"),
+            table.c.measure == bindparam("m"),
+        )
+        .values(**values)
+    )
+
+
+def _detail_update(**values: Any) -> Any:
+    table = CellDetail.__table__
+    return (
+        update(table)
+        .where(
+            table.c.campaign_id == bindparam("c"),
+            table.c.org_code == bindparam("o"),
+            table.c.audience == bindparam("a"),
+            table.c.key == bindparam("k"),
+        )
+        .values(**values)
+    )
+
+
+def _increment(
+    campaign_id: int,
+    org_code: str,
+    audience: str,
+    basis: str,
+    measures: Sequence[str],
+    values: Sequence[float],
+    sign: int,
+) -> None:
+    params = [
+        {
+            "c": campaign_id,
+            "o": org_code,
+            "a": audience,
+            "b": basis,
+            "m": measure,
+            "dn": sign,
+            "dt": sign * value,
+            "dq": sign * value * value,
+        }
+        for measure, value in zip(measures, values, strict=True)
+        if not math.isnan(value)
+    ]
+    if not params:
+        return
+    table = CellStat.__table__
+    stmt = _cell_update(
+        n=table.c.n + bindparam("dn"),
+        total=table.c.total + bindparam("dt"),
+        total_sq=table.c.total_sq + bindparam("dq"),
+    )
+    db.session.connection().execute(stmt, params)
+
+
+def _increment_details(
+    campaign_id: int, org_code: str, audience: str, keys: Sequence[str], rows: np.ndarray, sign: int
+) -> None:
+    params = [
+        {
+            "c": campaign_id,
+            "o": org_code,
+            "a": audience,
+            "k": key,
+            "dn": sign * int(row[0]),
+            "da": sign * int(row[1]),
+            "db": sign * int(row[2]),
+            "dc": sign * int(row[3]),
+            "dt": sign * float(row[4]),
+        }
+        for key, row in zip(keys, rows, strict=True)
+        if row.any()
+    ]
+    if not params:
+        return
+    table = CellDetail.__table__
+    stmt = _detail_update(
+        n=table.c.n + bindparam("dn"),
+        a=table.c.a + bindparam("da"),
+        b=table.c.b + bindparam("db"),
+        c=table.c.c + bindparam("dc"),
+        total=table.c.total + bindparam("dt"),
+    )
+    db.session.connection().execute(stmt, params)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def initialise_cells(campaign: Campaign) -> None:
+    """Create the zeroed rows of every cell, then fill the previous campaign's rescored
+    statistics (as at its latest publication), so that submissions only ever increment."""
+    q = definition_of(campaign.questionnaire)
+    _insert_zero_cells(campaign, q)
+    context = _comparable(campaign)
+    if context is not None:
+        sums = _Sums([m.org_code for m in campaign.members], len(measures_of(q)), 0)
+        _accumulate_previous(campaign, context, sums)
+        _write_sums(campaign.id, measures_of(q), [], sums)
+
+
+def record_response(response: Response, campaign: Campaign, sign: int = 1) -> dict[str, Any]:
+    """Score a submitted response and add it to (sign=+1) or remove it from (sign=-1) its
+    own cell's statistics and profile counts. Returns the respondent's scores."""
+    q = definition_of(campaign.questionnaire)
+    measures = measures_of(q)
+    full = score_answers(q, [response.answers], details=True)
+    scores: dict[str, Any] = {"full": scores_dicts(q, full.scores)[0]}
+    key = (campaign.id, response.org_code, response.audience)
+    _increment(*key, "full", [RESPONSES], [1.0], sign)
+    _increment(*key, "full", measures, list(full.scores[0]), sign)
+    assert full.details is not None
+    _increment_details(*key, detail_keys_of(q), full.details[0], sign)
+
+    context = _comparable(campaign)
+    if context is not None:
+        now = respondent_scores(
+            q, [response.answers], only=context.comparability.items_for_rescoring_current
+        )[0]
+        scores["now_comparable"] = scores_dicts(q, now[None, :])[0]
+        _increment(*key, "now_comparable", measures, list(now), sign)
+    return scores
+
+
+def remove_from_followers(previous: Campaign, voided: Sequence[Response]) -> None:
+    """Take responses voided since the previous campaign's last publication out of its
+    followers' baseline, now that a new publication of it no longer counts them."""
+    if not voided:
+        return
+    followers = db.session.scalars(select(Campaign).where(Campaign.previous_id == previous.id))
+    previous_q = definition_of(previous.questionnaire)
+    for follower in followers:
+        context = _comparable(follower)
+        if context is None:
+            continue
+        members = {m.org_code for m in follower.members}
+        rows = [r for r in voided if r.org_code in members]
+        if not rows:
+            continue
+        before = _aligned_previous_scores(follower, previous_q, context, rows)
+        for r, values in zip(rows, before, strict=True):
+            _increment(
+                follower.id,
+                r.org_code,
+                r.audience,
+                "before_comparable",
+                measures_of(definition_of(follower.questionnaire)),
+                list(values),
+                -1,
+            )
+
+
+def _aligned_previous_scores(
+    campaign: Campaign, previous_q: Questionnaire, context: TrendContext, rows: Sequence[Any]
+) -> np.ndarray:
+    """The previous campaign's respondents rescored on the comparable items, with columns in
+    this campaign's domain order (matched by key)."""
+    before = respondent_scores(
+        previous_q,
+        [r.answers for r in rows],
+        only=context.comparability.items_for_rescoring_previous,
+    )
+    current_q = definition_of(campaign.questionnaire)
+    aligned = np.full((len(rows), 1 + len(current_q.domain_keys)), np.nan)
+    aligned[:, 0] = before[:, 0]
+    for j, key in enumerate(current_q.domain_keys):
+        if key in previous_q.domain_keys:
+            aligned[:, 1 + j] = before[:, 1 + previous_q.domain_keys.index(key)]
+    return aligned
+
+
+def counted_in_latest_publication(campaign_id: int) -> Any:
+    """Rows of a campaign as its latest publication counted them: submitted, or voided after
+    that publication was made (a trend reads the previous campaign as published)."""
+    made_at = (
+        select(Publication.made_at)
+        .where(Publication.campaign_id == campaign_id)
+        .order_by(Publication.number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return or_(
+        Response.status == "submitted",
+        (Response.status == "voided") & (Response.voided_at > made_at),
+    )
+
+
+def _accumulate_previous(campaign: Campaign, context: TrendContext, sums: _Sums) -> None:
+    previous_q = definition_of(context.previous.questionnaire)
+    members = {m.org_code for m in campaign.members}
+    rows = [
+        r
+        for r in db.session.execute(
+            select(Response.org_code, Response.audience, Response.answers)
+            .where(
+                Response.campaign_id == context.previous.id,
+                counted_in_latest_publication(context.previous.id),
+            )
+            .order_by(Response.seq)
+        ).all()
+        if r.org_code in members
+    ]
+    if rows:
+        sums.add(
+            "before_comparable", rows, _aligned_previous_scores(campaign, previous_q, context, rows)
+        )
+
+
+# --------------------------------------------------------------------------- rebuild
+
+
+def rebuild(
+    campaign: Campaign,
+    progress: Callable[[int], None] | None = None,
+    chunk_size: int = 5000,
+    checkpoint: Callable[[], None] | None = None,
+) -> dict[str, int]:
+    """Recompute every cell statistic, profile count and stored respondent score of a
+    campaign from raw answers; never touches a publication.
+
+    Answers are read and scored in chunks (stored scores rewritten only where they changed,
+    `checkpoint` called after each chunk so that the caller may commit), holding no lock on
+    the cells; the cells are then locked only for the short final step, which also counts
+    what was submitted or voided meanwhile."""
+    q = definition_of(campaign.questionnaire)
+    measures = measures_of(q)
+    context = _comparable(campaign)
+    sums = _Sums([m.org_code for m in campaign.members], len(measures), len(detail_keys_of(q)))
+    included: dict[int, Any] = {}
+    changed_scores = 0
+    last_seq = 0
+    while True:
+        rows = db.session.execute(
+            select(
+                Response.seq,
+                Response.org_code,
+                Response.audience,
+                Response.answers,
+                cast(RespondentScore.scores, Text).label("scores_text"),
+            )
+            .outerjoin(RespondentScore, RespondentScore.response_seq == Response.seq)
+            .where(
+                Response.campaign_id == campaign.id,
+                Response.status == "submitted",
+                Response.seq > last_seq,
+            )
+            .order_by(Response.seq)
+            .limit(chunk_size)
+        ).all()
+        if not rows:
+            break
+        last_seq = rows[-1].seq
+        changed_scores += _add_rows(q, context, rows, sums, 1, rewrite=True)
+        included.update((r.seq, r) for r in rows)
+        if checkpoint:
+            checkpoint()
+        if progress:
+            progress(len(rows))
+
+    _lock_cells(campaign.id)
+    current = set(
+        db.session.scalars(
+            select(Response.seq).where(
+                Response.campaign_id == campaign.id, Response.status == "submitted"
+            )
+        )
+    )
+    gone = [included[seq] for seq in sorted(set(included) - current)]
+    if gone:
+        _add_rows(q, context, gone, sums, -1, rewrite=False)
+    arrived = sorted(current - set(included))
+    if arrived:
+        rows = db.session.execute(
+            select(Response.seq, Response.org_code, Response.audience, Response.answers)
+            .where(Response.seq.in_(arrived))
+            .order_by(Response.seq)
+        ).all()
+        _add_rows(q, context, rows, sums, 1, rewrite=False)
+    if context is not None:
+        _accumulate_previous(campaign, context, sums)
+
+    db.session.execute(delete(CellStat).where(CellStat.campaign_id == campaign.id))
+    db.session.execute(delete(CellDetail).where(CellDetail.campaign_id == campaign.id))
+    _insert_zero_cells(campaign, q)
+    _write_sums(campaign.id, measures, detail_keys_of(q), sums)
+    return {"responses": len(current), "scores_changed": changed_scores}
+
+
+def _add_rows(
+    q: Questionnaire,
+    context: TrendContext | None,
+    rows: Sequence[Any],
+    sums: _Sums,
+    sign: int,
+    rewrite: bool,
+) -> int:
+    answers = [r.answers for r in rows]
+    full = score_answers(q, answers, details=True)
+    now = (
+        respondent_scores(q, answers, only=context.comparability.items_for_rescoring_current)
+        if context is not None
+        else None
+    )
+    changed = 0
+    if rewrite:
+        fulls = scores_dicts(q, full.scores)
+        nows = scores_dicts(q, now) if now is not None else None
+        updates = []
+        for i, r in enumerate(rows):
+            new_scores: dict[str, Any] = {"full": fulls[i]}
+            if nows is not None:
+                new_scores["now_comparable"] = nows[i]
+            if r.scores_text != json_dumps(new_scores):
+                updates.append((r.seq, json_dumps(new_scores), new_scores))
+        if updates:
+            _write_scores(updates)
+        changed = len(updates)
+    sums.add("full", rows, full.scores, count=True, sign=sign)
+    assert full.details is not None
+    sums.add_details(rows, full.details, sign)
+    if now is not None:
+        sums.add("now_comparable", rows, now, sign=sign)
+    return changed
+
+
+def _lock_cells(campaign_id: int) -> None:
+    """Hold the campaign's cell rows until commit, so no submission increments a row
+    between reading what is submitted and writing the rebuilt sums."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT 1 FROM cell_stat WHERE campaign_id = :c FOR UPDATE"), {"c": campaign_id}
+        )
+    else:
+        # Any write takes SQLite's database write lock for the rest of the transaction.
+        connection.execute(
+            text("UPDATE cell_stat SET n = n WHERE campaign_id = :c AND 0"), {"c": campaign_id}
+        )
+
+
+def _write_scores(updates: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
+    """Replace the stored scores of the given responses: through COPY and two set-based
+    statements on PostgreSQL, where a statement per row would dominate a rebuild; with
+    executemany on SQLite, where statements are cheap."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cur:
+            cur.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS rebuilt_scores (seq integer, scores text)"
+                " ON COMMIT DROP"
+            )
+            cur.execute("TRUNCATE rebuilt_scores")
+            with cur.copy("COPY rebuilt_scores (seq, scores) FROM STDIN") as copy:
+                for seq, scores_text, _ in updates:
+                    copy.write_row((seq, scores_text))
+            cur.execute(
+                "DELETE FROM respondent_score USING rebuilt_scores"
+                " WHERE respondent_score.response_seq = rebuilt_scores.seq"
+            )
+            cur.execute(
+                "INSERT INTO respondent_score (response_seq, scores)"
+                " SELECT seq, scores::json FROM rebuilt_scores"
+            )
+        return
+    table = RespondentScore.__table__
+    connection.execute(
+        delete(table).where(table.c.response_seq == bindparam("s")),
+        [{"s": seq} for seq, _, _ in updates],
+    )
+    connection.execute(
+        table.insert(),
+        [{"response_seq": seq, "scores": scores} for seq, _, scores in updates],
+    )
+
+
+def _insert_zero_cells(campaign: Campaign, q: Questionnaire) -> None:
+    stat_rows = []
+    detail_rows = []
+    details = detail_keys_of(q)
+    for member in campaign.members:
+        for audience in AUDIENCES:
+            for basis, measures in (
+                ("full", [RESPONSES, *measures_of(q)]),
+                ("now_comparable", measures_of(q)),
+                ("before_comparable", measures_of(q)),
+            ):
+                stat_rows.extend(
+                    {
+                        "campaign_id": campaign.id,
+                        "org_code": member.org_code,
+                        "audience": audience,
+                        "basis": basis,
+                        "measure": m,
+                        "n": 0,
+                        "total": 0.0,
+                        "total_sq": 0.0,
+                    }
+                    for m in measures
+                )
+            detail_rows.extend(
+                {
+                    "campaign_id": campaign.id,
+                    "org_code": member.org_code,
+                    "audience": audience,
+                    "key": key,
+                    "n": 0,
+                    "a": 0,
+                    "b": 0,
+                    "c": 0,
+                    "total": 0.0,
+                }
+                for key in details
+            )
+    if stat_rows:
+        db.session.execute(CellStat.__table__.insert(), stat_rows)
+    if detail_rows:
+        db.session.execute(CellDetail.__table__.insert(), detail_rows)
+
+
+class _Sums:
+    """Per-cell running n, sum and sum of squares for a rebuild, one row per (organisation,
+    audience, basis) and one column per measure (column 0 counts responses), plus the
+    profile counts per (organisation, audience).
+
+    `np.add.at` adds each respondent in turn, in submission order, exactly as the
+    incremental path adds them one UPDATE at a time, so both give the same floating-point
+    sums to the last bit."""
+
+    def __init__(self, org_codes: Iterable[str], n_measures: int, n_details: int) -> None:
+        codes = list(org_codes)
+        keys = [(o, a, b) for o in codes for a in AUDIENCES for b in BASES]
+        self.index = {key: i for i, key in enumerate(keys)}
+        self.n = np.zeros((len(keys), n_measures + 1))
+        self.total = np.zeros((len(keys), n_measures + 1))
+        self.total_sq = np.zeros((len(keys), n_measures + 1))
+        self.detail_index = {
+            (o, a): i for i, (o, a) in enumerate((o, a) for o in codes for a in AUDIENCES)
+        }
+        self.details = np.zeros((len(self.detail_index), n_details, 5))
+
+    def add(
+        self,
+        basis: str,
+        rows: Sequence[Any],
+        scores: np.ndarray,
+        count: bool = False,
+        sign: int = 1,
+    ) -> None:
+        cells = np.fromiter(
+            (self.index[(r.org_code, r.audience, basis)] for r in rows),
+            dtype=np.int64,
+            count=len(rows),
+        )
+        present = ~np.isnan(scores)
+        filled = np.where(present, scores, 0.0)
+        np.add.at(self.n[:, 1:], cells, sign * present)
+        np.add.at(self.total[:, 1:], cells, sign * filled)
+        np.add.at(self.total_sq[:, 1:], cells, sign * filled * filled)
+        if count:
+            ones = np.full(len(rows), float(sign))
+            for target in (self.n, self.total, self.total_sq):
+                np.add.at(target[:, 0], cells, ones)
+
+    def add_details(self, rows: Sequence[Any], details: np.ndarray, sign: int) -> None:
+        cells = np.fromiter(
+            (self.detail_index[(r.org_code, r.audience)] for r in rows),
+            dtype=np.int64,
+            count=len(rows),
+        )
+        np.add.at(self.details, cells, sign * details)
+
+
+def _write_sums(
+    campaign_id: int, measures: Sequence[str], detail_keys: Sequence[str], sums: _Sums
+) -> None:
+    names = [RESPONSES, *measures]
+    params = []
+    for (org, audience, basis), i in sums.index.items():
+        for j, name in enumerate(names):
+            n = int(sums.n[i, j])
+            if n == 0 or (j == 0 and basis != "full"):
+                continue
+            params.append(
+                {
+                    "c": campaign_id,
+                    "o": org,
+                    "a": audience,
+                    "b": basis,
+                    "m": name,
+                    "n": n,
+                    "t": float(sums.total[i, j]),
+                    "q": float(sums.total_sq[i, j]),
+                }
+            )
+    connection = db.session.connection()
+    if params:
+        connection.execute(
+            _cell_update(n=bindparam("n"), total=bindparam("t"), total_sq=bindparam("q")), params
+        )
+    detail_params = [
+        {
+            "c": campaign_id,
+            "o": org,
+            "a": audience,
+            "k": key,
+            "vn": int(row[0]),
+            "va": int(row[1]),
+            "vb": int(row[2]),
+            "vc": int(row[3]),
+            "vt": float(row[4]),
+        }
+        for (org, audience), i in sums.detail_index.items()
+        for key, row in zip(detail_keys, sums.details[i], strict=True)
+        if row.any()
+    ]
+    if detail_params:
+        connection.execute(
+            _detail_update(
+                n=bindparam("vn"),
+                a=bindparam("va"),
+                b=bindparam("vb"),
+                c=bindparam("vc"),
+                total=bindparam("vt"),
+            ),
+            detail_params,
+        )

@@ -1,0 +1,445 @@
+"""Cell statistics -> a snapshot: every score, interval, gap, trend, profile, percentile, funnel
+band and group statistic of a campaign, in O(organisations), never from raw answers.
+
+Given the snapshot it revises, the differencing rule of scoring.md s.6 applies: a measure
+shown before, from which 1..k-1 responses have left since the last snapshot that showed it,
+is suppressed (`revision_below_minimum`) with everything derived from it. Each snapshot
+keeps, per count, the count as at the last snapshot that showed it (`ref.*`), so that the
+next one can tell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+
+from assessor.benchmarking.cells import (
+    CellSummary,
+    Comparison,
+    combine,
+    delta,
+    delta_combined,
+    gap,
+    sample_variance,
+    summarise_cells,
+)
+from assessor.benchmarking.funnel import funnel_from_cells, funnel_from_values
+from assessor.benchmarking.groups import group_statistics, percentile_ranks
+from assessor.extensions import db
+from assessor.models import Campaign, CampaignOrganisation, CellDetail, CellStat, Invitation
+from assessor.models.base import utcnow
+from assessor.questionnaires.definition import Questionnaire
+from assessor.questionnaires.publishing import definition_of
+from assessor.results.cells import RESPONSES, detail_keys_of, measures_of, trend_context
+from assessor.results.snapshot import (
+    AUDIENCES,
+    BAND_CODE,
+    GROUP_BYS,
+    GROUP_FIELDS,
+    NATIONAL,
+    REASON_CODE,
+    RESULT_AUDIENCES,
+    Snapshot,
+)
+
+RULES = "1"
+BELOW = REASON_CODE["below_minimum"]
+REVISED = REASON_CODE["revision_below_minimum"]
+PL_BELOW = REASON_CODE["patient_leader_below_minimum"]
+STAFF_BELOW = REASON_CODE["staff_below_minimum"]
+
+
+def _differenced(
+    n: np.ndarray, k: int, ref: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(shown, reason code, new ref) of counts n under k and the differencing rule."""
+    n = np.asarray(n, dtype=np.int64)
+    enough = n >= k
+    reason = np.where(enough, 0, BELOW).astype(np.int8)
+    if ref is None:
+        return enough, reason, np.where(enough, n, 0)
+    left = ref - n
+    revised = enough & (ref > 0) & (left >= 1) & (left <= k - 1)
+    reason[revised] = REVISED
+    shown = enough & ~revised
+    return shown, reason, np.where(shown, n, ref)
+
+
+def _masked(cells: CellSummary, shown: np.ndarray) -> CellSummary:
+    nan = np.nan
+    return replace(
+        cells,
+        mean=np.where(shown, cells.mean, nan),
+        sd=np.where(shown, cells.sd, nan),
+        se=np.where(shown, cells.se, nan),
+        ci_low=np.where(shown, cells.ci_low, nan),
+        ci_high=np.where(shown, cells.ci_high, nan),
+        shown=shown,
+    )
+
+
+def _pair_reason(staff: np.ndarray, patient: np.ndarray) -> np.ndarray:
+    """Reason of a value derived from both cells: patient leaders' first; a cell withheld by
+    the differencing rule passes that reason on."""
+    reason = np.zeros(staff.shape, dtype=np.int8)
+    reason[staff != 0] = np.where(staff[staff != 0] == REVISED, REVISED, STAFF_BELOW)
+    reason[patient != 0] = np.where(patient[patient != 0] == REVISED, REVISED, PL_BELOW)
+    return reason
+
+
+def _load(campaign: Campaign, q: Questionnaire) -> dict[str, Any]:
+    members = db.session.execute(
+        select(
+            CampaignOrganisation.org_code,
+            CampaignOrganisation.region,
+            CampaignOrganisation.peer_group,
+            CampaignOrganisation.eligible_staff,
+            CampaignOrganisation.eligible_patient_leader,
+        )
+        .where(CampaignOrganisation.campaign_id == campaign.id)
+        .order_by(CampaignOrganisation.org_code)
+    ).all()
+    from assessor.models import Organisation
+
+    names = dict(
+        db.session.execute(
+            select(Organisation.code, Organisation.name)
+            .join(CampaignOrganisation, CampaignOrganisation.org_code == Organisation.code)
+            .where(CampaignOrganisation.campaign_id == campaign.id)
+        ).all()
+    )
+    index = {m.org_code: i for i, m in enumerate(members)}
+    measures = measures_of(q)
+    m_index = {m: j for j, m in enumerate(measures)}
+    n_orgs, n_measures = len(members), len(measures)
+    stats = {
+        (basis, a): [
+            np.zeros((n_orgs, n_measures), dtype=np.int64),
+            np.zeros((n_orgs, n_measures)),
+            np.zeros((n_orgs, n_measures)),
+        ]
+        for basis in ("full", "now_comparable", "before_comparable")
+        for a in AUDIENCES
+    }
+    responses = np.zeros((n_orgs, 2), dtype=np.int64)
+    for org, audience, basis, measure, n, total, total_sq in db.session.execute(
+        select(
+            CellStat.org_code,
+            CellStat.audience,
+            CellStat.basis,
+            CellStat.measure,
+            CellStat.n,
+            CellStat.total,
+            CellStat.total_sq,
+        ).where(CellStat.campaign_id == campaign.id)
+    ):
+        i = index.get(org)
+        if i is None:
+            continue
+        if measure == RESPONSES:
+            responses[i, AUDIENCES.index(audience)] = n
+            continue
+        j = m_index.get(measure)
+        if j is None:
+            continue
+        slot = stats[(basis, audience)]
+        slot[0][i, j], slot[1][i, j], slot[2][i, j] = n, total, total_sq
+    keys = detail_keys_of(q)
+    k_index = {key: j for j, key in enumerate(keys)}
+    details = {a: np.zeros((n_orgs, len(keys), 5)) for a in AUDIENCES}
+    for org, audience, key, n, a, b, c, total in db.session.execute(
+        select(
+            CellDetail.org_code,
+            CellDetail.audience,
+            CellDetail.key,
+            CellDetail.n,
+            CellDetail.a,
+            CellDetail.b,
+            CellDetail.c,
+            CellDetail.total,
+        ).where(CellDetail.campaign_id == campaign.id)
+    ):
+        i, j = index.get(org), k_index.get(key)
+        if i is not None and j is not None:
+            details[audience][i, j] = (n, a, b, c, total)
+    invited = np.zeros((n_orgs, 2), dtype=np.int64)
+    for org, audience, count in db.session.execute(
+        select(Invitation.org_code, Invitation.audience, func.count())
+        .where(Invitation.campaign_id == campaign.id)
+        .group_by(Invitation.org_code, Invitation.audience)
+    ):
+        if org in index and audience in AUDIENCES:
+            invited[index[org], AUDIENCES.index(audience)] = count
+    eligible = np.array(
+        [[m.eligible_staff or 0, m.eligible_patient_leader or 0] for m in members], dtype=np.int64
+    ).reshape(n_orgs, 2)
+    eligible = np.where(eligible > 0, eligible, invited)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(eligible > 0, responses / np.maximum(eligible, 1), np.nan)
+    return {
+        "codes": [m.org_code for m in members],
+        "names": [names.get(m.org_code, m.org_code) for m in members],
+        "regions": [m.region for m in members],
+        "peer_groups": [m.peer_group for m in members],
+        "stats": stats,
+        "responses": responses,
+        "rate": rate,
+        "details": details,
+    }
+
+
+def compute(campaign: Campaign, previous: Snapshot | None = None) -> Snapshot:
+    """The campaign's snapshot now, differenced against `previous` (the latest publication)
+    when given."""
+    q = definition_of(campaign.questionnaire)
+    k = campaign.min_respondents
+    loaded = _load(campaign, q)
+    stats = loaded["stats"]
+    measures = measures_of(q)
+    n_orgs = len(loaded["codes"])
+    arrays: dict[str, np.ndarray] = {
+        "responses": loaded["responses"],
+        "rate": loaded["rate"],
+    }
+
+    def ref(name: str) -> np.ndarray | None:
+        return previous.arrays.get(f"ref.{name}") if previous is not None else None
+
+    cells: dict[str, CellSummary] = {}
+    cell_reason: dict[str, np.ndarray] = {}
+    for a in AUDIENCES:
+        n, total, total_sq = stats[("full", a)]
+        shown, reason, arrays[f"ref.full.{a}"] = _differenced(n, k, ref(f"full.{a}"))
+        cells[a] = _masked(summarise_cells(n, total, total_sq, k), shown)
+        cell_reason[a] = reason
+        arrays[f"{a}.value"] = cells[a].mean
+        arrays[f"{a}.n"] = cells[a].n
+        arrays[f"{a}.lo"] = cells[a].ci_low
+        arrays[f"{a}.hi"] = cells[a].ci_high
+        arrays[f"{a}.se"] = cells[a].se
+        arrays[f"{a}.reason"] = reason
+
+    pair_reason = _pair_reason(cell_reason["staff"], cell_reason["patient_leader"])
+    combined = combine(cells["staff"], cells["patient_leader"])
+    arrays["combined.value"] = combined.value
+    arrays["combined.n"] = cells["staff"].n + cells["patient_leader"].n
+    arrays["combined.lo"] = combined.ci_low
+    arrays["combined.hi"] = combined.ci_high
+    arrays["combined.se"] = combined.se
+    arrays["combined.reason"] = pair_reason
+    gaps = gap(cells["staff"], cells["patient_leader"])
+    arrays["gap.value"] = gaps.value
+    arrays["gap.lo"] = gaps.ci_low
+    arrays["gap.hi"] = gaps.ci_high
+    arrays["gap.sig"] = gaps.significant
+    arrays["gap.reason"] = pair_reason
+
+    trend_meta = _trend(campaign, q, k, stats, cell_reason, arrays, ref)
+    _profiles(q, k, loaded["details"], arrays, ref)
+
+    groups: dict[str, list[str]] = {}
+    for by, labels in (
+        ("national", [NATIONAL] * n_orgs),
+        ("region", loaded["regions"]),
+        ("peer_group", loaded["peer_groups"]),
+    ):
+        uniques = sorted(set(labels))
+        position = {label: g for g, label in enumerate(uniques)}
+        groups[by] = uniques
+        arrays[f"gid.{by}"] = np.array([position[x] for x in labels], dtype=np.int32)
+    for audience in RESULT_AUDIENCES:
+        _benchmarks(audience, arrays, stats, groups, len(q.rungs))
+
+    previous_slug = campaign.previous.slug if campaign.previous else None
+    meta = {
+        "slug": campaign.slug,
+        "questionnaire": q.key,
+        "version": q.version,
+        "rules": RULES,
+        "min_respondents": k,
+        "computed_at": utcnow().isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "measures": measures,
+        "domains": list(q.domain_keys),
+        "rungs": list(q.rung_keys),
+        "items": [item.link_id for item in q.scored_items],
+        "orgs": loaded["codes"],
+        "names": loaded["names"],
+        "regions": loaded["regions"],
+        "peer_groups": loaded["peer_groups"],
+        "groups": groups,
+        "previous": previous_slug,
+        **trend_meta,
+    }
+    return Snapshot(meta, arrays)
+
+
+def _trend(
+    campaign: Campaign,
+    q: Questionnaire,
+    k: int,
+    stats: dict[tuple[str, str], list[np.ndarray]],
+    cell_reason: dict[str, np.ndarray],
+    arrays: dict[str, np.ndarray],
+    ref: Any,
+) -> dict[str, Any]:
+    measures = measures_of(q)
+    shape = (len(arrays["responses"]), len(measures))
+    context = trend_context(campaign)
+    if context is None or not context.comparability.trend_possible:
+        reason = "no_previous" if context is None else "not_comparable"
+        for audience in RESULT_AUDIENCES:
+            for name in ("before", "now", "delta", "lo", "hi"):
+                arrays[f"trend.{audience}.{name}"] = np.full(shape, np.nan)
+            arrays[f"trend.{audience}.sig"] = np.zeros(shape, dtype=bool)
+            arrays[f"trend.{audience}.reason"] = np.full(shape, REASON_CODE[reason], np.int8)
+        comp = context.comparability if context is not None else None
+        return {
+            "trend_reason": reason,
+            "comparable_fraction": comp.comparable_fraction if comp else None,
+            "comparable_domains": list(comp.comparable_domains) if comp else [],
+        }
+    comp = context.comparability
+    not_comparable = np.array(
+        [False] + [key not in comp.comparable_domains for key in q.domain_keys]
+    )
+    now: dict[str, CellSummary] = {}
+    before: dict[str, CellSummary] = {}
+    withheld: dict[str, np.ndarray] = {}
+    for a in AUDIENCES:
+        reasons = []
+        for basis, target in (("now_comparable", now), ("before_comparable", before)):
+            n, total, total_sq = stats[(basis, a)]
+            name = f"{'now' if basis == 'now_comparable' else 'before'}.{a}"
+            shown, reason, arrays[f"ref.{name}"] = _differenced(n, k, ref(name))
+            target[a] = _masked(summarise_cells(n, total, total_sq, k), shown)
+            reasons.append(reason)
+        revised = (reasons[0] == REVISED) | (reasons[1] == REVISED) | (cell_reason[a] == REVISED)
+        withheld[a] = revised
+    deltas: dict[str, Comparison] = {a: delta(now[a], before[a]) for a in AUDIENCES}
+    combined_now = combine(now["staff"], now["patient_leader"])
+    combined_before = combine(before["staff"], before["patient_leader"])
+    deltas["combined"] = delta_combined(combined_now, combined_before)
+    withheld["combined"] = withheld["staff"] | withheld["patient_leader"]
+    for audience in RESULT_AUDIENCES:
+        d = deltas[audience]
+        hide = withheld[audience]
+        shown = d.shown & ~hide & ~not_comparable[None, :]
+        reason = np.where(d.shown, 0, BELOW).astype(np.int8)
+        reason[hide] = REVISED
+        reason[:, not_comparable] = REASON_CODE["not_comparable"]
+        if audience == "combined":
+            b, n_ = combined_before.value, combined_now.value
+        else:
+            b, n_ = before[audience].mean, now[audience].mean
+        arrays[f"trend.{audience}.before"] = np.where(shown, b, np.nan)
+        arrays[f"trend.{audience}.now"] = np.where(shown, n_, np.nan)
+        arrays[f"trend.{audience}.delta"] = np.where(shown, d.value, np.nan)
+        arrays[f"trend.{audience}.lo"] = np.where(shown, d.ci_low, np.nan)
+        arrays[f"trend.{audience}.hi"] = np.where(shown, d.ci_high, np.nan)
+        arrays[f"trend.{audience}.sig"] = d.significant & shown
+        arrays[f"trend.{audience}.reason"] = np.where(shown, 0, reason).astype(np.int8)
+    return {
+        "trend_reason": None,
+        "comparable_fraction": comp.comparable_fraction,
+        "comparable_domains": list(comp.comparable_domains),
+    }
+
+
+def _profiles(
+    q: Questionnaire,
+    k: int,
+    details: dict[str, np.ndarray],
+    arrays: dict[str, np.ndarray],
+    ref: Any,
+) -> None:
+    """Rung and answer profiles (scoring.md s.3), each share shown when its denominator
+    reaches k (and the differencing rule allows)."""
+    n_rung = len(q.domain_keys) * len(q.rung_keys)
+    shape = (len(q.domain_keys), len(q.rung_keys))
+    for a in AUDIENCES:
+        d = details[a]
+        n_orgs = d.shape[0]
+        rung_n = d[:, :n_rung, 0].astype(np.int64)
+        shown, reason, arrays[f"ref.rung.{a}"] = _differenced(rung_n, k, ref(f"rung.{a}"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(shown, d[:, :n_rung, 1] / np.maximum(rung_n, 1), np.nan)
+        arrays[f"rung.{a}.share"] = share.reshape(n_orgs, *shape)
+        arrays[f"rung.{a}.n"] = rung_n.reshape(n_orgs, *shape)
+        arrays[f"rung.{a}.reason"] = reason.reshape(n_orgs, *shape)
+        items = d[:, n_rung:]
+        item_n = items[:, :, 0].astype(np.int64)
+        shown, reason, arrays[f"ref.item.{a}"] = _differenced(item_n, k, ref(f"item.{a}"))
+        safe = np.maximum(item_n, 1)
+        arrays[f"item.{a}.dont_know"] = np.where(shown, items[:, :, 1] / safe, np.nan)
+        arrays[f"item.{a}.not_happening"] = np.where(shown, items[:, :, 2] / safe, np.nan)
+        arrays[f"item.{a}.n"] = item_n
+        arrays[f"item.{a}.reason"] = reason
+        answered = items[:, :, 3].astype(np.int64)
+        mean_shown = shown & (answered >= k)
+        arrays[f"item.{a}.answered"] = answered
+        arrays[f"item.{a}.mean"] = np.where(
+            mean_shown, items[:, :, 4] / np.maximum(answered, 1), np.nan
+        )
+
+
+def _benchmarks(
+    audience: str,
+    arrays: dict[str, np.ndarray],
+    stats: dict[tuple[str, str], list[np.ndarray]],
+    groups: dict[str, list[str]],
+    n_rungs: int,
+) -> None:
+    values = arrays[f"{audience}.value"]
+    shown = arrays[f"{audience}.reason"] == 0
+    n_orgs, n_measures = values.shape
+    pct = np.full((len(GROUP_BYS), n_orgs, n_measures), np.nan)
+    band = np.zeros((len(GROUP_BYS), n_orgs, n_measures), dtype=np.int8)
+    for b, by in enumerate(GROUP_BYS):
+        gid = arrays[f"gid.{by}"]
+        labels = groups[by]
+        group_stats = np.full((len(labels), n_measures, 8), np.nan)
+        levels = np.zeros((len(labels), n_measures, n_rungs + 1), dtype=np.int64)
+        funnel = np.full((len(labels), n_measures, 4), np.nan)
+        for j in range(n_measures):
+            pct[b, :, j] = percentile_ranks(values[:, j], shown[:, j], gid)
+        for g in range(len(labels)):
+            idx = np.flatnonzero(gid == g)
+            for j in range(n_measures):
+                body = group_statistics(values[idx, j], shown[idx, j], n_rungs)
+                group_stats[g, j] = [np.nan if body[f] is None else body[f] for f in GROUP_FIELDS]
+                levels[g, j] = [body["levels"][str(x)] for x in range(n_rungs + 1)]
+                if audience == "combined":
+                    f = funnel_from_values(
+                        values[idx, j], arrays["combined.se"][idx, j], shown[idx, j]
+                    )
+                    sigma = np.nan
+                else:
+                    n, total, total_sq = (s[idx, j] for s in stats[("full", audience)])
+                    f = funnel_from_cells(n, total, total_sq, shown[idx, j])
+                    keep = shown[idx, j]
+                    pooled = float(n[keep].sum())
+                    sigma = (
+                        float(
+                            np.sqrt(
+                                sample_variance(
+                                    np.array(pooled),
+                                    np.array(total[keep].sum()),
+                                    np.array(total_sq[keep].sum()),
+                                )
+                            )
+                        )
+                        if pooled
+                        else np.nan
+                    )
+                funnel[g, j] = [
+                    np.nan if x is None else x for x in (f.target, f.phi, f.tau2, sigma)
+                ]
+                band[b, idx, j] = [BAND_CODE[x] for x in f.bands]
+        arrays[f"grp.{audience}.{by}.stats"] = group_stats
+        arrays[f"grp.{audience}.{by}.levels"] = levels
+        arrays[f"grp.{audience}.{by}.funnel"] = funnel
+    arrays[f"{audience}.pct"] = pct
+    arrays[f"{audience}.band"] = band

@@ -1,0 +1,226 @@
+"""Publications (scoring.md s.6): frozen snapshots, the only way scores reach readers other
+than administrators, and the administrators' shared preview of an open campaign.
+
+Publication 1 is made when a campaign closes (by `campaigns close`, or by the first read
+after its closing date passed). Later ones are made by `assessor results publish` under the
+differencing rule. A publication never changes; each worker keeps the few it has read
+decoded in memory, keyed by what makes them unique, so no worker can serve another's numbers.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import datetime, timedelta
+from threading import Lock
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import delete, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
+
+from assessor.extensions import db
+from assessor.models import Campaign, Publication, Response, ResultsPreview, utcnow
+from assessor.results.cells import remove_from_followers
+from assessor.results.compute import REVISED, compute
+from assessor.results.snapshot import AUDIENCES, RESULT_AUDIENCES, Snapshot
+
+
+class PublicationError(ValueError):
+    """A publication that cannot be made; the message says why."""
+
+
+_CACHE: OrderedDict[tuple, Snapshot] = OrderedDict()
+_CACHE_SIZE = 8
+_LOCK = Lock()
+
+
+def _cached(key: tuple, load: callable) -> Snapshot:  # type: ignore[valid-type]
+    with _LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)
+            return found
+    snapshot = load()
+    with _LOCK:
+        _CACHE[key] = snapshot
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return snapshot
+
+
+def clear_cache() -> None:
+    with _LOCK:
+        _CACHE.clear()
+
+
+def publications_of(campaign: Campaign) -> list[Publication]:
+    return list(
+        db.session.scalars(
+            select(Publication)
+            .options(defer(Publication.data))
+            .where(Publication.campaign_id == campaign.id)
+            .order_by(Publication.number)
+        )
+    )
+
+
+def latest(campaign: Campaign) -> Publication | None:
+    return db.session.scalar(
+        select(Publication)
+        .options(defer(Publication.data))
+        .where(Publication.campaign_id == campaign.id)
+        .order_by(Publication.number.desc())
+        .limit(1)
+    )
+
+
+def numbered(campaign: Campaign, number: int) -> Publication | None:
+    return db.session.scalar(
+        select(Publication)
+        .options(defer(Publication.data))
+        .where(Publication.campaign_id == campaign.id, Publication.number == number)
+    )
+
+
+def snapshot_of(publication: Publication) -> Snapshot:
+    key = ("publication", publication.id, publication.campaign_id, publication.made_at)
+    return _cached(
+        key,
+        lambda: Snapshot.from_bytes(
+            db.session.scalar(select(Publication.data).where(Publication.id == publication.id))
+        ),
+    )
+
+
+def _voided_since(campaign: Campaign, moment: datetime) -> list[Response]:
+    return list(
+        db.session.scalars(
+            select(Response)
+            .where(
+                Response.campaign_id == campaign.id,
+                Response.status == "voided",
+                Response.voided_at > moment,
+            )
+            .order_by(Response.seq)
+        )
+    )
+
+
+def revision_pending(campaign: Campaign) -> bool:
+    """Whether anything changed since the latest publication (a void), so that a new
+    publication is due; shown to administrators only."""
+    last = latest(campaign)
+    if last is None:
+        return False
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Response.campaign_id == campaign.id,
+                    Response.status == "voided",
+                    Response.voided_at > last.made_at,
+                )
+            )
+        )
+    )
+
+
+def _newly_revised(snapshot: Snapshot, before: Snapshot | None) -> int:
+    """Organisations with a measure suppressed by the differencing rule now and not before."""
+    names = [f"{a}.reason" for a in RESULT_AUDIENCES] + [
+        f"trend.{a}.reason" for a in RESULT_AUDIENCES
+    ]
+    names += [f"rung.{a}.reason" for a in AUDIENCES] + [f"item.{a}.reason" for a in AUDIENCES]
+    hit = np.zeros(len(snapshot.orgs), dtype=bool)
+    for name in names:
+        now = snapshot[name] == REVISED
+        if before is not None and name in before.arrays:
+            now &= before[name] != REVISED
+        hit |= now.reshape(len(snapshot.orgs), -1).any(axis=1)
+    return int(hit.sum())
+
+
+def publish(campaign: Campaign, reason: str | None = None) -> Publication:
+    """Make the campaign's next publication from its current responses (flushes)."""
+    if campaign.status != "closed":
+        raise PublicationError(
+            f"campaign {campaign.slug!r} is {campaign.status}: results are published when it closes"
+        )
+    last = latest(campaign)
+    now = utcnow()
+    if last is None:
+        reason = None
+        db.session.execute(
+            delete(Response).where(
+                Response.campaign_id == campaign.id, Response.status == "in_progress"
+            )
+        )
+        previous = None
+    else:
+        if not reason or not reason.strip():
+            raise PublicationError("a revision needs a reason (--reason TEXT)")
+        previous = snapshot_of(last)
+        remove_from_followers(campaign, _voided_since(campaign, last.made_at))
+    snapshot = compute(campaign, previous)
+    publication = Publication(
+        campaign_id=campaign.id,
+        number=1 if last is None else last.number + 1,
+        published_on=now.date(),
+        made_at=now,
+        reason=reason,
+        organisations_revised=_newly_revised(snapshot, previous),
+        data=snapshot.to_bytes(),
+    )
+    db.session.add(publication)
+    db.session.flush()
+    return publication
+
+
+def ensure_published(campaign: Campaign) -> Publication | None:
+    """The latest publication of a closed campaign, making number 1 if its closing date has
+    passed and none exists yet; None while it is not closed. Two workers racing to make it
+    agree through the unique (campaign, number)."""
+    if campaign.status != "closed":
+        return None
+    found = latest(campaign)
+    if found is not None:
+        return found
+    try:
+        with db.session.begin_nested():
+            publish(campaign)
+    except IntegrityError:
+        pass
+    return latest(campaign)
+
+
+def preview(campaign: Campaign) -> Snapshot:
+    """The current numbers of a campaign that is not published, recomputed at most every
+    `PREVIEW_SECONDS` and shared by every worker through the database."""
+    max_age = timedelta(seconds=current_app.config["PREVIEW_SECONDS"])
+    row = db.session.execute(
+        select(ResultsPreview.computed_at).where(ResultsPreview.campaign_id == campaign.id)
+    ).first()
+    now = utcnow()
+    if row is not None and now - row.computed_at < max_age:
+        key = ("preview", campaign.id, campaign.created_at, row.computed_at)
+        return _cached(
+            key,
+            lambda: Snapshot.from_bytes(
+                db.session.scalar(
+                    select(ResultsPreview.data).where(ResultsPreview.campaign_id == campaign.id)
+                )
+            ),
+        )
+    snapshot = compute(campaign)
+    try:
+        with db.session.begin_nested():
+            db.session.execute(
+                delete(ResultsPreview).where(ResultsPreview.campaign_id == campaign.id)
+            )
+            db.session.add(
+                ResultsPreview(campaign_id=campaign.id, computed_at=now, data=snapshot.to_bytes())
+            )
+    except IntegrityError:
+        pass
+    return snapshot

@@ -1,0 +1,493 @@
+"""Who sees which numbers, and the typed results the edges turn into their own shape.
+
+`read(campaign, admin)` decides: a closed campaign is read from its latest publication by
+everyone; an open or scheduled one is a preview for administrators and response counts
+only for everyone else. The objects below (one organisation, one group) are built only for
+what a reader asked for; the API's marshmallow schemas dump them, templates render them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from assessor.models import Campaign, Publication
+from assessor.questionnaires.definition import Questionnaire
+from assessor.questionnaires.publishing import definition_of
+from assessor.results import publications
+from assessor.results.snapshot import (
+    AUDIENCES,
+    BANDS,
+    GROUP_BYS,
+    GROUP_FIELDS,
+    REASONS,
+    FunnelInputs,
+    Snapshot,
+)
+from assessor.scoring.engine import level_of
+
+CAMPAIGN_OPEN = "campaign_open"
+OVERALL = "overall"
+GROUPS_TEXT = (
+    "national: every organisation in the campaign; region and peer_group: as recorded for"
+    " each organisation when the campaign was created"
+)
+
+
+def _num(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def _interval(lo: Any, hi: Any) -> list[float] | None:
+    lo, hi = _num(lo), _num(hi)
+    return None if lo is None or hi is None else [lo, hi]
+
+
+@dataclass(frozen=True)
+class PublicationRef:
+    number: int
+    published_on: date
+    reason: str | None
+
+    @classmethod
+    def of(cls, row: Publication) -> PublicationRef:
+        return cls(row.number, row.published_on, row.reason)
+
+
+@dataclass(frozen=True)
+class Scoring:
+    questionnaire: str
+    version: int
+    rules: str
+    min_respondents: int
+    groups: str
+    computed_at: str
+
+
+@dataclass(frozen=True)
+class OrgRef:
+    code: str
+    name: str
+    region: str
+    peer_group: str
+
+
+@dataclass(frozen=True)
+class Measure:
+    score: float | None
+    level: int | None
+    level_key: str | None
+    n: int | None
+    ci95: list[float] | None
+    suppressed: bool
+    reason: str | None
+    percentile: dict[str, float | None]
+    funnel: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class GapMeasure:
+    staff_minus_patient_leader: float | None
+    ci95: list[float] | None
+    significant: bool | None
+    suppressed: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class TrendMeasure:
+    before: float | None
+    now: float | None
+    delta: float | None
+    ci95: list[float] | None
+    significant: bool | None
+    suppressed: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Gap:
+    overall: GapMeasure
+    domains: dict[str, GapMeasure]
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Trend:
+    previous: str | None
+    comparable_fraction: float | None
+    comparable_domains: list[str]
+    reason: str | None
+    overall: TrendMeasure
+    domains: dict[str, TrendMeasure]
+
+
+@dataclass(frozen=True)
+class RungShare:
+    met_share: float | None
+    n: int | None
+    suppressed: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ItemShare:
+    dont_know: float | None
+    not_happening: float | None
+    n: int | None
+    suppressed: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class OrgResult:
+    organisation: OrgRef
+    audience: str
+    preview: bool
+    responses: dict[str, int]
+    response_rate: dict[str, float | None]
+    scoring: Scoring
+    publication: PublicationRef | None
+    overall: Measure
+    domains: dict[str, Measure]
+    gap: Gap
+    trend: Trend
+    #: {audience: {"rungs": {domain: {rung: RungShare}}, "items": {link_id: ItemShare}}}; asked
+    #: for one organisation at a time.
+    profiles: dict[str, dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    n_orgs: int | None
+    n_suppressed: int | None
+    mean: float | None
+    median: float | None
+    q1: float | None
+    q3: float | None
+    min: float | None
+    max: float | None
+    levels: dict[str, int | None]
+    funnel: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    group: dict[str, str]
+    audience: str
+    preview: bool
+    reason: str | None
+    scoring: Scoring
+    publication: PublicationRef | None
+    overall: GroupStats
+    domains: dict[str, GroupStats]
+
+
+@dataclass
+class ResultsView:
+    """One campaign's results as one reader may see them."""
+
+    campaign: Campaign
+    q: Questionnaire
+    snapshot: Snapshot
+    hidden: bool
+    preview: bool
+    publication: PublicationRef | None
+
+    # --------------------------------------------------------------- shared parts
+
+    @property
+    def measures(self) -> list[str]:
+        return self.snapshot.measures
+
+    @property
+    def scoring(self) -> Scoring:
+        meta = self.snapshot.meta
+        return Scoring(
+            meta["questionnaire"],
+            meta["version"],
+            meta["rules"],
+            meta["min_respondents"],
+            GROUPS_TEXT,
+            meta["computed_at"],
+        )
+
+    def _by_measure(self, build: Any) -> tuple[Any, dict[str, Any]]:
+        return build(0), {key: build(j + 1) for j, key in enumerate(self.measures[1:])}
+
+    def level(self, value: float | None) -> tuple[int | None, str | None]:
+        if value is None:
+            return None, None
+        level = int(level_of(np.array([value]), len(self.q.rungs))[0])
+        return level, self.q.level_key(level)
+
+    # --------------------------------------------------------------- one organisation
+
+    def org_ref(self, i: int) -> OrgRef:
+        meta = self.snapshot.meta
+        return OrgRef(meta["orgs"][i], meta["names"][i], meta["regions"][i], meta["peer_groups"][i])
+
+    def _code(self, code: int) -> str | None:
+        """The reason a value is withheld from this reader, or None when it is shown."""
+        return CAMPAIGN_OPEN if self.hidden else REASONS[int(code)]
+
+    def measure(self, audience: str, i: int, j: int) -> Measure:
+        s = self.snapshot
+        code = self._code(s[f"{audience}.reason"][i, j])
+        if code is not None:
+            return Measure(
+                None,
+                None,
+                None,
+                None,
+                None,
+                True,
+                code,
+                dict.fromkeys(GROUP_BYS),
+                dict.fromkeys(GROUP_BYS),
+            )
+        score = _num(s[f"{audience}.value"][i, j])
+        level, level_key = self.level(score)
+        return Measure(
+            score=score,
+            level=level,
+            level_key=level_key,
+            n=int(s[f"{audience}.n"][i, j]),
+            ci95=_interval(s[f"{audience}.lo"][i, j], s[f"{audience}.hi"][i, j]),
+            suppressed=False,
+            reason=None,
+            percentile={g: _num(s[f"{audience}.pct"][b, i, j]) for b, g in enumerate(GROUP_BYS)},
+            funnel={g: BANDS[int(s[f"{audience}.band"][b, i, j])] for b, g in enumerate(GROUP_BYS)},
+        )
+
+    def gap_measure(self, i: int, j: int) -> GapMeasure:
+        s = self.snapshot
+        code = self._code(s["gap.reason"][i, j])
+        if code is not None:
+            return GapMeasure(None, None, None, True, code)
+        return GapMeasure(
+            _num(s["gap.value"][i, j]),
+            _interval(s["gap.lo"][i, j], s["gap.hi"][i, j]),
+            bool(s["gap.sig"][i, j]),
+            False,
+            None,
+        )
+
+    def trend_measure(self, audience: str, i: int, j: int) -> TrendMeasure:
+        s = self.snapshot
+        p = f"trend.{audience}"
+        code = self._code(s[f"{p}.reason"][i, j])
+        if code is not None:
+            return TrendMeasure(None, None, None, None, None, True, code)
+        return TrendMeasure(
+            _num(s[f"{p}.before"][i, j]),
+            _num(s[f"{p}.now"][i, j]),
+            _num(s[f"{p}.delta"][i, j]),
+            _interval(s[f"{p}.lo"][i, j], s[f"{p}.hi"][i, j]),
+            bool(s[f"{p}.sig"][i, j]),
+            False,
+            None,
+        )
+
+    def _all_reason(self, overall: Any, domains: dict[str, Any]) -> str | None:
+        """A gap's or trend's own reason: set only when none of its measures is shown."""
+        measures = [overall, *domains.values()]
+        return overall.reason if all(m.suppressed for m in measures) else None
+
+    def result(self, i: int, audience: str, profiles: bool = False) -> OrgResult:
+        s = self.snapshot
+        overall, domains = self._by_measure(lambda j: self.measure(audience, i, j))
+        gap_overall, gap_domains = self._by_measure(lambda j: self.gap_measure(i, j))
+        trend_overall, trend_domains = self._by_measure(
+            lambda j: self.trend_measure(audience, i, j)
+        )
+        meta = s.meta
+        trend_reason = CAMPAIGN_OPEN if self.hidden else meta["trend_reason"]
+        if trend_reason is None:
+            trend_reason = self._all_reason(trend_overall, trend_domains)
+        return OrgResult(
+            organisation=self.org_ref(i),
+            audience=audience,
+            preview=self.preview,
+            responses={a: int(s["responses"][i, b]) for b, a in enumerate(AUDIENCES)},
+            response_rate={a: _num(s["rate"][i, b]) for b, a in enumerate(AUDIENCES)},
+            scoring=self.scoring,
+            publication=self.publication,
+            overall=overall,
+            domains=domains,
+            gap=Gap(
+                gap_overall,
+                gap_domains,
+                CAMPAIGN_OPEN if self.hidden else self._all_reason(gap_overall, gap_domains),
+            ),
+            trend=Trend(
+                previous=meta["previous"],
+                comparable_fraction=meta["comparable_fraction"],
+                comparable_domains=meta["comparable_domains"],
+                reason=trend_reason,
+                overall=trend_overall,
+                domains=trend_domains,
+            ),
+            profiles=self.profiles(i) if profiles else None,
+        )
+
+    def profiles(self, i: int) -> dict[str, dict[str, Any]]:
+        s = self.snapshot
+        meta = s.meta
+        body: dict[str, dict[str, Any]] = {}
+        for a in AUDIENCES:
+            rungs: dict[str, dict[str, RungShare]] = {}
+            for d, domain in enumerate(meta["domains"]):
+                rungs[domain] = {}
+                for r, rung in enumerate(meta["rungs"]):
+                    code = self._code(s[f"rung.{a}.reason"][i, d, r])
+                    shown = code is None
+                    rungs[domain][rung] = RungShare(
+                        _num(s[f"rung.{a}.share"][i, d, r]) if shown else None,
+                        int(s[f"rung.{a}.n"][i, d, r]) if shown else None,
+                        not shown,
+                        code,
+                    )
+            items: dict[str, ItemShare] = {}
+            for m, link_id in enumerate(meta["items"]):
+                code = self._code(s[f"item.{a}.reason"][i, m])
+                shown = code is None
+                items[link_id] = ItemShare(
+                    _num(s[f"item.{a}.dont_know"][i, m]) if shown else None,
+                    _num(s[f"item.{a}.not_happening"][i, m]) if shown else None,
+                    int(s[f"item.{a}.n"][i, m]) if shown else None,
+                    not shown,
+                    code,
+                )
+            body[a] = {"rungs": rungs, "items": items}
+        return body
+
+    def for_org(
+        self, code: str, audience: str = "combined", profiles: bool = False
+    ) -> OrgResult | None:
+        i = self.snapshot.index(code)
+        return None if i is None else self.result(i, audience, profiles)
+
+    def page(
+        self,
+        audience: str,
+        *,
+        region: str | None = None,
+        peer_group: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> tuple[list[OrgResult], int, bool]:
+        """A page of organisations in code order: (results, total matching, more after)."""
+        chosen, total = self.snapshot.select(
+            region=region,
+            peer_group=peer_group,
+            after=after,
+            limit=None if limit is None else limit + 1,
+        )
+        more = limit is not None and len(chosen) > limit
+        chosen = chosen[:limit] if limit is not None else chosen
+        return [self.result(int(i), audience) for i in chosen], total, more
+
+    # --------------------------------------------------------------- groups
+
+    def group_stats(self, audience: str, by: str, g: int, j: int) -> GroupStats:
+        s = self.snapshot
+        n_rungs = len(self.q.rungs)
+        if self.hidden:
+            return GroupStats(
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                {str(x): None for x in range(n_rungs + 1)},
+                {"target": None, "phi": None, "tau2": None},
+            )
+        stats = s[f"grp.{audience}.{by}.stats"][g, j]
+        values = {f: _num(v) for f, v in zip(GROUP_FIELDS, stats, strict=True)}
+        levels = s[f"grp.{audience}.{by}.levels"][g, j]
+        funnel = s[f"grp.{audience}.{by}.funnel"][g, j]
+        return GroupStats(
+            n_orgs=int(stats[0]),
+            n_suppressed=int(stats[1]),
+            mean=values["mean"],
+            median=values["median"],
+            q1=values["q1"],
+            q3=values["q3"],
+            min=values["min"],
+            max=values["max"],
+            levels={str(x): int(levels[x]) for x in range(n_rungs + 1)},
+            funnel={"target": _num(funnel[0]), "phi": _num(funnel[1]), "tau2": _num(funnel[2])},
+        )
+
+    def benchmarks(self, audience: str, by: str) -> list[GroupResult]:
+        return [self.group(audience, by, label) for label in self.snapshot.labels(by)]
+
+    def group(self, audience: str, by: str, value: str) -> GroupResult | None:
+        g = self.snapshot.group_position(by, value)
+        if g is None:
+            return None
+        overall, domains = self._by_measure(lambda j: self.group_stats(audience, by, g, j))
+        return GroupResult(
+            group={"by": by, "value": value},
+            audience=audience,
+            preview=self.preview,
+            reason=CAMPAIGN_OPEN if self.hidden else None,
+            scoring=self.scoring,
+            publication=self.publication,
+            overall=overall,
+            domains=domains,
+        )
+
+    # --------------------------------------------------------------- whole matrices
+
+    def matrix(self, audience: str, measure: str) -> dict[str, np.ndarray] | None:
+        """Every organisation's value of one measure (None while scores are hidden)."""
+        return None if self.hidden else self.snapshot.matrix(audience, measure)
+
+    def funnel(self, audience: str, measure: str, by: str, value: str) -> FunnelInputs | None:
+        return None if self.hidden else self.snapshot.funnel(audience, measure, by, value)
+
+    def response_totals(self) -> dict[str, int]:
+        totals = self.snapshot["responses"].sum(axis=0)
+        return {a: int(totals[b]) for b, a in enumerate(AUDIENCES)}
+
+
+def read(campaign: Campaign, admin: bool = False, number: int | None = None) -> ResultsView:
+    """The campaign's results as this reader may see them (scoring.md s.6): its latest
+    publication, or publication `number` (a paging cursor pins the one its first page saw)."""
+    q = definition_of(campaign.questionnaire)
+    publication = publications.ensure_published(campaign)
+    if number is not None and publication is not None and number != publication.number:
+        publication = publications.numbered(campaign, number) or publication
+    if publication is not None:
+        return ResultsView(
+            campaign,
+            q,
+            publications.snapshot_of(publication),
+            hidden=False,
+            preview=False,
+            publication=PublicationRef.of(publication),
+        )
+    return ResultsView(
+        campaign,
+        q,
+        publications.preview(campaign),
+        hidden=not admin,
+        preview=admin,
+        publication=None,
+    )
+
+
+def is_published(campaign: Campaign) -> bool:
+    return campaign.status == "closed"

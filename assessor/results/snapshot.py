@@ -1,0 +1,187 @@
+"""The read model: every number of one snapshot of a campaign's results, held as arrays.
+
+A snapshot is what a publication freezes (and what an administrator's preview shows). It is
+stored as one compressed numpy archive and answers questions about one organisation, a page
+of organisations, a whole (organisation x measure) matrix, a group or a funnel by indexing
+arrays, without building anything for organisations nobody asked about. Each edge (API
+schema, Plotly figure, template) turns what it gets into its own shape.
+
+Array layout: O organisations (sorted by code), M measures (overall, then each domain),
+D domains x R rungs, I scored items, G = the three groupings. A value that is not shown is
+NaN, with a non-zero reason code beside it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+AUDIENCES = ("staff", "patient_leader")
+RESULT_AUDIENCES = ("staff", "patient_leader", "combined")
+GROUP_BYS = ("national", "region", "peer_group")
+NATIONAL = "national"
+#: Reason codes in the arrays; 0 means the value is shown (scoring.md, "Reasons").
+REASONS = (
+    None,
+    "below_minimum",
+    "patient_leader_below_minimum",
+    "staff_below_minimum",
+    "campaign_open",
+    "not_comparable",
+    "no_previous",
+    "revision_below_minimum",
+)
+REASON_CODE = {reason: code for code, reason in enumerate(REASONS)}
+BANDS = (None, "high_99.8", "high_95", "within", "low_95", "low_99.8")
+BAND_CODE = {band: code for code, band in enumerate(BANDS)}
+#: Columns of a group's statistics array.
+GROUP_FIELDS = ("n_orgs", "n_suppressed", "mean", "median", "q1", "q3", "min", "max")
+#: Columns of a group's funnel array: sigma is the pooled respondent sd (staff and patient
+#: leaders; NaN for combined, whose organisations carry their own se).
+FUNNEL_FIELDS = ("target", "phi", "tau2", "sigma")
+
+
+@dataclass(frozen=True)
+class FunnelInputs:
+    """What a funnel plot of one group, audience and measure needs."""
+
+    codes: list[str]
+    n: np.ndarray
+    value: np.ndarray
+    se: np.ndarray
+    bands: list[str | None]
+    target: float | None
+    phi: float | None
+    tau2: float | None
+
+
+@dataclass
+class Snapshot:
+    meta: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+    _index: dict[str, int] = field(default_factory=dict, repr=False)
+    _codes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object), repr=False)
+
+    def __post_init__(self) -> None:
+        self._index = {code: i for i, code in enumerate(self.meta["orgs"])}
+        self._codes = np.array(self.meta["orgs"], dtype=object)
+
+    # ----------------------------------------------------------------- storage
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        meta = np.frombuffer(json.dumps(self.meta).encode(), dtype=np.uint8)
+        np.savez_compressed(buffer, __meta__=meta, **self.arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Snapshot:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+        meta = json.loads(arrays.pop("__meta__").tobytes().decode())
+        return cls(meta, arrays)
+
+    # ----------------------------------------------------------------- shape
+
+    @property
+    def orgs(self) -> list[str]:
+        return self.meta["orgs"]
+
+    @property
+    def measures(self) -> list[str]:
+        return self.meta["measures"]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.arrays[name]
+
+    def index(self, code: str) -> int | None:
+        return self._index.get(code)
+
+    def measure_index(self, measure: str) -> int:
+        return self.measures.index(measure)
+
+    def labels(self, by: str) -> list[str]:
+        return self.meta["groups"][by]
+
+    def group_of(self, i: int, by: str) -> str:
+        return self.labels(by)[int(self.arrays[f"gid.{by}"][i])]
+
+    # ----------------------------------------------------------------- selections
+
+    def select(
+        self,
+        *,
+        region: str | None = None,
+        peer_group: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> tuple[np.ndarray, int]:
+        """Indices of the organisations matching the filters after code `after` (at most
+        `limit`), and how many match the filters in all."""
+        mask = np.ones(len(self.orgs), dtype=bool)
+        for by, value in (("region", region), ("peer_group", peer_group)):
+            if value is not None:
+                labels = self.labels(by)
+                if value not in labels:
+                    return np.empty(0, dtype=np.int64), 0
+                mask &= self.arrays[f"gid.{by}"] == labels.index(value)
+        total = int(mask.sum())
+        start = 0 if after is None else int(np.searchsorted(self._codes, after, "right"))
+        chosen = np.flatnonzero(mask[start:]) + start
+        if limit is not None:
+            chosen = chosen[:limit]
+        return chosen, total
+
+    def matrix(self, audience: str, measure: str) -> dict[str, np.ndarray]:
+        """One measure of one audience for every organisation: value, n, ci low/high, reason
+        code (views of the stored arrays, nothing copied)."""
+        j = self.measure_index(measure)
+        return {
+            name: self.arrays[f"{audience}.{name}"][:, j]
+            for name in ("value", "n", "lo", "hi", "reason")
+        }
+
+    def group_position(self, by: str, value: str) -> int | None:
+        labels = self.labels(by)
+        return labels.index(value) if value in labels else None
+
+    def members(self, by: str, value: str) -> np.ndarray:
+        g = self.group_position(by, value)
+        if g is None:
+            return np.empty(0, dtype=np.int64)
+        return np.flatnonzero(self.arrays[f"gid.{by}"] == g)
+
+    def funnel(self, audience: str, measure: str, by: str, value: str) -> FunnelInputs:
+        """The organisations of one group with their values and standard errors, and the
+        group's target, phi and tau2 (scoring.md s.4), for drawing limits."""
+        j = self.measure_index(measure)
+        g = self.group_position(by, value)
+        idx = self.members(by, value)
+        stats = self.arrays[f"grp.{audience}.{by}.funnel"][g, j] if g is not None else None
+        n = self.arrays[f"{audience}.n"][idx, j]
+        value_ = self.arrays[f"{audience}.value"][idx, j]
+        if audience == "combined":
+            se = self.arrays["combined.se"][idx, j]
+        else:
+            sigma = stats[3] if stats is not None else np.nan
+            with np.errstate(divide="ignore", invalid="ignore"):
+                se = np.where(n > 0, sigma / np.sqrt(np.maximum(n, 1)), np.nan)
+        codes = self.arrays[f"{audience}.band"][GROUP_BYS.index(by), idx, j]
+
+        def num(x: float) -> float | None:
+            return None if x is None or np.isnan(x) else float(x)
+
+        return FunnelInputs(
+            codes=[self.orgs[i] for i in idx],
+            n=n,
+            value=value_,
+            se=se,
+            bands=[BANDS[c] for c in codes],
+            target=num(stats[0]) if stats is not None else None,
+            phi=num(stats[1]) if stats is not None else None,
+            tau2=num(stats[2]) if stats is not None else None,
+        )
