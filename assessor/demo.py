@@ -298,11 +298,26 @@ def _org_code(i: int) -> str:
     return f"{i // 26:02d}{chr(ord('A') + i % 26)}"
 
 
-def build_organisations(rng: np.random.Generator) -> list[Organisation]:
+#: Organisations and cell sizes (staff, patient leaders: low, high) of each scale. `national`
+#: is England if every provider and site joined: about 7,000 organisations and 700,000
+#: responses across the three campaigns.
+SCALES = {
+    "pilot": {"per_place": 1, "staff": (10, 81), "patient_leader": (2, 26)},
+    "national": {"per_place": 36, "staff": (8, 46), "patient_leader": (3, 21)},
+}
+
+
+def build_organisations(rng: np.random.Generator, per_place: int = 1) -> list[Organisation]:
+    """One organisation per place in each region (`per_place` sites of each at larger scale)."""
     orgs: list[Organisation] = []
     i = 12
-    for r_index, (region, (count, _, places)) in enumerate(REGIONS.items()):
-        for place in places[:count]:
+    for r_index, (region, (count, _, names)) in enumerate(REGIONS.items()):
+        places = [
+            name if per_place == 1 else f"{name} site {n + 1}"
+            for name in names[:count]
+            for n in range(per_place)
+        ]
+        for place in places:
             peer = PEER_GROUPS[int(rng.integers(len(PEER_GROUPS)))][0]
             orgs.append(
                 Organisation(
@@ -320,11 +335,15 @@ def build_organisations(rng: np.random.Generator) -> list[Organisation]:
 
 
 def load_demo(
-    seed: int = 2026, echo: Callable[[str], None] = print, organisations: int | None = None
+    seed: int = 2026,
+    echo: Callable[[str], None] = print,
+    organisations: int | None = None,
+    scale: str = "pilot",
 ) -> dict[str, int]:
     """Fill an empty database; refuses one that already has organisations.
 
-    `organisations` keeps only the first N organisations, for quick tests."""
+    `organisations` keeps only the first N organisations, for quick tests; `scale` is one of
+    SCALES."""
     if db.session.scalar(select(func.count()).select_from(Organisation)):
         raise click.ClickException(
             "the database already has organisations; the demo loads into an empty database"
@@ -334,7 +353,8 @@ def load_demo(
     if v1 is None or v2 is None:
         raise click.ClickException("publish the questionnaires first: assessor init")
     rng = np.random.default_rng(seed)
-    orgs = build_organisations(rng)[:organisations]
+    sizes = SCALES[scale]
+    orgs = build_organisations(rng, sizes["per_place"])[:organisations]
     db.session.add_all(orgs)
     db.session.flush()
 
@@ -347,8 +367,8 @@ def load_demo(
     base = org_level[:, None] + rng.normal(0, 0.5, size=(len(orgs), n_domains))
     domain_shift = np.linspace(0.3, -0.4, n_domains)
     growth = rng.normal(0.25, 0.2, size=(len(orgs), 1))
-    staff_size = rng.integers(10, 81, size=len(orgs))
-    patient_size = rng.integers(2, 26, size=len(orgs))
+    staff_size = rng.integers(*sizes["staff"], size=len(orgs))
+    patient_size = rng.integers(*sizes["patient_leader"], size=len(orgs))
 
     now = utcnow()
     plan = [

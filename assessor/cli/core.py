@@ -64,12 +64,19 @@ def serve_command(host: str, port: int) -> None:
 @click.command("demo")
 @click.option("--seed", default=2026, show_default=True, type=int)
 @click.option("--organisations", type=click.IntRange(min=1), help="keep only the first N")
+@click.option(
+    "--scale",
+    type=click.Choice(["pilot", "national"]),
+    default="pilot",
+    show_default=True,
+    help="pilot: about 200 organisations; national: about 7,000 and 700,000 responses",
+)
 @with_appcontext
-def demo_command(seed: int, organisations: int | None) -> None:
+def demo_command(seed: int, organisations: int | None, scale: str) -> None:
     """Fill an empty database with the demo data set (deterministic for a seed)."""
     from assessor.demo import load_demo
 
-    load_demo(seed=seed, echo=click.echo, organisations=organisations)
+    load_demo(seed=seed, echo=click.echo, organisations=organisations, scale=scale)
 
 
 def register(group: click.Group) -> None:

@@ -1,5 +1,5 @@
-"""Board dashboards: signed-in users only. Every number comes from results.campaign_results,
-which applies suppression and the publication rule (scoring.md section 3)."""
+"""Board dashboards: signed-in users only. Every number comes from the results read model
+(`results.read`), which applies suppression and publication (scoring.md sections 3 and 6)."""
 
 from flask import Blueprint
 

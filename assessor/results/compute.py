@@ -29,7 +29,14 @@ from assessor.benchmarking.cells import (
 from assessor.benchmarking.funnel import funnel_from_cells, funnel_from_values
 from assessor.benchmarking.groups import group_statistics, percentile_ranks
 from assessor.extensions import db
-from assessor.models import Campaign, CampaignOrganisation, CellDetail, CellStat, Invitation
+from assessor.models import (
+    Campaign,
+    CampaignOrganisation,
+    CellDetail,
+    CellStat,
+    Invitation,
+    Organisation,
+)
 from assessor.models.base import utcnow
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
@@ -102,8 +109,6 @@ def _load(campaign: Campaign, q: Questionnaire) -> dict[str, Any]:
         .where(CampaignOrganisation.campaign_id == campaign.id)
         .order_by(CampaignOrganisation.org_code)
     ).all()
-    from assessor.models import Organisation
-
     names = dict(
         db.session.execute(
             select(Organisation.code, Organisation.name)
