@@ -78,7 +78,10 @@ class Publication(Base):
     made_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(String(500))
     organisations_revised: Mapped[int] = mapped_column(Integer, default=0)
+    #: The snapshot readers read; `refs` holds what only the next publication needs (each
+    #: count as at the last publication that showed it), kept apart so reads never load it.
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    refs: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ResultsPreview(Base):

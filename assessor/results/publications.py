@@ -58,7 +58,7 @@ def publications_of(campaign: Campaign) -> list[Publication]:
     return list(
         db.session.scalars(
             select(Publication)
-            .options(defer(Publication.data))
+            .options(defer(Publication.data), defer(Publication.refs))
             .where(Publication.campaign_id == campaign.id)
             .order_by(Publication.number)
         )
@@ -68,7 +68,7 @@ def publications_of(campaign: Campaign) -> list[Publication]:
 def latest(campaign: Campaign) -> Publication | None:
     return db.session.scalar(
         select(Publication)
-        .options(defer(Publication.data))
+        .options(defer(Publication.data), defer(Publication.refs))
         .where(Publication.campaign_id == campaign.id)
         .order_by(Publication.number.desc())
         .limit(1)
@@ -78,7 +78,7 @@ def latest(campaign: Campaign) -> Publication | None:
 def numbered(campaign: Campaign, number: int) -> Publication | None:
     return db.session.scalar(
         select(Publication)
-        .options(defer(Publication.data))
+        .options(defer(Publication.data), defer(Publication.refs))
         .where(Publication.campaign_id == campaign.id, Publication.number == number)
     )
 
@@ -160,7 +160,8 @@ def publish(campaign: Campaign, reason: str | None = None) -> Publication:
     else:
         if not reason or not reason.strip():
             raise PublicationError("a revision needs a reason (--reason TEXT)")
-        previous = snapshot_of(last)
+        refs = db.session.scalar(select(Publication.refs).where(Publication.id == last.id))
+        previous = snapshot_of(last).with_refs(refs)
         remove_from_followers(campaign, _voided_since(campaign, last.made_at))
     snapshot = compute(campaign, previous)
     publication = Publication(
@@ -171,6 +172,7 @@ def publish(campaign: Campaign, reason: str | None = None) -> Publication:
         reason=reason,
         organisations_revised=_newly_revised(snapshot, previous),
         data=snapshot.to_bytes(),
+        refs=snapshot.refs_to_bytes(),
     )
     db.session.add(publication)
     db.session.flush()

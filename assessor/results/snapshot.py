@@ -38,6 +38,8 @@ REASONS = (
 REASON_CODE = {reason: code for code, reason in enumerate(REASONS)}
 BANDS = (None, "high_99.8", "high_95", "within", "low_95", "low_99.8")
 BAND_CODE = {band: code for code, band in enumerate(BANDS)}
+#: Arrays that only the next publication reads (the differencing rule's references).
+REF = "ref."
 #: Columns of a group's statistics array.
 GROUP_FIELDS = ("n_orgs", "n_suppressed", "mean", "median", "q1", "q3", "min", "max")
 #: Columns of a group's funnel array: sigma is the pooled respondent sd (staff and patient
@@ -73,10 +75,22 @@ class Snapshot:
     # ----------------------------------------------------------------- storage
 
     def to_bytes(self) -> bytes:
+        """What readers read: every array but the differencing references."""
         buffer = io.BytesIO()
         meta = np.frombuffer(json.dumps(self.meta).encode(), dtype=np.uint8)
-        np.savez_compressed(buffer, __meta__=meta, **self.arrays)
+        kept = {k: v for k, v in self.arrays.items() if not k.startswith(REF)}
+        np.savez_compressed(buffer, __meta__=meta, **kept)
         return buffer.getvalue()
+
+    def refs_to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **{k: v for k, v in self.arrays.items() if k.startswith(REF)})
+        return buffer.getvalue()
+
+    def with_refs(self, data: bytes) -> Snapshot:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            refs = {name: archive[name] for name in archive.files}
+        return Snapshot(self.meta, {**self.arrays, **refs})
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Snapshot:

@@ -41,6 +41,7 @@ def upgrade() -> None:
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.Column('organisations_revised', sa.Integer(), nullable=False),
     sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('refs', sa.LargeBinary(), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_publication_campaign_id_campaign')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_publication')),
     sa.UniqueConstraint('campaign_id', 'number', name=op.f('uq_publication_campaign_id_number'))
