@@ -7,7 +7,13 @@ from assessor.models.campaign import Campaign, CampaignOrganisation
 from assessor.models.organisation import Organisation
 from assessor.models.questionnaire import QuestionnaireVersion
 from assessor.models.response import Invitation, RespondentScore, Response
-from assessor.models.results import CellDetail, CellStat, Publication, ResultsPreview
+from assessor.models.results import (
+    CellDetail,
+    CellStat,
+    Publication,
+    PublicationRow,
+    ResultsPreview,
+)
 
 __all__ = [
     "ApiToken",
@@ -20,6 +26,7 @@ __all__ = [
     "Invitation",
     "Organisation",
     "Publication",
+    "PublicationRow",
     "QuestionnaireVersion",
     "RespondentScore",
     "Response",

@@ -84,6 +84,19 @@ class Publication(Base):
     refs: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class PublicationRow(Base):
+    """One organisation's numbers in a publication, so that reading one organisation or a
+    page of them never loads the rest (models.results.Publication holds the head)."""
+
+    __tablename__ = "publication_row"
+
+    publication_id: Mapped[int] = mapped_column(
+        ForeignKey("publication.id", ondelete="CASCADE"), primary_key=True
+    )
+    org_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class ResultsPreview(Base):
     __tablename__ = "results_preview"
 

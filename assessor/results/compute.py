@@ -402,8 +402,8 @@ def _benchmarks(
     values = arrays[f"{audience}.value"]
     shown = arrays[f"{audience}.reason"] == 0
     n_orgs, n_measures = values.shape
-    pct = np.full((len(GROUP_BYS), n_orgs, n_measures), np.nan)
-    band = np.zeros((len(GROUP_BYS), n_orgs, n_measures), dtype=np.int8)
+    pct = np.full((n_orgs, len(GROUP_BYS), n_measures), np.nan)
+    band = np.zeros((n_orgs, len(GROUP_BYS), n_measures), dtype=np.int8)
     for b, by in enumerate(GROUP_BYS):
         gid = arrays[f"gid.{by}"]
         labels = groups[by]
@@ -411,7 +411,7 @@ def _benchmarks(
         levels = np.zeros((len(labels), n_measures, n_rungs + 1), dtype=np.int64)
         funnel = np.full((len(labels), n_measures, 4), np.nan)
         for j in range(n_measures):
-            pct[b, :, j] = percentile_ranks(values[:, j], shown[:, j], gid)
+            pct[:, b, j] = percentile_ranks(values[:, j], shown[:, j], gid)
         for g in range(len(labels)):
             idx = np.flatnonzero(gid == g)
             for j in range(n_measures):
@@ -444,7 +444,7 @@ def _benchmarks(
                 funnel[g, j] = [
                     np.nan if x is None else x for x in (f.target, f.phi, f.tau2, sigma)
                 ]
-                band[b, idx, j] = [BAND_CODE[x] for x in f.bands]
+                band[idx, b, j] = [BAND_CODE[x] for x in f.bands]
         arrays[f"grp.{audience}.{by}.stats"] = group_stats
         arrays[f"grp.{audience}.{by}.levels"] = levels
         arrays[f"grp.{audience}.{by}.funnel"] = funnel

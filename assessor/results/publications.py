@@ -10,6 +10,7 @@ decoded in memory, keyed by what makes them unique, so no worker can serve anoth
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from threading import Lock
 
@@ -20,7 +21,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from assessor.extensions import db
-from assessor.models import Campaign, Publication, Response, ResultsPreview, utcnow
+from assessor.models import (
+    Campaign,
+    Publication,
+    PublicationRow,
+    Response,
+    ResultsPreview,
+    utcnow,
+)
 from assessor.results.cells import remove_from_followers
 from assessor.results.compute import REVISED, compute
 from assessor.results.snapshot import AUDIENCES, RESULT_AUDIENCES, Snapshot
@@ -83,12 +91,28 @@ def numbered(campaign: Campaign, number: int) -> Publication | None:
     )
 
 
+def _row_loader(publication_id: int):  # type: ignore[no-untyped-def]
+    def load(indices: Sequence[int]) -> dict[int, bytes]:
+        query = select(PublicationRow.org_index, PublicationRow.data).where(
+            PublicationRow.publication_id == publication_id
+        )
+        wanted = list(indices)
+        if len(wanted) < 500:
+            query = query.where(PublicationRow.org_index.in_(wanted))
+        return {int(i): bytes(data) for i, data in db.session.execute(query)}
+
+    return load
+
+
 def snapshot_of(publication: Publication) -> Snapshot:
+    """The publication's head, decoded once per worker; its organisations' rows are read
+    as they are asked for."""
     key = ("publication", publication.id, publication.campaign_id, publication.made_at)
     return _cached(
         key,
         lambda: Snapshot.from_bytes(
-            db.session.scalar(select(Publication.data).where(Publication.id == publication.id))
+            db.session.scalar(select(Publication.data).where(Publication.id == publication.id)),
+            _row_loader(publication.id),
         ),
     )
 
@@ -135,7 +159,7 @@ def _newly_revised(snapshot: Snapshot, before: Snapshot | None) -> int:
     hit = np.zeros(len(snapshot.orgs), dtype=bool)
     for name in names:
         now = snapshot[name] == REVISED
-        if before is not None and name in before.arrays:
+        if before is not None:
             now &= before[name] != REVISED
         hit |= now.reshape(len(snapshot.orgs), -1).any(axis=1)
     return int(hit.sum())
@@ -171,11 +195,18 @@ def publish(campaign: Campaign, reason: str | None = None) -> Publication:
         made_at=now,
         reason=reason,
         organisations_revised=_newly_revised(snapshot, previous),
-        data=snapshot.to_bytes(),
+        data=snapshot.head_to_bytes(),
         refs=snapshot.refs_to_bytes(),
     )
     db.session.add(publication)
     db.session.flush()
+    db.session.execute(
+        PublicationRow.__table__.insert(),
+        [
+            {"publication_id": publication.id, "org_index": i, "data": raw}
+            for i, raw in enumerate(snapshot.rows_to_bytes())
+        ],
+    )
     return publication
 
 

@@ -31,6 +31,8 @@ from assessor.results.snapshot import (
 from assessor.scoring.engine import level_of
 
 CAMPAIGN_OPEN = "campaign_open"
+#: One organisation's per-organisation arrays (snapshot.Snapshot.row).
+Row = dict[str, np.ndarray]
 OVERALL = "overall"
 GROUPS_TEXT = (
     "national: every organisation in the campaign; region and peer_group: as recorded for"
@@ -238,9 +240,8 @@ class ResultsView:
         """The reason a value is withheld from this reader, or None when it is shown."""
         return CAMPAIGN_OPEN if self.hidden else REASONS[int(code)]
 
-    def measure(self, audience: str, i: int, j: int) -> Measure:
-        s = self.snapshot
-        code = self._code(s[f"{audience}.reason"][i, j])
+    def measure(self, audience: str, o: Row, j: int) -> Measure:
+        code = self._code(o[f"{audience}.reason"][j])
         if code is not None:
             return Measure(
                 None,
@@ -253,45 +254,43 @@ class ResultsView:
                 dict.fromkeys(GROUP_BYS),
                 dict.fromkeys(GROUP_BYS),
             )
-        score = _num(s[f"{audience}.value"][i, j])
+        score = _num(o[f"{audience}.value"][j])
         level, level_key = self.level(score)
         return Measure(
             score=score,
             level=level,
             level_key=level_key,
-            n=int(s[f"{audience}.n"][i, j]),
-            ci95=_interval(s[f"{audience}.lo"][i, j], s[f"{audience}.hi"][i, j]),
+            n=int(o[f"{audience}.n"][j]),
+            ci95=_interval(o[f"{audience}.lo"][j], o[f"{audience}.hi"][j]),
             suppressed=False,
             reason=None,
-            percentile={g: _num(s[f"{audience}.pct"][b, i, j]) for b, g in enumerate(GROUP_BYS)},
-            funnel={g: BANDS[int(s[f"{audience}.band"][b, i, j])] for b, g in enumerate(GROUP_BYS)},
+            percentile={g: _num(o[f"{audience}.pct"][b, j]) for b, g in enumerate(GROUP_BYS)},
+            funnel={g: BANDS[int(o[f"{audience}.band"][b, j])] for b, g in enumerate(GROUP_BYS)},
         )
 
-    def gap_measure(self, i: int, j: int) -> GapMeasure:
-        s = self.snapshot
-        code = self._code(s["gap.reason"][i, j])
+    def gap_measure(self, o: Row, j: int) -> GapMeasure:
+        code = self._code(o["gap.reason"][j])
         if code is not None:
             return GapMeasure(None, None, None, True, code)
         return GapMeasure(
-            _num(s["gap.value"][i, j]),
-            _interval(s["gap.lo"][i, j], s["gap.hi"][i, j]),
-            bool(s["gap.sig"][i, j]),
+            _num(o["gap.value"][j]),
+            _interval(o["gap.lo"][j], o["gap.hi"][j]),
+            bool(o["gap.sig"][j]),
             False,
             None,
         )
 
-    def trend_measure(self, audience: str, i: int, j: int) -> TrendMeasure:
-        s = self.snapshot
+    def trend_measure(self, audience: str, o: Row, j: int) -> TrendMeasure:
         p = f"trend.{audience}"
-        code = self._code(s[f"{p}.reason"][i, j])
+        code = self._code(o[f"{p}.reason"][j])
         if code is not None:
             return TrendMeasure(None, None, None, None, None, True, code)
         return TrendMeasure(
-            _num(s[f"{p}.before"][i, j]),
-            _num(s[f"{p}.now"][i, j]),
-            _num(s[f"{p}.delta"][i, j]),
-            _interval(s[f"{p}.lo"][i, j], s[f"{p}.hi"][i, j]),
-            bool(s[f"{p}.sig"][i, j]),
+            _num(o[f"{p}.before"][j]),
+            _num(o[f"{p}.now"][j]),
+            _num(o[f"{p}.delta"][j]),
+            _interval(o[f"{p}.lo"][j], o[f"{p}.hi"][j]),
+            bool(o[f"{p}.sig"][j]),
             False,
             None,
         )
@@ -301,12 +300,15 @@ class ResultsView:
         measures = [overall, *domains.values()]
         return overall.reason if all(m.suppressed for m in measures) else None
 
-    def result(self, i: int, audience: str, profiles: bool = False) -> OrgResult:
+    def result(
+        self, i: int, audience: str, profiles: bool = False, row: Row | None = None
+    ) -> OrgResult:
         s = self.snapshot
-        overall, domains = self._by_measure(lambda j: self.measure(audience, i, j))
-        gap_overall, gap_domains = self._by_measure(lambda j: self.gap_measure(i, j))
+        o = row if row is not None else s.row(i)
+        overall, domains = self._by_measure(lambda j: self.measure(audience, o, j))
+        gap_overall, gap_domains = self._by_measure(lambda j: self.gap_measure(o, j))
         trend_overall, trend_domains = self._by_measure(
-            lambda j: self.trend_measure(audience, i, j)
+            lambda j: self.trend_measure(audience, o, j)
         )
         meta = s.meta
         trend_reason = CAMPAIGN_OPEN if self.hidden else meta["trend_reason"]
@@ -335,34 +337,33 @@ class ResultsView:
                 overall=trend_overall,
                 domains=trend_domains,
             ),
-            profiles=self.profiles(i) if profiles else None,
+            profiles=self.profiles(o) if profiles else None,
         )
 
-    def profiles(self, i: int) -> dict[str, dict[str, Any]]:
-        s = self.snapshot
-        meta = s.meta
+    def profiles(self, o: Row) -> dict[str, dict[str, Any]]:
+        meta = self.snapshot.meta
         body: dict[str, dict[str, Any]] = {}
         for a in AUDIENCES:
             rungs: dict[str, dict[str, RungShare]] = {}
             for d, domain in enumerate(meta["domains"]):
                 rungs[domain] = {}
                 for r, rung in enumerate(meta["rungs"]):
-                    code = self._code(s[f"rung.{a}.reason"][i, d, r])
+                    code = self._code(o[f"rung.{a}.reason"][d, r])
                     shown = code is None
                     rungs[domain][rung] = RungShare(
-                        _num(s[f"rung.{a}.share"][i, d, r]) if shown else None,
-                        int(s[f"rung.{a}.n"][i, d, r]) if shown else None,
+                        _num(o[f"rung.{a}.share"][d, r]) if shown else None,
+                        int(o[f"rung.{a}.n"][d, r]) if shown else None,
                         not shown,
                         code,
                     )
             items: dict[str, ItemShare] = {}
             for m, link_id in enumerate(meta["items"]):
-                code = self._code(s[f"item.{a}.reason"][i, m])
+                code = self._code(o[f"item.{a}.reason"][m])
                 shown = code is None
                 items[link_id] = ItemShare(
-                    _num(s[f"item.{a}.dont_know"][i, m]) if shown else None,
-                    _num(s[f"item.{a}.not_happening"][i, m]) if shown else None,
-                    int(s[f"item.{a}.n"][i, m]) if shown else None,
+                    _num(o[f"item.{a}.dont_know"][m]) if shown else None,
+                    _num(o[f"item.{a}.not_happening"][m]) if shown else None,
+                    int(o[f"item.{a}.n"][m]) if shown else None,
                     not shown,
                     code,
                 )
@@ -392,8 +393,13 @@ class ResultsView:
             limit=None if limit is None else limit + 1,
         )
         more = limit is not None and len(chosen) > limit
-        chosen = chosen[:limit] if limit is not None else chosen
-        return [self.result(int(i), audience) for i in chosen], total, more
+        chosen = [int(i) for i in (chosen[:limit] if limit is not None else chosen)]
+        rows = self.snapshot.rows(chosen)
+        return (
+            [self.result(i, audience, row=o) for i, o in zip(chosen, rows, strict=True)],
+            total,
+            more,
+        )
 
     # --------------------------------------------------------------- groups
 

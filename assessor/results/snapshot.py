@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,12 +62,27 @@ class FunnelInputs:
     tau2: float | None
 
 
+def _in_rows(name: str) -> bool:
+    """Per-organisation arrays, stored a row per organisation in a publication; the rest
+    (what selects, groups and counts organisations) is its head."""
+    return not name.startswith((REF, "gid.", "grp.")) and name not in ("responses", "rate")
+
+
+#: Loads the stored rows of the given organisation indices.
+RowLoader = Callable[[Sequence[int]], dict[int, bytes]]
+_ROW_CACHE = 2048
+
+
 @dataclass
 class Snapshot:
     meta: dict[str, Any]
     arrays: dict[str, np.ndarray]
+    #: Where the per-organisation rows of a stored publication come from; None when every
+    #: array is in `arrays` (a snapshot just computed, or a preview).
+    loader: RowLoader | None = None
     _index: dict[str, int] = field(default_factory=dict, repr=False)
     _codes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object), repr=False)
+    _rows: dict[int, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._index = {code: i for i, code in enumerate(self.meta["orgs"])}
@@ -75,11 +91,33 @@ class Snapshot:
     # ----------------------------------------------------------------- storage
 
     def to_bytes(self) -> bytes:
-        """What readers read: every array but the differencing references."""
+        """Everything readers read, in one archive (an administrators' preview)."""
+        return self._archive({k: v for k, v in self.arrays.items() if not k.startswith(REF)})
+
+    def head_to_bytes(self) -> bytes:
+        """A publication's head: its meta, with the layout of its rows, and the arrays that
+        select, group and count organisations."""
+        layout = [
+            [name, list(array.shape[1:]), array.dtype.str]
+            for name, array in sorted(self.arrays.items())
+            if _in_rows(name)
+        ]
+        head = {k: v for k, v in self.arrays.items() if not _in_rows(k) and not k.startswith(REF)}
+        return self._archive(head, {**self.meta, "layout": layout})
+
+    def rows_to_bytes(self) -> list[bytes]:
+        """One row per organisation: every per-organisation array's slice, as float64."""
+        names = sorted(name for name in self.arrays if _in_rows(name))
+        n_orgs = len(self.orgs)
+        matrix = np.hstack(
+            [self.arrays[name].reshape(n_orgs, -1).astype(np.float64) for name in names]
+        )
+        return [matrix[i].tobytes() for i in range(n_orgs)]
+
+    def _archive(self, arrays: dict[str, np.ndarray], meta: dict[str, Any] | None = None) -> bytes:
         buffer = io.BytesIO()
-        meta = np.frombuffer(json.dumps(self.meta).encode(), dtype=np.uint8)
-        kept = {k: v for k, v in self.arrays.items() if not k.startswith(REF)}
-        np.savez_compressed(buffer, __meta__=meta, **kept)
+        encoded = np.frombuffer(json.dumps(meta or self.meta).encode(), dtype=np.uint8)
+        np.savez_compressed(buffer, __meta__=encoded, **arrays)
         return buffer.getvalue()
 
     def refs_to_bytes(self) -> bytes:
@@ -90,14 +128,56 @@ class Snapshot:
     def with_refs(self, data: bytes) -> Snapshot:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             refs = {name: archive[name] for name in archive.files}
-        return Snapshot(self.meta, {**self.arrays, **refs})
+        return Snapshot(self.meta, {**self.arrays, **refs}, self.loader)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> Snapshot:
+    def from_bytes(cls, data: bytes, loader: RowLoader | None = None) -> Snapshot:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
         meta = json.loads(arrays.pop("__meta__").tobytes().decode())
-        return cls(meta, arrays)
+        return cls(meta, arrays, loader)
+
+    def _decode(self, raw: bytes) -> dict[str, np.ndarray]:
+        flat = np.frombuffer(raw, dtype=np.float64)
+        row: dict[str, np.ndarray] = {}
+        start = 0
+        for name, shape, dtype in self.meta["layout"]:
+            size = int(np.prod(shape)) if shape else 1
+            part = flat[start : start + size]
+            row[name] = (part.reshape(shape) if shape else part[0]).astype(dtype)
+            start += size
+        return row
+
+    def rows(self, indices: Sequence[int]) -> list[dict[str, np.ndarray]]:
+        """The per-organisation arrays of these organisations, reading only their rows."""
+        if self.loader is None:
+            names = [name for name in self.arrays if _in_rows(name)]
+            return [{name: self.arrays[name][i] for name in names} for i in indices]
+        missing = [i for i in indices if i not in self._rows]
+        if missing:
+            if len(self._rows) + len(missing) > _ROW_CACHE:
+                self._rows.clear()
+            for i, raw in self.loader(missing).items():
+                self._rows[i] = self._decode(raw)
+        return [self._rows[i] for i in indices]
+
+    def row(self, i: int) -> dict[str, np.ndarray]:
+        return self.rows([i])[0]
+
+    def _load_all(self) -> None:
+        """Every row, assembled into whole arrays (a national chart needs them all)."""
+        assert self.loader is not None
+        n_orgs = len(self.orgs)
+        raw = self.loader(range(n_orgs))
+        flat = np.frombuffer(b"".join(raw[i] for i in range(n_orgs)), dtype=np.float64)
+        matrix = flat.reshape(n_orgs, -1)
+        start = 0
+        for name, shape, dtype in self.meta["layout"]:
+            size = int(np.prod(shape)) if shape else 1
+            part = matrix[:, start : start + size]
+            self.arrays[name] = part.reshape(n_orgs, *shape).astype(dtype)
+            start += size
+        self.loader = None
 
     # ----------------------------------------------------------------- shape
 
@@ -110,6 +190,8 @@ class Snapshot:
         return self.meta["measures"]
 
     def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.arrays and self.loader is not None and _in_rows(name):
+            self._load_all()
         return self.arrays[name]
 
     def index(self, code: str) -> int | None:
@@ -155,8 +237,7 @@ class Snapshot:
         code (views of the stored arrays, nothing copied)."""
         j = self.measure_index(measure)
         return {
-            name: self.arrays[f"{audience}.{name}"][:, j]
-            for name in ("value", "n", "lo", "hi", "reason")
+            name: self[f"{audience}.{name}"][:, j] for name in ("value", "n", "lo", "hi", "reason")
         }
 
     def group_position(self, by: str, value: str) -> int | None:
@@ -176,15 +257,15 @@ class Snapshot:
         g = self.group_position(by, value)
         idx = self.members(by, value)
         stats = self.arrays[f"grp.{audience}.{by}.funnel"][g, j] if g is not None else None
-        n = self.arrays[f"{audience}.n"][idx, j]
-        value_ = self.arrays[f"{audience}.value"][idx, j]
+        n = self[f"{audience}.n"][idx, j]
+        value_ = self[f"{audience}.value"][idx, j]
         if audience == "combined":
-            se = self.arrays["combined.se"][idx, j]
+            se = self["combined.se"][idx, j]
         else:
             sigma = stats[3] if stats is not None else np.nan
             with np.errstate(divide="ignore", invalid="ignore"):
                 se = np.where(n > 0, sigma / np.sqrt(np.maximum(n, 1)), np.nan)
-        codes = self.arrays[f"{audience}.band"][GROUP_BYS.index(by), idx, j]
+        codes = self[f"{audience}.band"][idx, GROUP_BYS.index(by), j]
 
         def num(x: float) -> float | None:
             return None if x is None or np.isnan(x) else float(x)

@@ -46,6 +46,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_publication')),
     sa.UniqueConstraint('campaign_id', 'number', name=op.f('uq_publication_campaign_id_number'))
     )
+    op.create_table('publication_row',
+    sa.Column('publication_id', sa.Integer(), nullable=False),
+    sa.Column('org_index', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['publication_id'], ['publication.id'], name=op.f('fk_publication_row_publication_id_publication'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('publication_id', 'org_index', name=op.f('pk_publication_row'))
+    )
     op.create_table('results_preview',
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('computed_at', assessor.models.base.UTCDateTime(), nullable=False),
@@ -61,5 +68,6 @@ def downgrade() -> None:
     with op.batch_alter_table('campaign', schema=None) as batch_op:
         batch_op.add_column(sa.Column('results_version', sa.Integer(), nullable=False, server_default='0'))
     op.drop_table('results_preview')
+    op.drop_table('publication_row')
     op.drop_table('publication')
     op.drop_table('cell_detail')
