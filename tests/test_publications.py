@@ -332,3 +332,42 @@ def test_profiles_on_hand_computed_numbers(client, db, token) -> None:
     # Patient leaders: nobody, so every share is withheld below k.
     leaders = body["profiles"]["patient_leader"]["rungs"][first.domain][first.rung]
     assert leaders == {"met_share": None, "n": None, "suppressed": True, "reason": "below_minimum"}
+
+
+def test_a_rebuild_holds_no_lock_between_chunks_and_loses_nothing(app, db) -> None:
+    """A response stored by another connection mid-rebuild (SQLite would refuse the write
+    while the rebuild held its lock) is counted by the rebuild's final step."""
+    add_orgs(("A01", "London", "Urban"))
+    campaign = make_campaign("c", k=K)
+    q = questionnaire(campaign)
+    for option in ["agree", "neutral", "agree", "disagree", "agree"]:
+        responses.submit(campaign, "A01", "staff", uniform_answers(q, option))
+    db.session.commit()
+    late = uniform_answers(q, "strongly_agree")
+    inserted: list[int] = []
+
+    def checkpoint() -> None:
+        db.session.commit()
+        if inserted:
+            return
+        with db.engine.begin() as other:
+            result = other.execute(
+                Response.__table__.insert().values(
+                    id="late-response",
+                    campaign_id=campaign.id,
+                    org_code="A01",
+                    audience="staff",
+                    questionnaire_version_id=campaign.questionnaire_version_id,
+                    answers=late,
+                    status="submitted",
+                )
+            )
+            inserted.append(result.inserted_primary_key[0])
+
+    outcome = results.rebuild(campaign, chunk_size=2, checkpoint=checkpoint)
+    db.session.commit()
+    assert inserted and outcome["responses"] == 6
+    staff = results.read(campaign, admin=True).for_org("A01", "staff")
+    # agree 5, neutral 2/3, agree 5, disagree 1/3, agree 5, strongly agree 5.
+    assert staff.overall.n == 6
+    assert staff.overall.score == pytest.approx((20 + 2 / 3 + 1 / 3) / 6)
