@@ -52,10 +52,17 @@ class Config:
         self.QUESTIONNAIRES_DIR = env.get(
             "QUESTIONNAIRES_DIR", str(Path(__file__).resolve().parent.parent / "questionnaires")
         )
-        #: Shared state for several workers (the survey's rate limit); empty: process memory.
+        #: Shared state for several workers (request limits); empty: process memory.
         self.REDIS_URL = env.get("REDIS_URL", "")
         #: Survey starts allowed per client address, campaign and hour on open links.
         self.SURVEY_STARTS_PER_HOUR = int(env.get("SURVEY_STARTS_PER_HOUR", "30") or 30)
+        #: Requests to invitation links per client address (many staff may share one).
+        self.INVITATION_LIMIT = env.get("INVITATION_LIMIT", "300 per hour")
+        #: Failed board sign-ins allowed per account, and per client address.
+        self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+        self.LOGIN_LIMIT_PER_ADDRESS = env.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+        #: API submissions per token.
+        self.API_SUBMISSIONS_LIMIT = env.get("API_SUBMISSIONS_LIMIT", "3000 per minute")
         self.BASE_URL = env.get("BASE_URL", "http://127.0.0.1:5000")
         #: Canonical base of the FHIR Questionnaire urls this service exports.
         self.FHIR_URL_BASE = env.get("FHIR_URL_BASE", "")

@@ -54,6 +54,7 @@ def app(database_url: str) -> Iterator[Flask]:
             "SECRET_KEY": "test",
             "MIN_RESPONDENTS": 5,
             "QUESTIONNAIRES_DIR": str(QUESTIONNAIRES_DIR),
+            "RATELIMIT_STORAGE_URI": "memory://",
         }
     )
     with app.app_context():

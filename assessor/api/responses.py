@@ -8,6 +8,7 @@ request is written to the audit log with the token's name, the campaign and the 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from typing import Any
 
 import marshmallow as ma
@@ -65,11 +66,10 @@ ExportedResponsePageSchema = page_schema(ExportedResponseSchema, "ExportedRespon
 
 
 class ExportArgs(ListArgs):
-    updated_since = ma.fields.AwareDateTime(
-        default_timezone=None,
+    updated_since = ma.fields.Date(
         metadata={
-            "description": "Only responses submitted or voided at or after this time"
-            " (ISO 8601 with a time zone), for nightly increments."
+            "description": "Only responses submitted or voided on or after this UTC day"
+            " (`YYYY-MM-DD`; a time of day is refused: none is kept), for nightly increments."
         },
     )
 
@@ -248,7 +248,8 @@ class CampaignResponses(MethodView):
             ResponseRow.status.in_(EXPORTED_STATES),
         ]
         if args.get("updated_since") is not None:
-            conditions.append(ResponseRow.updated_at >= args["updated_since"])
+            since = datetime.combine(args["updated_since"], time.min, tzinfo=UTC)
+            conditions.append(ResponseRow.updated_at >= since)
         if cursor is not None:
             pin = cursor.pin
         else:
