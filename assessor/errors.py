@@ -44,7 +44,7 @@ def init_app(app: Flask) -> None:
         data = getattr(exc, "data", None)
         if isinstance(data, dict) and "messages" in data:
             errors = flatten_messages(data["messages"])
-        headers = dict(exc.get_headers()) if exc.code == 405 else {}
+        headers = dict(exc.get_headers()) if exc.code in (405, 429) else {}
         headers.pop("Content-Type", None)
         return problem(
             exc.code or 500,

@@ -283,8 +283,7 @@ def purge_idle(days: int = IDLE_DAYS) -> int:
 
 def find_in_progress(raw_token: str) -> Response | None:
     """The in-progress response a resume token opens; None once it has been submitted, or
-    once it has been idle for IDLE_DAYS (it is then deleted on the spot, whether or not the
-    nightly purge has run yet)."""
+    once it has been idle for IDLE_DAYS, whether or not the daily purge has deleted it yet."""
     if not raw_token:
         return None
     response = db.session.scalar(
@@ -294,8 +293,6 @@ def find_in_progress(raw_token: str) -> Response | None:
         )
     )
     if response is not None and response.updated_at < utcnow() - timedelta(days=IDLE_DAYS):
-        db.session.delete(response)
-        db.session.flush()
         return None
     return response
 

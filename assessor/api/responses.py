@@ -27,6 +27,7 @@ from assessor.api.security import current_token, problem_responses, require_scop
 from assessor.campaigns import get_campaign
 from assessor.errors import flatten_messages, problem
 from assessor.extensions import db
+from assessor.limits import api_submissions_limit, limiter, token_key
 from assessor.models import AuditEvent, Campaign, QuestionnaireVersion, utcnow
 from assessor.models import Response as ResponseRow
 from assessor.models.campaign import AUDIENCES
@@ -288,7 +289,12 @@ class CampaignResponses(MethodView):
         )
 
     @require_scope("responses:write")
-    @problem_responses(400, 404, 409, 413, 422)
+    @limiter.limit(
+        api_submissions_limit,
+        key_func=token_key,
+        error_message="Too many submissions with this token; retry after Retry-After seconds.",
+    )
+    @problem_responses(400, 404, 409, 413, 422, 429)
     @blp.doc(
         requestBody={
             "required": True,
