@@ -89,7 +89,7 @@ def too_many_attempts(exc: HTTPException) -> tuple[str, int]:
 @limiter.limit(
     login_address_limit, key_func=address_key, methods=["POST"], deduct_when=failed_sign_in
 )
-def login() -> str | Response:
+def login() -> str | tuple[str, int] | Response:
     next_target = request.values.get("next")
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_next_or_default(next_target))
@@ -115,13 +115,14 @@ def login() -> str | Response:
     for field, message in errors.items():
         if message not in summary:
             summary[message] = field
-    return render_template(
+    html = render_template(
         "auth/login.html",
         errors=errors,
         summary=summary,
         email=email,
         next_target=next_target if is_safe_next(next_target) else None,
     )
+    return (html, 400) if errors else html
 
 
 @bp.post("/logout")

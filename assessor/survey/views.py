@@ -307,6 +307,13 @@ def page(token: str, number: int) -> Page:
         return _render_page(token, response, campaign, q, this, total, saved, shown)
 
     check_csrf()
+    unknown = set(request.form) - {"csrf_token", "action"} - {item.link_id for item in shown}
+    if unknown:
+        abort(
+            400,
+            description="The form holds answers to questions that are not on this page."
+            " Go back, reload the page and try again.",
+        )
     action = request.form.get("action", "continue")
     submitted = {}
     for item in shown:

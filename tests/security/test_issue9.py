@@ -243,7 +243,7 @@ def test_25_wrong_passwords_then_the_right_one_is_refused(client, db) -> None:
         token = _csrf_from(client.get("/login").get_data(as_text=True))
         form = {"email": "Board@example.nhs.uk", "password": f"wrong {i}", "csrf_token": token}
         statuses.append(client.post("/login", data=form, environ_base=addr).status_code)
-    assert statuses[:10] == [200] * 10 and set(statuses[10:]) == {429}
+    assert statuses[:10] == [400] * 10 and set(statuses[10:]) == {429}
     right = _sign_in(client, "board@example.nhs.uk")
     assert right.status_code == 429
     assert "Too many failed sign-ins" in right.get_data(as_text=True)
@@ -258,7 +258,7 @@ def test_one_address_is_throttled_across_accounts(app, client, db, monkeypatch) 
     for i in range(3):
         token = _csrf_from(client.get("/login").get_data(as_text=True))
         form = {"email": f"user{i}@example.nhs.uk", "password": "nope", "csrf_token": token}
-        assert client.post("/login", data=form, environ_base=addr).status_code == 200
+        assert client.post("/login", data=form, environ_base=addr).status_code == 400
     token = _csrf_from(client.get("/login").get_data(as_text=True))
     form = {"email": "board@example.nhs.uk", "password": PASSWORD, "csrf_token": token}
     assert client.post("/login", data=form, environ_base=addr).status_code == 429
