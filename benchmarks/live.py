@@ -39,19 +39,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _admin(base_url: str, statement: str) -> None:
+    # A fresh engine each time: the server may have been restarted in between.
+    engine = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
 @contextmanager
 def scratch_database(base_url: str) -> Iterator[str]:
     """A new database on the server of `base_url`, dropped afterwards."""
     name = f"assessor_live_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    _admin(base_url, f'CREATE DATABASE "{name}"')
     try:
         yield base_url.rsplit("/", 1)[0] + "/" + name
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass
