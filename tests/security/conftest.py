@@ -11,7 +11,7 @@ from tests.api.conftest import _fresh_results_cache, api, make_token, world  # n
 
 
 @pytest.fixture(autouse=True)
-def fresh_limits() -> Iterator[None]:
+def fresh_limits(app: object) -> Iterator[None]:
     limiter.reset()
     yield
     limiter.reset()
