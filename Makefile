@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB ?= sqlite:///$(CURDIR)/instance/demo.db
 SEED ?= 2026
 
-.PHONY: install demo serve test lint format bench clean
+.PHONY: install demo serve test lint format bench load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,12 @@ demo: $(STAMP)
 	rm -f instance/demo.db
 	DATABASE_URL=$(DEMO_DB) $(BIN)/assessor init
 	DATABASE_URL=$(DEMO_DB) $(BIN)/assessor demo --seed $(SEED)
-	DATABASE_URL=$(DEMO_DB) $(BIN)/assessor serve --host 127.0.0.1 --port 5000
+	ASSESSOR_DEMO=1 DATABASE_URL=$(DEMO_DB) $(BIN)/assessor serve --host 127.0.0.1 --port 5000
+
+# Production-like: gunicorn workers on PostgreSQL. Needs DATABASE_URL and SECRET_KEY (see
+# README, "Serving"); run `assessor init` against the database first.
+serve: $(STAMP)
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: $(STAMP)
 	$(BIN)/ruff check assessor tests benchmarks
@@ -38,6 +43,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scoring.py
+
+load: $(STAMP)
+	$(BIN)/python benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache

@@ -21,8 +21,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     login_manager.init_app(app)
 
-    from assessor import errors, transactions
+    from assessor import errors, guards, transactions
 
+    guards.init_app(app)
     transactions.init_app(app)
     errors.init_app(app)
 
@@ -34,7 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(public_bp)
 
-    from assessor import presentation
+    from assessor import headers, limits, presentation
     from assessor.auth import csrf
     from assessor.auth.views import bp as auth_bp
     from assessor.dashboards import bp as dashboards_bp
@@ -42,6 +43,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from assessor.survey import bp as survey_bp
 
     csrf.init_app(app)
+    limits.init_app(app)
+    headers.init_app(app)
     presentation.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboards_bp)

@@ -4,11 +4,16 @@ PostgreSQL without a code change. Every setting is listed in the README."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+#: Stands in for SECRET_KEY in development and the demo only; serving refuses it otherwise.
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
+#: Shorter keys are refused outside demo mode: they sign sessions and key cursor encryption.
+MIN_SECRET_KEY_LENGTH = 32
 DEFAULT_MIN_RESPONDENTS = 5
 #: The floor below which no campaign may go: with fewer than three respondents a mean and a
 #: visible n reveal too much about each person.
@@ -41,21 +46,46 @@ def min_respondents_from(value: str | int | None) -> int:
     return k
 
 
+def serving_problems(config: Mapping[str, Any]) -> list[str]:
+    """Why these settings must not serve real respondents (empty: they may). Checked by
+    `assessor serve`, wsgi.py and gunicorn.conf.py before any worker starts."""
+    if config.get("DEMO_MODE"):
+        return []
+    problems = []
+    key = str(config.get("SECRET_KEY") or "")
+    if key == DEVELOPMENT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH}"
+            ' characters (python -c "import secrets; print(secrets.token_urlsafe(48))"),'
+            " or ASSESSOR_DEMO=1 set for a demo"
+        )
+    return problems
+
+
 class Config:
     """Read once at app creation; tests pass overrides to create_app instead."""
 
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or _default_database_url()
-        self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-not-secret")
+        self.SECRET_KEY = env.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+        #: ASSESSOR_DEMO=1 (`make demo`) lets the service run with the development key.
+        self.DEMO_MODE = env.get("ASSESSOR_DEMO", "") in ("1", "true", "yes")
         self.MIN_RESPONDENTS = min_respondents_from(env.get("MIN_RESPONDENTS"))
         self.QUESTIONNAIRES_DIR = env.get(
             "QUESTIONNAIRES_DIR", str(Path(__file__).resolve().parent.parent / "questionnaires")
         )
-        #: Shared state for several workers (the survey's rate limit); empty: process memory.
+        #: Shared state for several workers (request limits); empty: process memory.
         self.REDIS_URL = env.get("REDIS_URL", "")
         #: Survey starts allowed per client address, campaign and hour on open links.
         self.SURVEY_STARTS_PER_HOUR = int(env.get("SURVEY_STARTS_PER_HOUR", "30") or 30)
+        #: Requests to invitation links per client address (many staff may share one).
+        self.INVITATION_LIMIT = env.get("INVITATION_LIMIT", "300 per hour")
+        #: Failed board sign-ins allowed per account, and per client address.
+        self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+        self.LOGIN_LIMIT_PER_ADDRESS = env.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+        #: API submissions per token.
+        self.API_SUBMISSIONS_LIMIT = env.get("API_SUBMISSIONS_LIMIT", "3000 per minute")
         self.BASE_URL = env.get("BASE_URL", "http://127.0.0.1:5000")
         #: Seconds an open campaign's admin preview may be reused (shared through the database).
         self.PREVIEW_SECONDS = float(env.get("PREVIEW_SECONDS", "5") or 5)

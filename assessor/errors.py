@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, json, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -44,7 +45,7 @@ def init_app(app: Flask) -> None:
         data = getattr(exc, "data", None)
         if isinstance(data, dict) and "messages" in data:
             errors = flatten_messages(data["messages"])
-        headers = dict(exc.get_headers()) if exc.code == 405 else {}
+        headers = dict(exc.get_headers()) if exc.code in (405, 429) else {}
         headers.pop("Content-Type", None)
         return problem(
             exc.code or 500,
@@ -52,6 +53,25 @@ def init_app(app: Flask) -> None:
             exc.description or exc.name,
             errors=errors,
             headers=headers,
+        )
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError) -> Response:
+        """The database went away (a restart, a failover): nothing was stored, the client
+        may retry; the pool reconnects on the next request."""
+        app.logger.warning("database unavailable: %s", exc.orig)
+        if _wants_problem():
+            return problem(
+                503,
+                "Service Unavailable",
+                "The database cannot be reached; nothing was stored. Try again shortly.",
+                headers={"Retry-After": "2"},
+            )
+        return Response(
+            "The service is briefly unavailable. Try again in a moment.",
+            status=503,
+            mimetype="text/plain",
+            headers={"Retry-After": "2"},
         )
 
     @app.errorhandler(Exception)

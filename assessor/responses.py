@@ -11,12 +11,20 @@ import hashlib
 import json
 import secrets
 from collections.abc import Collection, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from assessor.extensions import db
-from assessor.models import AuditEvent, Campaign, CampaignOrganisation, Response, utcnow
+from assessor.models import (
+    AuditEvent,
+    Campaign,
+    CampaignOrganisation,
+    Invitation,
+    Response,
+    utcnow,
+)
 from assessor.models.campaign import AUDIENCES
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
@@ -86,6 +94,12 @@ def validate_answers(
     return errors
 
 
+def today_utc() -> datetime:
+    """Midnight UTC today: the only time kept for a submitted or voided response, so that no
+    field, filter or cursor can tell when within a day someone answered."""
+    return utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def find_by_submission_id(campaign: Campaign, submission_id: str) -> Response | None:
     return db.session.scalar(
         select(Response).where(
@@ -107,7 +121,7 @@ def _cell_errors(campaign: Campaign, org_code: Any, audience: Any) -> dict[str, 
 
 
 def _new_response(campaign: Campaign, org_code: str, audience: str, **fields: Any) -> Response:
-    now = utcnow()
+    now = today_utc() if fields.get("status") == "submitted" else utcnow()
     response = Response(
         campaign_id=campaign.id,
         org_code=org_code,
@@ -152,7 +166,7 @@ def submit(
         status="submitted",
         submission_id=submission_id,
         body_digest=body_digest,
-        submitted_at=utcnow(),
+        submitted_at=today_utc(),
     )
     response.scores = results.record_response(response, campaign)
     db.session.flush()
@@ -170,7 +184,9 @@ def void(response: Response, reason: str, actor: str) -> None:
     campaign = db.session.get(Campaign, response.campaign_id)
     assert campaign is not None
     results.record_response(response, campaign, sign=-1)
-    now = utcnow()
+    latest = results.latest(campaign)
+    response.voided_after = latest.number if latest is not None else 0
+    now = today_utc()
     response.status = "voided"
     response.voided_at = now
     response.updated_at = now
@@ -180,7 +196,7 @@ def void(response: Response, reason: str, actor: str) -> None:
             actor=actor,
             action="response.void",
             details={"response": response.id, "campaign": campaign.slug, "reason": reason},
-            at=now,
+            at=utcnow(),
         )
     )
     db.session.flush()
@@ -210,8 +226,15 @@ def _require_open(campaign: Campaign) -> None:
         raise SurveyClosed(f"campaign {campaign.slug!r} is {campaign.status}, not open")
 
 
-def start(campaign: Campaign, org_code: str, audience: str) -> tuple[Response, str]:
-    """Begin an in-progress response; returns it with its raw resume token."""
+class InvitationUsed(AlreadySubmitted):
+    """The invitation this response was started from has been used by another response."""
+
+
+def start(
+    campaign: Campaign, org_code: str, audience: str, invitation_id: int | None = None
+) -> tuple[Response, str]:
+    """Begin an in-progress response (from an invitation, when given); returns it with its
+    raw resume token."""
     _require_open(campaign)
     errors = _cell_errors(campaign, org_code, audience)
     if errors:
@@ -224,20 +247,56 @@ def start(campaign: Campaign, org_code: str, audience: str) -> tuple[Response, s
         answers={},
         status="in_progress",
         resume_token_hash=_token_hash(raw),
+        invitation_id=invitation_id,
     )
     return response, raw
 
 
+def _use_invitation(invitation_id: int) -> None:
+    """Mark the invitation used, once: of several responses started from one link (in
+    several browsers), only the first to be submitted counts."""
+    used = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation_id, Invitation.used_at.is_(None))
+        .values(used_at=today_utc())
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:
+        raise InvitationUsed(f"invitation {invitation_id} has already been used")
+
+
+#: An in-progress response untouched this long is deleted with its answers (privacy notice).
+IDLE_DAYS = 30
+
+
+def purge_idle(days: int = IDLE_DAYS) -> int:
+    """Delete in-progress responses not saved for `days` days, partial answers and free text
+    with them; returns how many. Nothing in progress is counted anywhere, so no result
+    changes."""
+    cutoff = utcnow() - timedelta(days=days)
+    deleted = db.session.execute(
+        delete(Response)
+        .where(Response.status == "in_progress", Response.updated_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    return int(deleted.rowcount or 0)
+
+
 def find_in_progress(raw_token: str) -> Response | None:
-    """The in-progress response a resume token opens; None once it has been submitted."""
+    """The in-progress response a resume token opens; None once it has been submitted, or
+    once it has been idle for IDLE_DAYS, whether or not the daily purge has deleted it yet."""
     if not raw_token:
         return None
-    return db.session.scalar(
+    response = db.session.scalar(
         select(Response).where(
             Response.resume_token_hash == _token_hash(raw_token),
             Response.status == "in_progress",
         )
     )
+    if response is not None and response.updated_at < utcnow() - timedelta(days=IDLE_DAYS):
+        return None
+    return response
 
 
 def save_answers(
@@ -275,7 +334,7 @@ def complete(response: Response) -> None:
     errors = validate_answers(q, response.audience, answers)
     if errors:
         raise AnswerErrors(errors)
-    now = utcnow()
+    now = today_utc()
     # Claim the row with a conditional UPDATE: of two requests racing to submit the same
     # response, the second waits for the first's row lock and then finds it submitted, so a
     # response is counted once however often Submit is pressed.
@@ -287,11 +346,15 @@ def complete(response: Response) -> None:
     )
     if claimed.rowcount != 1:
         raise AlreadySubmitted(f"response {response.id} has already been submitted")
+    if response.invitation_id is not None:
+        _use_invitation(response.invitation_id)
     response.answers = answers
     response.status = "submitted"
     response.submitted_at = now
     response.updated_at = now
+    response.created_at = now
     response.resume_token_hash = None
+    response.invitation_id = None
     db.session.flush()
     response.scores = results.record_response(response, campaign)
     db.session.flush()

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -155,7 +156,13 @@ def main() -> None:
     try:
         token, orgs, link_ids = setup(url, args.orgs)
         port = _free_port()
-        env = {**os.environ, "DATABASE_URL": url, "OPENBLAS_NUM_THREADS": "1"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "OPENBLAS_NUM_THREADS": "1",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "API_SUBMISSIONS_LIMIT": "1000000 per minute",
+        }
         server = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),

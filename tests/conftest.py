@@ -55,6 +55,7 @@ def app(database_url: str) -> Iterator[Flask]:
             "MIN_RESPONDENTS": 5,
             "PREVIEW_SECONDS": 0,
             "QUESTIONNAIRES_DIR": str(QUESTIONNAIRES_DIR),
+            "RATELIMIT_STORAGE_URI": "memory://",
         }
     )
     with app.app_context():

@@ -82,7 +82,7 @@ def test_login_failure_says_the_same_thing_for_unknown_address_and_wrong_passwor
     _users(db)
     wrong = _login(client, "board@example.nhs.uk", "not the password at all")
     unknown = _login(client, "nobody@example.nhs.uk", "not the password at all")
-    assert wrong.status_code == unknown.status_code == 200
+    assert wrong.status_code == unknown.status_code == 400
     pages = [r.get_data(as_text=True) for r in (wrong, unknown)]
     for page in pages:
         assert "<title>Error: Sign in" in page

@@ -4,8 +4,7 @@ requests."""
 
 from __future__ import annotations
 
-from flask import Flask, request
-from werkzeug.exceptions import NotFound, RequestEntityTooLarge, UnprocessableEntity
+from flask import Flask
 
 from assessor.api.schemas import ProblemSchema
 from assessor.api.security import BEARER_SCHEME, PROBLEM_RESPONSE
@@ -55,32 +54,3 @@ def init_api(app: Flask) -> None:
     )
     for module in (health, organisations, questionnaires, campaigns, responses):
         api.register_blueprint(module.blp)
-
-    @app.before_request
-    def guard_api_requests() -> None:
-        """413 before anything else, the token included: read (at most MAX_CONTENT_LENGTH
-        bytes of) the body now, so that an oversized one is refused even without a
-        Content-Length. Then refuse NUL characters in the path (404) or the query (422):
-        no name or filter contains one, and PostgreSQL cannot compare them."""
-        if not request.path.startswith("/api/"):
-            return
-        _refuse_large_body(app)
-        if "\x00" in request.path:
-            raise NotFound()
-        bad = sorted(
-            {key for key, value in request.args.items(multi=True) if "\x00" in key + value}
-        )
-        if bad:
-            invalid = UnprocessableEntity("NUL characters are not allowed in the query.")
-            invalid.data = {"messages": {key: ["NUL characters are not allowed."] for key in bad}}
-            raise invalid
-
-
-def _refuse_large_body(app: Flask) -> None:
-    limit = app.config.get("MAX_CONTENT_LENGTH")
-    if limit is None:
-        return
-    if request.content_length is not None and request.content_length > limit:
-        raise RequestEntityTooLarge()
-    if request.method in ("POST", "PUT", "PATCH"):
-        request.get_data(cache=True)

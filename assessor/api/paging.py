@@ -1,16 +1,18 @@
 """Cursor paging for every JSON list: `{"items", "next", "total"}`.
 
-A cursor is signed, URL-safe base64 JSON holding three things: the filters it was issued
-for, a `pin` fixing what the first page saw (for example the highest response sequence
-number that existed then), and `after`, the sort key of the last row already returned.
-Later pages read rows after `after` within the pin, so a client paging while rows arrive
-never sees a row twice and never skips one that the first page could have seen; rows added
-since appear in the next run. Signing means a cursor that was altered, truncated or issued
-for another list is refused with 400 rather than silently reinterpreted.
+A cursor is JSON encrypted with AES-GCM under a key derived from SECRET_KEY, holding the
+filters it was issued for, a `pin` fixing what the first page saw (for example the highest
+response sequence number that existed then), `after`, the sort key of the last row already
+returned, and an expiry. Later pages read rows after `after` within the pin, so a client
+paging while rows arrive never sees a row twice and never skips one that the first page
+could have seen; rows added since appear in the next run. Encryption keeps internal numbers
+(sequence numbers count survey starts) unreadable; its tag means a cursor that was altered,
+truncated, expired or issued for another list is refused with 400.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,8 +21,9 @@ from urllib.parse import urlencode
 
 import marshmallow as ma
 from flask import current_app, request
-from itsdangerous import BadData, URLSafeSerializer
 from werkzeug.exceptions import BadRequest
+
+from assessor.crypto import DecryptionError, open_sealed, seal
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -69,8 +72,9 @@ class InvalidCursor(BadRequest):
     description = "The cursor is not valid for this list; start again without one."
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="assessor.api.cursor")
+#: A night's paging through a national campaign fits easily; an older cursor is refused.
+CURSOR_MAX_AGE_SECONDS = 24 * 3600
+_PURPOSE = "assessor.api.cursor"
 
 
 def _plain(value: Any) -> Any:
@@ -90,8 +94,8 @@ def read_cursor(args: Mapping[str, Any]) -> Cursor | None:
     if raw is None:
         return None
     try:
-        data = _serializer().loads(raw)
-    except BadData:
+        data = open_sealed(current_app.config["SECRET_KEY"], _PURPOSE, raw)
+    except DecryptionError:
         raise InvalidCursor() from None
     if (
         not isinstance(data, dict)
@@ -100,20 +104,25 @@ def read_cursor(args: Mapping[str, Any]) -> Cursor | None:
         or data.get("f") != _filters(args)
         or "p" not in data
         or "a" not in data
+        or not isinstance(data.get("x"), int)
+        or data["x"] < time.time()
     ):
         raise InvalidCursor()
     return Cursor(pin=data["p"], after=data["a"])
 
 
 def next_url(args: Mapping[str, Any], cursor: Cursor) -> str:
-    token = _serializer().dumps(
+    token = seal(
+        current_app.config["SECRET_KEY"],
+        _PURPOSE,
         {
             "e": request.endpoint,
             "v": dict(request.view_args or {}),
             "f": _filters(args),
             "p": cursor.pin,
             "a": cursor.after,
-        }
+            "x": int(time.time()) + CURSOR_MAX_AGE_SECONDS,
+        },
     )
     query = request.args.to_dict(flat=False)
     query["cursor"] = [token]

@@ -8,6 +8,7 @@ request is written to the audit log with the token's name, the campaign and the 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from typing import Any
 
 import marshmallow as ma
@@ -26,6 +27,7 @@ from assessor.api.security import current_token, problem_responses, require_scop
 from assessor.campaigns import get_campaign
 from assessor.errors import flatten_messages, problem
 from assessor.extensions import db
+from assessor.limits import api_submissions_limit, limiter, token_key
 from assessor.models import AuditEvent, Campaign, QuestionnaireVersion, utcnow
 from assessor.models import Response as ResponseRow
 from assessor.models.campaign import AUDIENCES
@@ -65,11 +67,10 @@ ExportedResponsePageSchema = page_schema(ExportedResponseSchema, "ExportedRespon
 
 
 class ExportArgs(ListArgs):
-    updated_since = ma.fields.AwareDateTime(
-        default_timezone=None,
+    updated_since = ma.fields.Date(
         metadata={
-            "description": "Only responses submitted or voided at or after this time"
-            " (ISO 8601 with a time zone), for nightly increments."
+            "description": "Only responses submitted or voided on or after this UTC day"
+            " (`YYYY-MM-DD`; a time of day is refused: none is kept), for nightly increments."
         },
     )
 
@@ -248,7 +249,8 @@ class CampaignResponses(MethodView):
             ResponseRow.status.in_(EXPORTED_STATES),
         ]
         if args.get("updated_since") is not None:
-            conditions.append(ResponseRow.updated_at >= args["updated_since"])
+            since = datetime.combine(args["updated_since"], time.min, tzinfo=UTC)
+            conditions.append(ResponseRow.updated_at >= since)
         if cursor is not None:
             pin = cursor.pin
         else:
@@ -287,7 +289,12 @@ class CampaignResponses(MethodView):
         )
 
     @require_scope("responses:write")
-    @problem_responses(400, 404, 409, 413, 422)
+    @limiter.limit(
+        api_submissions_limit,
+        key_func=token_key,
+        error_message="Too many submissions with this token; retry after Retry-After seconds.",
+    )
+    @problem_responses(400, 404, 409, 413, 422, 429)
     @blp.doc(
         requestBody={
             "required": True,

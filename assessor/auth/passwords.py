@@ -62,10 +62,18 @@ def create_user(email: str, role: str, password: str) -> User:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Invalidate every signed-in session of the user, in every browser and worker."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+
+
 def set_password(user: User, password: str) -> None:
+    """A new password also signs the user out everywhere: whoever knew the old one may be
+    holding a session."""
     validate_password(password)
     user.password_hash = generate_password_hash(password)
-    db.session.flush()
+    end_sessions(user)
 
 
 def check_password(user: User, password: str) -> bool:

@@ -11,8 +11,16 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from assessor.auth.csrf import check_csrf
-from assessor.auth.passwords import authenticate
+from assessor.auth.passwords import authenticate, end_sessions
 from assessor.extensions import db, login_manager
+from assessor.limits import (
+    account_key,
+    address_key,
+    failed_sign_in,
+    limiter,
+    login_account_limit,
+    login_address_limit,
+)
 from assessor.models import User
 
 bp = Blueprint("auth", __name__)
@@ -25,11 +33,17 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(session_id: str) -> User | None:
+    """The user of a session, only while the session's version is the user's current one:
+    sign-out and a password change bump it, ending every older session."""
+    user_id, _, version = session_id.partition(":")
     try:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
     except ValueError:
         return None
+    if user is None or str(user.session_version) != version:
+        return None
+    return user
 
 
 @bp.errorhandler(400)
@@ -52,8 +66,30 @@ def _next_or_default(target: str | None) -> str:
     return target if is_safe_next(target) else url_for("dashboards.index")
 
 
+TOO_MANY = "Too many failed sign-ins. Wait 15 minutes and try again"
+
+
+@bp.errorhandler(429)
+def too_many_attempts(exc: HTTPException) -> tuple[str, int]:
+    errors = {"email": TOO_MANY}
+    html = render_template(
+        "auth/login.html",
+        errors=errors,
+        summary={TOO_MANY: "email"},
+        email="",
+        next_target=None,
+    )
+    return html, 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+@limiter.limit(
+    login_account_limit, key_func=account_key, methods=["POST"], deduct_when=failed_sign_in
+)
+@limiter.limit(
+    login_address_limit, key_func=address_key, methods=["POST"], deduct_when=failed_sign_in
+)
+def login() -> str | tuple[str, int] | Response:
     next_target = request.values.get("next")
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_next_or_default(next_target))
@@ -79,18 +115,21 @@ def login() -> str | Response:
     for field, message in errors.items():
         if message not in summary:
             summary[message] = field
-    return render_template(
+    html = render_template(
         "auth/login.html",
         errors=errors,
         summary=summary,
         email=email,
         next_target=next_target if is_safe_next(next_target) else None,
     )
+    return (html, 400) if errors else html
 
 
 @bp.post("/logout")
 def logout() -> Response:
     check_csrf()
+    if current_user.is_authenticated:
+        end_sessions(current_user)
     logout_user()
     session.clear()
     flash("You have signed out.", "info")

@@ -54,6 +54,11 @@ def serve_command(host: str, port: int) -> None:
     """Serve the app for a pilot or a demo (production runs gunicorn wsgi:app)."""
     from werkzeug.serving import run_simple
 
+    from assessor.config import serving_problems
+
+    problems = serving_problems(current_app.config)
+    if problems:
+        raise click.ClickException("will not serve: " + "; ".join(problems))
     base = f"http://{host}:{port}"
     click.echo(f"assessor is serving on {base}/  (Ctrl+C to stop)")
     click.echo(f"  boards sign in at {base}/login, then {base}/dashboards/")

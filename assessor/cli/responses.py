@@ -1,4 +1,4 @@
-"""`assessor responses void ID --reason TEXT`."""
+"""`assessor responses void ID --reason TEXT`, `assessor responses purge-idle`."""
 
 from __future__ import annotations
 
@@ -32,6 +32,22 @@ def void(response_id: str, reason: str) -> None:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"voided {response_id}; results recomputed")
+
+
+@responses_group.command("purge-idle")
+@click.option(
+    "--days",
+    default=service.IDLE_DAYS,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="delete in-progress responses not saved for this many days",
+)
+@with_appcontext
+def purge_idle(days: int) -> None:
+    """Delete abandoned in-progress responses and their partial answers (run it daily)."""
+    count = service.purge_idle(days)
+    db.session.commit()
+    click.echo(f"deleted {count} in-progress responses idle for {days} days or more")
 
 
 def register(group: click.Group) -> None:

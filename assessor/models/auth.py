@@ -22,6 +22,12 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20), default="viewer")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Written into the session at sign-in and bumped by sign-out and a password change, so
+    #: that every session issued before either stops working at once, on every worker.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
 
 
 class ApiToken(Base):

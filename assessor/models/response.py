@@ -46,11 +46,19 @@ class Response(Base):
     #: sha256 of the canonical JSON of the submitted body, to tell a replay from a conflict.
     body_digest: Mapped[str | None] = mapped_column(String(64))
     resume_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: The invitation an in-progress response was started from, so that only one response
+    #: per invitation can be submitted; cleared at submission, like the resume token.
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str | None] = mapped_column(String(500))
+    #: The number of the campaign's latest publication when this response was voided (0:
+    #: none yet), so that what each publication counted is known without any time of day.
+    voided_after: Mapped[int | None] = mapped_column(Integer)
 
     score_row: Mapped[RespondentScore | None] = relationship(
         back_populates="response", cascade="all, delete-orphan", uselist=False

@@ -71,6 +71,30 @@ class Scored:
     details: np.ndarray | None
 
 
+_MODELS: dict[int, tuple[Questionnaire, ScoringModel]] = {}
+_COMPARISONS: dict[tuple[int, int], tuple[Questionnaire, Questionnaire, Comparability]] = {}
+
+
+def scoring_model(q: Questionnaire) -> ScoringModel:
+    """The engine's model of a questionnaire, built once per definition (definitions are
+    cached and immutable, so identity is a safe key while the entry holds them)."""
+    found = _MODELS.get(id(q))
+    if found is None or found[0] is not q:
+        found = _MODELS[id(q)] = (q, ScoringModel.from_questionnaire(q))
+    return found[1]
+
+
+def comparability(current: Questionnaire, previous: Questionnaire) -> Comparability:
+    found = _COMPARISONS.get((id(current), id(previous)))
+    if found is None or found[0] is not current or found[1] is not previous:
+        found = _COMPARISONS[(id(current), id(previous))] = (
+            current,
+            previous,
+            compare(current, previous),
+        )
+    return found[2]
+
+
 def score_answers(
     q: Questionnaire,
     answers_list: Sequence[dict[str, Any]],
@@ -78,7 +102,7 @@ def score_answers(
     details: bool = False,
 ) -> Scored:
     values = encode_answers(q, answers_list, only=None if only is None else frozenset(only))
-    scored = score_respondents(values, ScoringModel.from_questionnaire(q))
+    scored = score_respondents(values, scoring_model(q))
     scores = np.column_stack([scored.overall, scored.domain_scores])
     if not details:
         return Scored(scores, None)
@@ -128,7 +152,7 @@ def trend_context(campaign: Campaign) -> TrendContext | None:
         return None
     return TrendContext(
         previous=campaign.previous,
-        comparability=compare(
+        comparability=comparability(
             definition_of(campaign.questionnaire), definition_of(campaign.previous.questionnaire)
         ),
     )
@@ -324,9 +348,9 @@ def _aligned_previous_scores(
 
 def counted_in_latest_publication(campaign_id: int) -> Any:
     """Rows of a campaign as its latest publication counted them: submitted, or voided after
-    that publication was made (a trend reads the previous campaign as published)."""
-    made_at = (
-        select(Publication.made_at)
+    it was made (a trend reads the previous campaign as published)."""
+    number = (
+        select(Publication.number)
         .where(Publication.campaign_id == campaign_id)
         .order_by(Publication.number.desc())
         .limit(1)
@@ -334,7 +358,7 @@ def counted_in_latest_publication(campaign_id: int) -> Any:
     )
     return or_(
         Response.status == "submitted",
-        (Response.status == "voided") & (Response.voided_at > made_at),
+        (Response.status == "voided") & (Response.voided_after >= number),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from threading import Lock
 
 import numpy as np
@@ -117,14 +117,15 @@ def snapshot_of(publication: Publication) -> Snapshot:
     )
 
 
-def _voided_since(campaign: Campaign, moment: datetime) -> list[Response]:
+def _voided_since(campaign: Campaign, number: int) -> list[Response]:
+    """Responses voided after publication `number` was made."""
     return list(
         db.session.scalars(
             select(Response)
             .where(
                 Response.campaign_id == campaign.id,
                 Response.status == "voided",
-                Response.voided_at > moment,
+                Response.voided_after >= number,
             )
             .order_by(Response.seq)
         )
@@ -143,7 +144,7 @@ def revision_pending(campaign: Campaign) -> bool:
                 exists().where(
                     Response.campaign_id == campaign.id,
                     Response.status == "voided",
-                    Response.voided_at > last.made_at,
+                    Response.voided_after >= last.number,
                 )
             )
         )
@@ -186,7 +187,7 @@ def publish(campaign: Campaign, reason: str | None = None) -> Publication:
             raise PublicationError("a revision needs a reason (--reason TEXT)")
         refs = db.session.scalar(select(Publication.refs).where(Publication.id == last.id))
         previous = snapshot_of(last).with_refs(refs)
-        remove_from_followers(campaign, _voided_since(campaign, last.made_at))
+        remove_from_followers(campaign, _voided_since(campaign, last.number))
     snapshot = compute(campaign, previous)
     publication = Publication(
         campaign_id=campaign.id,

@@ -1,28 +1,19 @@
 """Survey views.
 
-Invitations are marked used when the response is submitted, not when it is started, so that
-a respondent who opens their link and walks away has not burnt it. Between start and
-submission the raw invitation token is kept only in the signed session cookie of the
-browser that started (keyed by a digest of the resume token), never in the database beside
-the response: an invitation records only that it was used, never which response it
-produced. If that session is lost (cookies cleared, or the survey finished on another device
-through the resume link) the response is still submitted, and the invitation stays unused.
-We accept that: the only way to close the gap would be to store which invitation started
-which response, which is the link the privacy notice promises never to keep, and at worst
-the holder of one invitation could answer once more.
-
-Nothing about the client is stored: the rate limit on open links counts a digest of the
-address outside the database, and survey pages are sent with `Cache-Control: no-store` and
-`Referrer-Policy: no-referrer` so that the resume token in their address stays out of caches
-and of other sites' logs.
+Invitations are marked used when a response started from them is submitted, not when it is
+started, so that a respondent who opens their link and walks away has not burnt it. The
+in-progress response remembers its invitation until then (the link is forgotten at
+submission, like the resume token), so one invitation submits one response however many
+browsers open it. Open links and invitation links are rate-limited (assessor.limits);
+survey pages are sent with `Cache-Control: no-store` and `Referrer-Policy: no-referrer` so
+that the resume token in their address stays out of caches and other sites' logs.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -30,11 +21,19 @@ from assessor import invitations, responses
 from assessor.auth.csrf import check_csrf
 from assessor.campaigns import get_campaign
 from assessor.extensions import db
+from assessor.limits import (
+    address_key,
+    invitation_limit,
+    limiter,
+    open_link_key,
+    survey_starts_limit,
+)
 from assessor.models import Campaign, CampaignOrganisation, Response
 from assessor.models.campaign import AUDIENCES
+from assessor.models.response import Invitation
 from assessor.questionnaires.definition import Item, Questionnaire
 from assessor.questionnaires.publishing import definition_of
-from assessor.survey import bp, ratelimit
+from assessor.survey import bp
 from assessor.survey.pages import (
     AUDIENCE_NAMES,
     SurveyPage,
@@ -44,9 +43,6 @@ from assessor.survey.pages import (
     options_of,
     survey_pages,
 )
-
-#: session key: {digest of resume token: raw invitation token}
-PENDING_INVITATIONS = "survey_invitations"
 
 Page = str | tuple[str, int] | WerkzeugResponse
 
@@ -176,16 +172,9 @@ def _refuse_open(campaign: Campaign) -> tuple[str, int] | None:
     return None
 
 
-@bp.route("/s/<slug>/<org_code>/<audience>", methods=["GET", "POST"])
-def open_link(slug: str, org_code: str, audience: str) -> Page:
-    campaign = _open_target(slug, org_code, audience)
-    refusal = _refuse_open(campaign)
-    if refusal is not None:
-        return refusal
-    if request.method == "GET":
-        return _start_page(campaign, org_code, audience)
-    check_csrf()
-    if not ratelimit.allow_start(request.remote_addr, campaign.slug):
+@bp.errorhandler(429)
+def too_many(exc: HTTPException) -> tuple[str, int]:
+    if request.endpoint == "survey.open_link":
         return _message(
             429,
             "Too many surveys started",
@@ -195,6 +184,23 @@ def open_link(slug: str, org_code: str, audience: str) -> Page:
                 " organisation can send you a personal invitation link instead.",
             ],
         )
+    return _message(
+        429,
+        "Too many requests",
+        ["Too many links have been opened from your network. Please try again later."],
+    )
+
+
+@bp.route("/s/<slug>/<org_code>/<audience>", methods=["GET", "POST"])
+@limiter.limit(survey_starts_limit, key_func=open_link_key, methods=["POST"])
+def open_link(slug: str, org_code: str, audience: str) -> Page:
+    campaign = _open_target(slug, org_code, audience)
+    refusal = _refuse_open(campaign)
+    if refusal is not None:
+        return refusal
+    if request.method != "POST":
+        return _start_page(campaign, org_code, audience)
+    check_csrf()
     try:
         _, token = responses.start(campaign, org_code, audience)
     except responses.SurveyClosed:
@@ -205,11 +211,8 @@ def open_link(slug: str, org_code: str, audience: str) -> Page:
 # --------------------------------------------------------------------------- invitations
 
 
-def _pending_key(resume_token: str) -> str:
-    return hashlib.sha256(f"invitation-for:{resume_token}".encode()).hexdigest()[:32]
-
-
 @bp.route("/i/<token>", methods=["GET", "POST"])
+@limiter.limit(invitation_limit, key_func=address_key)
 def invitation(token: str) -> Page:
     found = invitations.find_invitation(token)
     if found is None or found.used_at is not None:
@@ -218,16 +221,15 @@ def invitation(token: str) -> Page:
     assert campaign is not None
     if campaign.status != "open":
         return _not_open(campaign)
-    if request.method == "GET":
+    if request.method != "POST":
         return _start_page(campaign, found.org_code, found.audience)
     check_csrf()
     try:
-        _, resume = responses.start(campaign, found.org_code, found.audience)
+        _, resume = responses.start(
+            campaign, found.org_code, found.audience, invitation_id=found.id
+        )
     except responses.SurveyClosed:
         return _not_open(campaign)
-    pending = dict(session.get(PENDING_INVITATIONS) or {})
-    pending[_pending_key(resume)] = token
-    session[PENDING_INVITATIONS] = pending
     return redirect(url_for("survey.page", token=resume, number=1))
 
 
@@ -238,6 +240,10 @@ def _open_response(token: str) -> tuple[Response, Campaign, Questionnaire]:
     response = responses.find_in_progress(token)
     if response is None:
         raise Refused(_resume_not_valid())
+    if response.invitation_id is not None:
+        invitation = db.session.get(Invitation, response.invitation_id)
+        if invitation is None or invitation.used_at is not None:
+            raise Refused(_link_not_valid())
     campaign = db.session.get(Campaign, response.campaign_id)
     assert campaign is not None
     if campaign.status != "open":
@@ -297,10 +303,17 @@ def page(token: str, number: int) -> Page:
     this = pages[number - 1]
     saved = dict(response.answers or {})
     shown = this.shown(q, saved)
-    if request.method == "GET":
+    if request.method != "POST":
         return _render_page(token, response, campaign, q, this, total, saved, shown)
 
     check_csrf()
+    unknown = set(request.form) - {"csrf_token", "action"} - {item.link_id for item in shown}
+    if unknown:
+        abort(
+            400,
+            description="The form holds answers to questions that are not on this page."
+            " Go back, reload the page and try again.",
+        )
     action = request.form.get("action", "continue")
     submitted = {}
     for item in shown:
@@ -378,22 +391,14 @@ def review(token: str) -> Page:
     errors: dict[str, str] = {}
     if request.method == "POST":
         check_csrf()
-        pending = dict(session.get(PENDING_INVITATIONS) or {})
-        key = _pending_key(token)
         try:
             responses.complete(response)
-            raw_invitation = pending.get(key)
-            found = invitations.find_invitation(raw_invitation) if raw_invitation else None
-            if found is not None:
-                invitations.mark_used(found)
+        except responses.InvitationUsed:
+            db.session.rollback()
+            return _link_not_valid()
         except responses.AlreadySubmitted:
             db.session.rollback()
             return _resume_not_valid()
-        except invitations.InvitationError:
-            db.session.rollback()
-            pending.pop(key, None)
-            session[PENDING_INVITATIONS] = pending
-            return _link_not_valid()
         except responses.SurveyClosed:
             db.session.rollback()
             return _not_open(campaign)
@@ -403,8 +408,6 @@ def review(token: str) -> Page:
                 link_id = path.removeprefix("answers.")
                 errors[link_id] = "Answer this question"
         else:
-            pending.pop(key, None)
-            session[PENDING_INVITATIONS] = pending
             return redirect(url_for("survey.done"))
     page_of = {item.link_id: p.number for p in pages for item in p.items}
     html = render_template(

@@ -62,9 +62,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('campaign', schema=None) as batch_op:
         batch_op.drop_column('results_version')
+    with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('voided_after', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.drop_column('voided_after')
     with op.batch_alter_table('campaign', schema=None) as batch_op:
         batch_op.add_column(sa.Column('results_version', sa.Integer(), nullable=False, server_default='0'))
     op.drop_table('results_preview')

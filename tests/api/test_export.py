@@ -62,7 +62,7 @@ def test_export_items_carry_choices_only(api, world):
 def test_every_export_request_is_audited(api, world):
     assert exports() == []
     export(api, world)
-    since = (utcnow() - timedelta(days=1)).isoformat()
+    since = (utcnow() - timedelta(days=1)).date().isoformat()
     page = export(api, world, updated_since=since, limit=2).get_json()
     export(api, world, CLOSED)
     api.get(page["next"], headers=world.headers("read"))
@@ -84,24 +84,37 @@ def test_every_export_request_is_audited(api, world):
     assert len(exports()) == 4
 
 
+def _backdate(campaign_id: int, days: int) -> None:
+    """Move a campaign's responses `days` back (to midnight, as stored)."""
+    for row in db.session.query(Response).filter_by(campaign_id=campaign_id):
+        for field in ("created_at", "updated_at", "submitted_at"):
+            setattr(row, field, getattr(row, field) - timedelta(days=days))
+    db.session.commit()
+
+
 def test_a_voided_response_reappears_as_a_tombstone(api, world):
+    _backdate(world.open.id, 3)
     first = export(api, world).get_json()["items"]
     target = db.session.query(Response).filter_by(id=first[1]["id"]).one()
-    mark = utcnow()
     void(target, "a test response", actor="cli")
     db.session.commit()
 
-    since = (mark - timedelta(milliseconds=1)).isoformat()
-    increment = export(api, world, updated_since=since).get_json()
+    today = utcnow().date()
+    increment = export(api, world, updated_since=today.isoformat()).get_json()
     assert increment["items"] == [{"id": target.id, "voided": True}]
     assert increment["total"] == 1
+    three_days = export(api, world, updated_since=(today - timedelta(days=3)).isoformat())
+    assert three_days.get_json()["total"] == len(first)
+    assert export(api, world, updated_since=(today - timedelta(days=2)).isoformat()).get_json()[
+        "items"
+    ] == [{"id": target.id, "voided": True}]
 
     everything = export(api, world).get_json()["items"]
     assert [i["id"] for i in everything] == [i["id"] for i in first]
     assert everything[1] == {"id": target.id, "voided": True}
 
-    future = (utcnow() + timedelta(hours=1)).isoformat()
-    assert export(api, world, updated_since=future).get_json() == {
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    assert export(api, world, updated_since=tomorrow).get_json() == {
         "items": [], "next": None, "total": 0,
     }  # fmt: skip
 

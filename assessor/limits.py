@@ -1,0 +1,88 @@
+"""Request limits (Flask-Limiter): open-link survey starts, invitation links, board
+sign-in and API submissions.
+
+Counters live in Redis when REDIS_URL is set, so every worker on every host shares them,
+otherwise in this process's memory (a pilot with one process). Keys are HMAC digests of the
+client address (and campaign, account or token), never the address itself, and nothing of
+them reaches the database. If Redis is down, requests are let through and the error logged:
+respondents should not be turned away because a guard is down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from werkzeug.wrappers import Response
+
+limiter = Limiter(key_func=lambda: _digest("address", _address()))
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _digest(*parts: str) -> str:
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    message = "\x00".join(parts).encode("utf-8", "surrogatepass")
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+def address_key() -> str:
+    """The client address alone (invitation links, sign-in from one network)."""
+    return _digest("address", _address())
+
+
+def open_link_key() -> str:
+    """The client address and the campaign of an open link."""
+    return _digest("open-link", _address(), str((request.view_args or {}).get("slug", "")))
+
+
+def account_key() -> str:
+    """The account a sign-in names, whichever address the attempts come from."""
+    return _digest("account", request.form.get("email", "").strip().lower())
+
+
+def token_key() -> str:
+    """The API token submitting (unauthenticated requests never get this far)."""
+    header = request.headers.get("Authorization", "")
+    return _digest("token", header.partition(" ")[2].strip())
+
+
+def survey_starts_limit() -> str:
+    return f"{int(current_app.config['SURVEY_STARTS_PER_HOUR'])} per hour"
+
+
+def invitation_limit() -> str:
+    return str(current_app.config["INVITATION_LIMIT"])
+
+
+def login_account_limit() -> str:
+    return str(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
+
+
+def login_address_limit() -> str:
+    return str(current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
+
+
+def api_submissions_limit() -> str:
+    return str(current_app.config["API_SUBMISSIONS_LIMIT"])
+
+
+def failed_sign_in(response: Response) -> bool:
+    """Only failed sign-ins count: a success redirects."""
+    return response.status_code != 302
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 0.5})
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "assessor")
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    if app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config.pop("RATELIMIT_STORAGE_OPTIONS")
+    limiter.init_app(app)

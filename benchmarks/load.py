@@ -1,0 +1,100 @@
+"""Load: 50 concurrent clients submit 10,000 responses through the API to gunicorn (as
+`make serve` runs it) on a scratch PostgreSQL database over loopback, a share of them resent
+with the same submission_id, some resends racing their original. Prints throughput and
+latency percentiles for the submissions and, in the same run on the same server, for a bare
+JSON endpoint (GET /api/v1/health: one `SELECT 1`), their ratio (target >= 0.25), then
+checks rows stored == distinct acknowledged submissions, no duplicates, nothing
+half-written, and maintained statistics == a rebuild. Exits 1 if any check fails.
+
+    .venv/bin/python benchmarks/load.py [--clients 50] [--submissions 10000] [--workers 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.live import (  # noqa: E402
+    Run,
+    Server,
+    get_all,
+    prepare,
+    problems,
+    scratch_database,
+    submit_all,
+    verify,
+)
+
+PG_BASE = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def describe(name: str, run: Run) -> float:
+    lat = np.array(run.latencies) * 1000
+    p50, p95, p99 = np.percentile(lat, [50, 95, 99])
+    throughput = run.requests / run.elapsed
+    print(
+        f"  {name:12} {run.requests:>7,} requests in {run.elapsed:6.1f} s = {throughput:6.0f}/s;"
+        f" p50 {p50:5.0f} ms, p95 {p95:5.0f} ms, p99 {p99:5.0f} ms;"
+        f" statuses {dict(sorted(run.statuses.items()))}"
+    )
+    return throughput
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--submissions", type=int, default=10_000)
+    parser.add_argument("--resend-share", type=float, default=0.1)
+    parser.add_argument("--bare-requests", type=int, default=5_000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+
+    with scratch_database(PG_BASE) as url:
+        world = prepare(url)
+        server = Server(url, workers=args.workers, threads=args.threads)
+        server.start()
+        try:
+            get_all(server, clients=args.clients, requests=500)  # warm every worker
+            bare = get_all(server, clients=args.clients, requests=args.bare_requests)
+            run = submit_all(
+                server,
+                world,
+                clients=args.clients,
+                submissions=args.submissions,
+                resend_share=args.resend_share,
+            )
+        finally:
+            server.stop()
+        checks = verify(url, run)
+
+    print(
+        f"{args.clients} clients, gunicorn {args.workers} workers x {args.threads} threads,"
+        f" PostgreSQL, loopback ({os.cpu_count()} cores shared by clients and server)"
+    )
+    bare_rate = describe("bare JSON", bare)
+    submit_rate = describe("submissions", run)
+    print(f"  ratio        {submit_rate / bare_rate:.2f} (target >= 0.25)")
+    print(
+        f"  distinct submissions {args.submissions:,}, acknowledged {len(run.accepted):,},"
+        f" unacknowledged after retries {run.unacknowledged}"
+    )
+    for key, value in checks.items():
+        print(f"  {key.replace('_', ' '):30} {value:>8,}")
+    found = problems(checks, run)
+    if checks["distinct_acknowledged"] != args.submissions:
+        found.append("not every submission was acknowledged")
+    print("  verdict: " + ("; ".join(found) if found else "all checks passed"))
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
