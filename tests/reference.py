@@ -31,6 +31,22 @@ def t975(df: float) -> float:
     return float(student_t.ppf(0.975, df))
 
 
+# --------------------------------------------------------------------------- one answer
+
+SCALE = {"strongly_disagree": 0, "disagree": 1, "neutral": 2, "agree": 3, "strongly_agree": 4}
+
+
+def answer_value(answer: object, not_happening_offered: bool) -> float | None:
+    """The value of one agreement answer (scoring.md s.2): the scale 0..4; "This does not
+    happen here" 0 where the version offers it; "don't know", no answer or anything else
+    None (unanswered)."""
+    if not isinstance(answer, str):
+        return None
+    if answer == "not_happening":
+        return 0 if not_happening_offered else None
+    return SCALE.get(answer)
+
+
 # --------------------------------------------------------------------------- one respondent
 
 
