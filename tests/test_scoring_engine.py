@@ -14,7 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 from assessor.questionnaires.definition import Domain, Item, Questionnaire, Rung
 from assessor.scoring import engine
-from assessor.scoring.encoding import encode_answers
+from assessor.scoring.encoding import answer_kind_counts, encode_answers
 from assessor.scoring.engine import ScoringModel, level_of, score_respondents
 from tests import reference
 
@@ -226,6 +226,50 @@ def test_encoded_answers_score_as_the_reference_does(rows: list[list[str]], offe
         )
         expected = NAN if want.scores[0] is None else want.scores[0]
         np.testing.assert_allclose(got.domain_scores[i, 0], expected, rtol=0, atol=1e-9)
+
+
+PROFILE_ANSWERS = [
+    # rung 1: (0.75 + 0) / 2 = 0.375, not met; rung 2 agree: met above an unmet rung 1.
+    {"g1a": "agree", "g1b": "not_happening", "g2": "agree"},
+    # rung 1 undefined (both "don't know"); rung 2 met; rung 3 neutral (0.5), not met.
+    {"g1a": "dont_know", "g1b": "dont_know", "g2": "strongly_agree", "g3": "neutral"},
+    # every rung agreed: all met.
+    {link_id: "agree" for link_id in ("g1a", "g1b", "g2", "g3", "g4", "g5")},
+]
+
+
+def test_rung_profile_counts_on_hand_computed_answers() -> None:
+    """met / defined per rung: 1/2, 3/3, 1/2, 1/1, 1/1."""
+    model = ScoringModel.from_questionnaire(NOT_HAPPENING_Q)
+    scores = score_respondents(encode_answers(NOT_HAPPENING_Q, PROFILE_ANSWERS), model)
+    counts = engine.rung_profile_counts(scores, model.threshold)
+    assert counts.met.tolist() == [[1, 3, 1, 1, 1]]
+    assert counts.defined.tolist() == [[2, 3, 2, 1, 1]]
+    # The levels count from the bottom up: 0, 0 and 5, although rung 2 is met by all three.
+    assert scores.domain_levels[:, 0].tolist() == [0, 0, 5]
+
+
+def test_answer_kind_counts_on_hand_computed_answers() -> None:
+    dont_know, absent = answer_kind_counts(NOT_HAPPENING_Q, PROFILE_ANSWERS)
+    assert dont_know.tolist() == [1, 1, 0, 0, 0, 0]
+    assert absent.tolist() == [0, 1, 0, 0, 0, 0]
+    # A version that does not offer it never counts it.
+    assert answer_kind_counts(WORKED, PROFILE_ANSWERS)[1].tolist() == [0] * 6
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(OPTION_KEYS), min_size=6, max_size=6), max_size=30),
+    st.booleans(),
+)
+def test_answer_kinds_agree_with_reference(rows: list[list[str]], offered: bool) -> None:
+    q = NOT_HAPPENING_Q if offered else WORKED
+    link_ids = [i.link_id for i in q.scored_items]
+    answers = [dict(zip(link_ids, row, strict=True)) for row in rows]
+    dont_know, absent = answer_kind_counts(q, answers)
+    assert (dont_know.tolist(), absent.tolist()) == reference.answer_profile(
+        answers, link_ids, offered
+    )
 
 
 def test_encoding_only_keeps_the_named_items() -> None:
@@ -490,3 +534,15 @@ def test_engine_packages_import_only_numpy_scipy_and_the_definition() -> None:
                     continue
                 for name in names:
                     assert name.split(".")[0] in allowed or name.startswith(allowed), (path, name)
+
+
+@settings(max_examples=60, deadline=None)
+@given(campaigns)
+def test_rung_profile_agrees_with_reference(campaign) -> None:
+    model, values = campaign
+    got = engine.rung_profile_counts(score_respondents(values, model), model.threshold)
+    met, defined = reference.rung_profile(reference_scores(values, model), model.threshold)
+    if values.shape[0]:
+        assert got.met.tolist() == met and got.defined.tolist() == defined
+    else:
+        assert got.met.sum() == 0 and got.defined.sum() == 0

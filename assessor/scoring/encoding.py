@@ -71,3 +71,23 @@ def encode_answers(
             count=n * len(link_ids),
         )
     return flat.reshape(n, len(link_ids))
+
+
+def answer_kind_counts(
+    q: Questionnaire, answers: Sequence[Mapping[str, str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(dont_know, not_happening) counts per scored item, columns as `encode_answers`, for
+    the answer profile (scoring.md s.3). Its denominator, the respondents shown each item,
+    is the caller's: only skip logic can hide an item, and that needs the whole response."""
+    link_ids = [item.link_id for item in q.scored_items]
+    dont_know = np.zeros(len(link_ids), dtype=np.int64)
+    not_happening = np.zeros(len(link_ids), dtype=np.int64)
+    offered = q.not_happening
+    for answer in answers:
+        for column, link_id in enumerate(link_ids):
+            value = answer.get(link_id)
+            if value == "dont_know":
+                dont_know[column] += 1
+            elif offered and value == NOT_HAPPENING[0]:
+                not_happening[column] += 1
+    return dont_know, not_happening
