@@ -3,6 +3,7 @@ v3 follows the version 3 rules and maps every scored item to the frameworks it r
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -198,8 +199,9 @@ def test_v3_maps_every_scored_item_to_both_frameworks(versions: dict[int, Questi
     framework = {p.key: p.framework for p in q.principles}
     for item in q.scored_items:
         assert {framework[k] for k in item.principles} == {"nhse-2022", "iaf"}, item.link_id
-    used = {k for item in q.scored_items for k in item.principles}
-    assert used == set(keys)  # every principle and criterion has evidence to report
+    used = Counter(k for item in q.scored_items for k in item.principles)
+    assert set(used) == set(keys)  # every principle and criterion has evidence to report
+    assert min(used.values()) >= 3
 
 
 def test_v3_covers_the_topics_the_guidance_names(versions: dict[int, Questionnaire]) -> None:
