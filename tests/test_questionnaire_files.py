@@ -202,6 +202,10 @@ def test_v3_maps_every_scored_item_to_both_frameworks(versions: dict[int, Questi
     used = Counter(k for item in q.scored_items for k in item.principles)
     assert set(used) == set(keys)  # every principle and criterion has evidence to report
     assert min(used.values()) >= 3
+    by_principle = q.items_by_principle()
+    assert list(by_principle) == keys
+    assert by_principle["p5"] == ("ins-9", "reach-8", "reach-10")  # Healthwatch and the VCS
+    assert by_principle["iaf-b"] == ("acc-6", "acc-2", "acc-7", "acc-8")  # annual reporting
 
 
 def test_v3_covers_the_topics_the_guidance_names(versions: dict[int, Questionnaire]) -> None:

@@ -153,6 +153,14 @@ class Questionnaire:
                 return principle
         raise KeyError(key)
 
+    def items_by_principle(self) -> dict[str, tuple[str, ...]]:
+        """Declared principle key -> link_ids of the scored items mapped to it, in file order:
+        what a report by principle averages over."""
+        return {
+            p.key: tuple(i.link_id for i in self.scored_items if p.key in i.principles)
+            for p in self.principles
+        }
+
     def frameworks(self) -> tuple[str, ...]:
         """The frameworks of the declared principles, in order of first appearance."""
         return tuple(dict.fromkeys(p.framework for p in self.principles))
