@@ -172,9 +172,9 @@ class Questionnaire:
         raise KeyError(link_id)
 
     def to_dict(self) -> dict[str, Any]:
-        """The normalised definition: every field present, in a fixed shape. The fields of
-        format version 3 (`not_happening`, `definitions`, `principles`) appear only when set,
-        so that the checksums of versions published before them never change."""
+        """The normalised definition, in a fixed shape. The fields of format version 3
+        (`not_happening`, `definitions`, `principles`) appear only when set, so that the
+        checksums of versions published before them never change."""
         body: dict[str, Any] = {
             "key": self.key,
             "version": self.version,
