@@ -1,13 +1,15 @@
 """The demo data set: about 200 organisations in NHS England's seven regions, three
-campaigns (2024 on v1 closed, 2025 on v2 closed, 2026 on v2 open) and responses drawn from a
+campaigns (2024 on v1 closed, 2025 on v2 closed, 2026 on v3 open) and responses drawn from a
 model with a hidden maturity per organisation and domain.
 
 The model: each organisation has a latent maturity m (0..5) per domain, shifted by region
 and peer group, growing a little each year. A respondent's chance of agreeing with an item
 at rung r falls as r rises past m; staff see their organisation about half a rung more
 favourably than patient leaders do; "don't know" is more common among patient leaders and at
-higher rungs (fewer of them have seen co-assessment happen). Cell sizes (10-80 staff, 2-25
-patient leaders) leave some patient-leader cells below the minimum, so suppression shows.
+higher rungs (fewer of them have seen co-assessment happen); on v3, "This does not happen
+here" is chosen more often the further a rung lies above the organisation. Cell sizes (10-80
+staff, 2-25 patient leaders) leave some patient-leader cells below the minimum, so
+suppression shows.
 Responses are inserted in bulk and then scored by `results.rebuild`, the same code that
 `assessor results rebuild` runs, so the demo's numbers are the engine's own.
 """
@@ -350,7 +352,7 @@ def load_demo(
             " (make demo recreates instance/demo.db)"
         )
     v1, v2 = get_version("engagement-maturity", 1), get_version("engagement-maturity", 2)
-    if v1 is None or v2 is None:
+    if v1 is None or v2 is None or get_version("engagement-maturity", 3) is None:
         raise click.ClickException("publish the questionnaires first: assessor init")
     rng = np.random.default_rng(seed)
     sizes = SCALES[scale]
@@ -395,7 +397,7 @@ def load_demo(
         (
             "2026-assessment",
             "Engagement maturity 2026",
-            2,
+            3,
             "2025-assessment",
             2,
             now - timedelta(days=21),
@@ -476,12 +478,22 @@ def _respondents(
     p_agree = 1.0 / (1.0 + np.exp(-1.8 * latent))
     values = np.clip(np.rint(p_agree * 4 + rng.normal(0, 0.6, size=latent.shape)), 0, 4)
     unknown = rng.random(latent.shape) < dont_know * (0.6 + 0.2 * rung[None, :])
+    # Where a rung lies well above what the respondent sees, they may know it does not happen.
+    absent = np.zeros(latent.shape, dtype=bool)
+    if q.not_happening:
+        absent = rng.random(latent.shape) < 0.6 / (1.0 + np.exp(2.5 * (latent + 1.0)))
     span = max((end - start).total_seconds(), 1.0)
     choice_items = [item for item in q.items if item.type == "single_choice"]
     rows = []
     for r in range(n):
         answers = {
-            item.link_id: ("dont_know" if unknown[r, c] else keys[int(values[r, c])])
+            item.link_id: (
+                "dont_know"
+                if unknown[r, c]
+                else "not_happening"
+                if absent[r, c]
+                else keys[int(values[r, c])]
+            )
             for c, item in enumerate(scored)
         }
         for item in choice_items:

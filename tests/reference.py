@@ -31,6 +31,22 @@ def t975(df: float) -> float:
     return float(student_t.ppf(0.975, df))
 
 
+# --------------------------------------------------------------------------- one answer
+
+SCALE = {"strongly_disagree": 0, "disagree": 1, "neutral": 2, "agree": 3, "strongly_agree": 4}
+
+
+def answer_value(answer: object, not_happening_offered: bool) -> float | None:
+    """The value of one agreement answer (scoring.md s.2): the scale 0..4; "This does not
+    happen here" 0 where the version offers it; "don't know", no answer or anything else
+    None (unanswered)."""
+    if not isinstance(answer, str):
+        return None
+    if answer == "not_happening":
+        return 0 if not_happening_offered else None
+    return SCALE.get(answer)
+
+
 # --------------------------------------------------------------------------- one respondent
 
 
@@ -87,6 +103,39 @@ def score_respondent(
     present = [s for s in scores if s is not None]
     overall = sum(present) / len(present) if present else None
     return RespondentResult(attainment, levels, scores, overall)
+
+
+def rung_profile(
+    results: list[RespondentResult], threshold: float
+) -> tuple[list[list[int]], list[list[int]]]:
+    """(met, defined) per [domain][rung - 1] over respondents (scoring.md s.3): a rung is met
+    when its own attainment reaches the threshold, whatever the rungs below it."""
+    n_domains = len(results[0].attainment) if results else 0
+    n_rungs = len(results[0].attainment[0]) if results and n_domains else 0
+    met = [[0] * n_rungs for _ in range(n_domains)]
+    defined = [[0] * n_rungs for _ in range(n_domains)]
+    for result in results:
+        for d in range(n_domains):
+            for r in range(n_rungs):
+                a = result.attainment[d][r]
+                if a is None:
+                    continue
+                defined[d][r] += 1
+                if r9(a) >= r9(threshold):
+                    met[d][r] += 1
+    return met, defined
+
+
+def answer_profile(
+    answers: list[dict[str, str]], link_ids: list[str], not_happening_offered: bool
+) -> tuple[list[int], list[int]]:
+    """(dont_know, not_happening) counts per item, in link_ids order."""
+    dont_know = [sum(1 for a in answers if a.get(link_id) == "dont_know") for link_id in link_ids]
+    absent = [
+        sum(1 for a in answers if not_happening_offered and a.get(link_id) == "not_happening")
+        for link_id in link_ids
+    ]
+    return dont_know, absent
 
 
 # --------------------------------------------------------------------------- one cell

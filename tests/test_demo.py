@@ -11,6 +11,7 @@ from sqlalchemy import select
 from assessor.campaigns import get_campaign
 from assessor.demo import REGIONS, load_demo
 from assessor.models import Campaign, Organisation, Response, User
+from assessor.questionnaires.publishing import definition_of
 from tests.factories import publish_shipped, result_items
 
 
@@ -71,7 +72,7 @@ def test_demo_data_set_has_the_described_shape(db) -> None:
     assert statuses == {
         "2024-assessment": ("closed", 1, None, "open"),
         "2025-assessment": ("closed", 2, "2024-assessment", "open"),
-        "2026-assessment": ("open", 2, "2025-assessment", "open"),
+        "2026-assessment": ("open", 3, "2025-assessment", "open"),
     }
     assert any("board@example.nhs.uk" in line for line in lines)
     assert db.session.scalar(select(User).where(User.role == "viewer")) is not None
@@ -101,3 +102,22 @@ def test_demo_data_set_has_the_described_shape(db) -> None:
         if value == "dont_know"
     )
     assert dont_know > 0
+
+    # v3 (2026): "This does not happen here" is drawn, more often at higher rungs, where the
+    # hidden maturity lies further below the rung; earlier versions never offer it.
+    q3 = definition_of(get_campaign("2026-assessment").questionnaire)
+    rank = {item.link_id: q3.rung_rank(item.rung) for item in q3.scored_items}
+    by_rank: Counter[int] = Counter()
+    shown: Counter[int] = Counter()
+    for slug, answers in db.session.execute(
+        select(Campaign.slug, Response.answers).join(Campaign, Campaign.id == Response.campaign_id)
+    ):
+        if slug != "2026-assessment":
+            assert "not_happening" not in answers.values()
+            continue
+        for link_id, value in answers.items():
+            if link_id in rank:
+                shown[rank[link_id]] += 1
+                by_rank[rank[link_id]] += value == "not_happening"
+    share = {r: by_rank[r] / shown[r] for r in range(1, 6)}
+    assert share[5] > share[1] and share[5] > 0.1

@@ -33,7 +33,7 @@ def by_link_id(items: list[dict]) -> dict[str, dict]:  # type: ignore[type-arg]
     return {item["linkId"]: item for item in items}
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_questionnaire_is_valid_fhir(versions: dict[int, Questionnaire], version: int) -> None:
     q = versions[version]
     resource = questionnaire_to_fhir(q, published_at=datetime(2025, 4, 1, 9, 30, tzinfo=UTC))
@@ -45,8 +45,8 @@ def test_questionnaire_is_valid_fhir(versions: dict[int, Questionnaire], version
     assert resource["title"] == q.title
     assert resource["date"] == "2025-04-01T09:30:00+00:00"
     assert [i["linkId"] for i in resource["item"]] == [i.link_id for i in q.items]
-    if version == 2:
-        assert resource["derivedFrom"] == [f"{URL}|1"]
+    if version > 1:
+        assert resource["derivedFrom"] == [f"{URL}|{version - 1}"]
     else:
         assert "derivedFrom" not in resource
 
@@ -69,6 +69,38 @@ def test_agreement_items_use_the_agreement_scale(versions: dict[int, Questionnai
     assert concept["code"] == "governance.views-sought-before-decisions"
     assert (domain["code"], domain["display"]) == ("governance", "Decision-making and governance")
     assert (rung["code"], rung["display"]) == ("consultation", "Consultation")
+
+
+def test_v3_offers_does_not_happen_here_with_ordinal_0(versions: dict[int, Questionnaire]) -> None:
+    q = versions[3]
+    gov1 = by_link_id(questionnaire_to_fhir(q)["item"])["gov-1"]
+    last = gov1["answerOption"][-1]
+    assert last["valueCoding"] == {
+        "system": AGREEMENT,
+        "code": "not_happening",
+        "display": "This does not happen here",
+    }
+    assert last["extension"][0]["valueDecimal"] == 0
+    assert len(gov1["answerOption"]) == len(AGREEMENT_OPTIONS) + 1
+    comments = by_link_id(questionnaire_to_fhir(q)["item"])["comments"]
+    assert "answerOption" not in comments
+    response = response_to_fhir(
+        q,
+        response_id="r-3",
+        answers={"gov-1": "not_happening", "gov-2": "agree"},
+        authored=date(2026, 5, 1),
+        questionnaire_url=URL,
+    )
+    FhirQuestionnaireResponse.model_validate(response)
+    assert response["item"][0]["answer"][0]["valueCoding"]["code"] == "not_happening"
+    with pytest.raises(ValueError, match="not an answer of item gov-1"):
+        response_to_fhir(
+            versions[2],
+            response_id="r-2",
+            answers={"gov-1": "not_happening"},
+            authored=date(2026, 5, 1),
+            questionnaire_url=URL,
+        )
 
 
 def test_single_choice_text_skip_logic_and_help(versions: dict[int, Questionnaire]) -> None:

@@ -1,7 +1,9 @@
-"""The shipped questionnaire files: valid, covering the ladder, and revised realistically."""
+"""The shipped questionnaire files: valid, covering the ladder, and revised realistically;
+v3 follows the version 3 rules and maps every scored item to the frameworks it reports on."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from assessor.questionnaires.comparability import compare
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.loader import load_directory, load_file
+from assessor.questionnaires.readability import reading_ease
 
 ROOT = Path(__file__).resolve().parent.parent / "questionnaires"
 RUNGS = ("consultation", "co_commissioning", "co_design", "co_delivery", "co_assessment")
@@ -27,22 +30,25 @@ def versions() -> dict[int, Questionnaire]:
     return {q.version: q for q in load_directory(ROOT) if q.key == "engagement-maturity"}
 
 
-def test_directory_loads_both_versions_in_order() -> None:
+def test_directory_loads_every_version_in_order() -> None:
     loaded = load_directory(ROOT)
     assert [(q.key, q.version) for q in loaded] == [
         ("engagement-maturity", 1),
         ("engagement-maturity", 2),
+        ("engagement-maturity", 3),
     ]
 
 
 def test_each_file_loads_on_its_own() -> None:
     v1 = load_file(ROOT / "engagement-maturity" / "v1.yaml")
     v2 = load_file(ROOT / "engagement-maturity" / "v2.yaml")
+    v3 = load_file(ROOT / "engagement-maturity" / "v3.yaml")
     assert (v1.version, v1.revises, v1.status) == (1, None, "published")
     assert (v2.version, v2.revises, v2.status) == (2, 1, "published")
+    assert (v3.version, v3.revises, v3.status) == (3, 2, "published")
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_ladder_domains_and_audiences(versions: dict[int, Questionnaire], version: int) -> None:
     q = versions[version]
     assert q.rung_keys == RUNGS
@@ -61,7 +67,7 @@ def test_ladder_domains_and_audiences(versions: dict[int, Questionnaire], versio
     assert q.audiences == ("staff", "patient_leader")
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_every_domain_has_every_rung(versions: dict[int, Questionnaire], version: int) -> None:
     q = versions[version]
     for domain in DOMAINS:
@@ -146,3 +152,105 @@ def test_v2_has_comparable_and_non_comparable_domains(versions: dict[int, Questi
     )
     assert len(comparability.items_for_rescoring_current) == 20
     assert len(comparability.items_for_rescoring_previous) == 20
+
+
+# -- version 3 ---------------------------------------------------------------------------
+
+#: The v2 items whose concept v3 keeps, at the same domain and rung: all 31.
+V2_LINK_IDS = {
+    "gov-1", "gov-2", "gov-3", "gov-4", "gov-5", "gov-6",
+    "ins-1", "ins-2", "ins-3", "ins-6", "ins-7",
+    "lead-1", "lead-2", "lead-3", "lead-4", "lead-5",
+    "cult-1", "cult-2", "cult-3", "cult-4", "cult-5",
+    "reach-1", "reach-2", "reach-3", "reach-4", "reach-6",
+    "acc-1", "acc-2", "acc-3", "acc-4", "acc-5",
+}  # fmt: skip
+
+
+def test_v3_has_two_items_for_every_domain_and_rung(versions: dict[int, Questionnaire]) -> None:
+    q = versions[3]
+    cells = [(i.domain, i.rung) for i in q.scored_items]
+    assert len(cells) == 60
+    assert sorted(cells) == sorted((d, r) for d in DOMAINS for r in RUNGS for _ in range(2))
+
+
+def test_v3_asks_everyone_the_same_scored_statements(versions: dict[int, Questionnaire]) -> None:
+    q = versions[3]
+    assert not any(i.text_for for i in q.scored_items)
+    assert q.not_happening
+    assert all(i.not_happening and "not_happening" in i.option_keys() for i in q.scored_items)
+    assert not any(i.not_happening for i in q.items if not i.scored)
+    # No link_id of an earlier version names another concept in v3.
+    earlier = {i.link_id: i.concept for v in (1, 2) for i in versions[v].items}
+    assert all(earlier.get(i.link_id, i.concept) == i.concept for i in q.items)
+
+
+def test_v3_defines_a_patient_leader_carers_included(versions: dict[int, Questionnaire]) -> None:
+    definition = versions[3].definitions["patient_leader"]
+    assert "patient leader" in definition.lower() and "carers" in definition.lower()
+    assert reading_ease(definition) >= 60
+
+
+def test_v3_maps_every_scored_item_to_both_frameworks(versions: dict[int, Questionnaire]) -> None:
+    q = versions[3]
+    keys = [p.key for p in q.principles]
+    assert keys == [f"p{n}" for n in range(1, 11)] + [f"iaf-{c}" for c in "abcde"]
+    assert q.frameworks() == ("nhse-2022", "iaf")
+    framework = {p.key: p.framework for p in q.principles}
+    for item in q.scored_items:
+        assert {framework[k] for k in item.principles} == {"nhse-2022", "iaf"}, item.link_id
+    used = Counter(k for item in q.scored_items for k in item.principles)
+    assert set(used) == set(keys)  # every principle and criterion has evidence to report
+    assert min(used.values()) >= 3
+    by_principle = q.items_by_principle()
+    assert list(by_principle) == keys
+    assert by_principle["p5"] == ("ins-9", "reach-8", "reach-10")  # Healthwatch and the VCS
+    assert by_principle["iaf-b"] == ("acc-6", "acc-2", "acc-7", "acc-8")  # annual reporting
+
+
+def test_v3_covers_the_topics_the_guidance_names(versions: dict[int, Questionnaire]) -> None:
+    texts = {i.link_id: i.text.lower() for i in versions[3].scored_items}
+    assert "healthwatch" in texts["ins-9"]
+    assert "voluntary and community groups" in texts["reach-8"]
+    assert "easy read" in texts["reach-7"]
+    assert "hard choices" in texts["gov-8"] and "reshape" in texts["gov-8"]
+    assert "budget of their own" in texts["cult-8"]
+    assert "agenda" in texts["gov-9"]
+    assert "staff get training" in texts["lead-6"]
+    assert "carers" in texts["reach-9"] and "carers" in texts["ins-1"]
+    assert "annual report" in texts["acc-6"]
+
+
+def test_v3_reads_plainly(versions: dict[int, Questionnaire]) -> None:
+    eases = [reading_ease(i.text) for i in versions[3].scored_items]
+    assert sum(eases) / len(eases) >= 65
+    assert min(eases) >= 45
+    v2 = [reading_ease(i.text) for i in versions[2].scored_items]
+    assert sum(v2) / len(v2) < 60  # what v3 set out to fix
+
+
+def test_v3_keeps_every_v2_concept_in_place(versions: dict[int, Questionnaire]) -> None:
+    comparability = compare(versions[3], versions[2])
+    assert comparability.comparable_items == V2_LINK_IDS
+    assert comparability.previous_items == {i.link_id for i in versions[2].scored_items}
+    assert comparability.comparable_domains == DOMAINS
+    assert comparability.same_ladder
+    # 31 of 60: two items a rung (60) and one comparable item per v2 item (31) cannot reach
+    # the 0.6 a trend needs (scoring.md s.5); the rule is the maintainers' to revisit.
+    assert comparability.comparable_fraction == pytest.approx(31 / 60)
+    assert not comparability.trend_possible
+
+
+@pytest.mark.parametrize(
+    ("version", "checksum"),
+    [
+        (1, "34ea81b5a5c4a527afbdee861c208550b6145047ba4d29f9b79f40a7615291b6"),
+        (2, "1b6580ac6da3d581e4db3d0a00eb60e8d06650dda0119888d4649db3432de6b7"),
+    ],
+)
+def test_published_checksums_never_change(
+    versions: dict[int, Questionnaire], version: int, checksum: str
+) -> None:
+    """The fields of format version 3 enter the normalised definition only when set, so
+    that every database that published v1 and v2 still accepts their files."""
+    assert versions[version].checksum() == checksum

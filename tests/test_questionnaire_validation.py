@@ -381,8 +381,24 @@ def test_file_that_is_not_a_mapping(tmp_path: Path, text: str) -> None:
 # -- a directory: checks across the versions of a key ------------------------------------
 
 
+def format3(data: dict[str, Any]) -> dict[str, Any]:
+    """base() made to follow the version 3 rules: a definition of a patient leader, declared
+    principles, scored items mapped to them and worded once for every audience."""
+    data = copy.deepcopy(data)
+    data["definitions"] = {"patient_leader": "Someone who uses services, or a carer, and helps."}
+    data["principles"] = [
+        {"key": "p1", "framework": "nhse-2022", "label": "An active role in decisions."},
+        {"key": "iaf-a", "framework": "iaf", "label": "Governance."},
+    ]
+    for entry in data["items"]:
+        if entry["type"] == "agreement":
+            entry.pop("text_for", None)
+            entry["principles"] = ["p1", "iaf-a"]
+    return data
+
+
 def version(n: int, **changes: Any) -> dict[str, Any]:
-    data = base()
+    data = base() if n < 3 else format3(base())
     data["version"] = n
     data.update(changes)
     return data

@@ -203,17 +203,17 @@ def test_staff_below_minimum_and_a_trend_across_a_changed_threshold(db, tmp_path
 
     folder = tmp_path / "engagement-maturity"
     shutil.copytree(QUESTIONNAIRES_DIR / "engagement-maturity", folder)
-    v3 = yaml.safe_load((folder / "v2.yaml").read_text())
-    v3.update(version=3, revises=2, threshold=0.8)
-    (folder / "v3.yaml").write_text(yaml.safe_dump(v3, sort_keys=False))
+    v4 = yaml.safe_load((folder / "v3.yaml").read_text())
+    v4.update(version=4, revises=3, threshold=0.8)
+    (folder / "v4.yaml").write_text(yaml.safe_dump(v4, sort_keys=False))
     publish_directory(tmp_path)
 
     add_orgs(("A01", "London", "Urban"))
-    first = make_campaign("y2", version=2, k=3)
+    first = make_campaign("y2", version=3, k=3)
     _submit_many(first, "A01", "staff", ["agree"] * 3)
     _submit_many(first, "A01", "patient_leader", ["agree"] * 3)
     set_window(first, "closed")
-    second = make_campaign("y3", version=3, previous="y2", k=3)
+    second = make_campaign("y3", version=4, previous="y2", k=3)
     _submit_many(second, "A01", "staff", ["agree"] * 2)
     _submit_many(second, "A01", "patient_leader", ["agree"] * 3)
     set_window(second, "closed")

@@ -4,6 +4,7 @@ agreement with the plain-Python reference in tests/reference.py."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 from assessor.questionnaires.definition import Domain, Item, Questionnaire, Rung
 from assessor.scoring import engine
-from assessor.scoring.encoding import encode_answers
+from assessor.scoring.encoding import answer_kind_counts, encode_answers
 from assessor.scoring.engine import ScoringModel, level_of, score_respondents
 from tests import reference
 
@@ -157,6 +158,118 @@ def test_encoding_maps_options_and_treats_everything_else_as_unanswered() -> Non
         [[0, 1, 2, 3, 4, NAN], [NAN] * 6, [NAN] * 6],
     )
     assert values.dtype == np.float64
+
+
+#: WORKED as a version 3 that offers "This does not happen here" on its agreement items.
+NOT_HAPPENING_Q = replace(
+    WORKED,
+    version=3,
+    not_happening=True,
+    items=tuple(replace(i, not_happening=i.scored) for i in WORKED.items),
+)
+
+
+def test_not_happening_is_zero_where_offered_and_unanswered_elsewhere() -> None:
+    answers = [{"g1a": "not_happening", "g1b": "strongly_disagree", "g2": "dont_know"}]
+    np.testing.assert_array_equal(
+        encode_answers(NOT_HAPPENING_Q, answers), [[0, 0, NAN, NAN, NAN, NAN]]
+    )
+    # A version that does not offer it (v1, v2) never scores it.
+    np.testing.assert_array_equal(encode_answers(WORKED, answers), [[NAN, 0, NAN, NAN, NAN, NAN]])
+    assert "not_happening" in NOT_HAPPENING_Q.item("g1a").option_keys()
+    assert "not_happening" not in WORKED.item("g1a").option_keys()
+    assert "not_happening" not in NOT_HAPPENING_Q.item("note").option_keys()
+
+
+def test_not_happening_counts_against_a_rung_where_dont_know_does_not() -> None:
+    """Rung 1: agree (0.75) and "This does not happen here" (0): a = 0.375, not met, so
+    L = 0 and s = 0.375 / 0.75 = 0.5. With "don't know" instead, a = 0.75 (agree alone):
+    rung 1 is met; rung 2 agree (0.75) is met too; rung 3 neutral (0.5) is not: L = 2 and
+    s = 2 + 0.5 / 0.75 = 2.666667."""
+    model = ScoringModel.from_questionnaire(NOT_HAPPENING_Q)
+    base = {"g1a": "agree", "g2": "agree", "g3": "neutral"}
+    rows = [{**base, "g1b": "not_happening"}, {**base, "g1b": "dont_know"}]
+    scores = score_respondents(encode_answers(NOT_HAPPENING_Q, rows), model)
+    assert scores.attainment[0, 0, 0] == pytest.approx(0.375)
+    assert scores.domain_levels[:, 0].tolist() == [0, 2]
+    assert scores.domain_scores[0, 0] == pytest.approx(0.5)
+    assert scores.domain_scores[1, 0] == pytest.approx(2 + 0.5 / 0.75)
+
+
+OPTION_KEYS = [
+    "strongly_disagree", "disagree", "neutral", "agree", "strongly_agree", "dont_know",
+    "not_happening", "maybe",
+]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(OPTION_KEYS), min_size=6, max_size=6), max_size=30),
+    st.booleans(),
+)
+def test_encoded_answers_score_as_the_reference_does(rows: list[list[str]], offered: bool) -> None:
+    """From option keys to scores: the engine after `encode_answers` agrees with the
+    reference reading each key with `answer_value`."""
+    q = NOT_HAPPENING_Q if offered else WORKED
+    link_ids = [i.link_id for i in q.scored_items]
+    answers = [dict(zip(link_ids, row, strict=True)) for row in rows]
+    model = ScoringModel.from_questionnaire(q)
+    got = score_respondents(encode_answers(q, answers), model)
+    for i, row in enumerate(rows):
+        want = reference.score_respondent(
+            [reference.answer_value(key, offered) for key in row],
+            model.item_domain.tolist(),
+            model.item_rung.tolist(),
+            model.n_domains,
+            model.n_rungs,
+            model.threshold,
+        )
+        expected = NAN if want.scores[0] is None else want.scores[0]
+        np.testing.assert_allclose(got.domain_scores[i, 0], expected, rtol=0, atol=1e-9)
+
+
+PROFILE_ANSWERS = [
+    # rung 1: (0.75 + 0) / 2 = 0.375, not met; rung 2 agree: met above an unmet rung 1.
+    {"g1a": "agree", "g1b": "not_happening", "g2": "agree"},
+    # rung 1 undefined (both "don't know"); rung 2 met; rung 3 neutral (0.5), not met.
+    {"g1a": "dont_know", "g1b": "dont_know", "g2": "strongly_agree", "g3": "neutral"},
+    # every rung agreed: all met.
+    {link_id: "agree" for link_id in ("g1a", "g1b", "g2", "g3", "g4", "g5")},
+]
+
+
+def test_rung_profile_counts_on_hand_computed_answers() -> None:
+    """met / defined per rung: 1/2, 3/3, 1/2, 1/1, 1/1."""
+    model = ScoringModel.from_questionnaire(NOT_HAPPENING_Q)
+    scores = score_respondents(encode_answers(NOT_HAPPENING_Q, PROFILE_ANSWERS), model)
+    counts = engine.rung_profile_counts(scores, model.threshold)
+    assert counts.met.tolist() == [[1, 3, 1, 1, 1]]
+    assert counts.defined.tolist() == [[2, 3, 2, 1, 1]]
+    # The levels count from the bottom up: 0, 0 and 5, although rung 2 is met by all three.
+    assert scores.domain_levels[:, 0].tolist() == [0, 0, 5]
+
+
+def test_answer_kind_counts_on_hand_computed_answers() -> None:
+    dont_know, absent = answer_kind_counts(NOT_HAPPENING_Q, PROFILE_ANSWERS)
+    assert dont_know.tolist() == [1, 1, 0, 0, 0, 0]
+    assert absent.tolist() == [0, 1, 0, 0, 0, 0]
+    # A version that does not offer it never counts it.
+    assert answer_kind_counts(WORKED, PROFILE_ANSWERS)[1].tolist() == [0] * 6
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(OPTION_KEYS), min_size=6, max_size=6), max_size=30),
+    st.booleans(),
+)
+def test_answer_kinds_agree_with_reference(rows: list[list[str]], offered: bool) -> None:
+    q = NOT_HAPPENING_Q if offered else WORKED
+    link_ids = [i.link_id for i in q.scored_items]
+    answers = [dict(zip(link_ids, row, strict=True)) for row in rows]
+    dont_know, absent = answer_kind_counts(q, answers)
+    assert (dont_know.tolist(), absent.tolist()) == reference.answer_profile(
+        answers, link_ids, offered
+    )
 
 
 def test_encoding_only_keeps_the_named_items() -> None:
@@ -421,3 +534,15 @@ def test_engine_packages_import_only_numpy_scipy_and_the_definition() -> None:
                     continue
                 for name in names:
                     assert name.split(".")[0] in allowed or name.startswith(allowed), (path, name)
+
+
+@settings(max_examples=60, deadline=None)
+@given(campaigns)
+def test_rung_profile_agrees_with_reference(campaign) -> None:
+    model, values = campaign
+    got = engine.rung_profile_counts(score_respondents(values, model), model.threshold)
+    met, defined = reference.rung_profile(reference_scores(values, model), model.threshold)
+    if values.shape[0]:
+        assert got.met.tolist() == met and got.defined.tolist() == defined
+    else:
+        assert got.met.sum() == 0 and got.defined.sum() == 0

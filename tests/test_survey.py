@@ -405,3 +405,44 @@ def test_double_submit_counts_once(client, app, db) -> None:
     assert sorted(statuses) == [302, 404]
     item = result_items(campaign, "staff", admin=True)[0]
     assert item["responses"]["staff"] == 1
+
+
+# --------------------------------------------------------------------------- version 3
+
+
+def test_v3_offers_does_not_happen_apart_from_the_scale_and_counts_it_as_0(client, db) -> None:
+    add_orgs(("A01", "London", "Urban"))
+    campaign = make_campaign("c", version=3)
+    q = questionnaire(campaign)
+    db.session.commit()
+    token = _start_open(client, "patient_leader")
+    html = client.get(f"/r/{token}/1").get_data(as_text=True)
+    page = survey_pages(q)[0]
+    assert html.count('type="radio"') == 7 * len(page.items)
+    # After the scale and "Don't know", an "or", then "This does not happen here".
+    block = html[html.index('name="gov-1"') :]
+    block = block[: block.index("</fieldset>")]
+    assert block.index("Don&#39;t know") < block.index(">or<") < block.index("does not happen")
+    assert 'id="gov-1--not_happening" name="gov-1" value="not_happening"' in html
+    assert "if you know that it does not happen" in html
+
+    answers = {item.link_id: "not_happening" for item in page.items}
+    resp = _post(client, f"/r/{token}/1", {**answers, "action": "continue"})
+    assert resp.status_code == 302
+    assert _checked(client.get(f"/r/{token}/1").get_data(as_text=True), "gov-1") == (
+        "not_happening"
+    )
+    stored = _stored(db)
+    assert stored.answers == answers
+    review = client.get(f"/r/{token}/review").get_data(as_text=True)
+    assert "This does not happen here" in review
+
+
+def test_v2_pages_do_not_offer_it(client, db) -> None:
+    _, q = _setup(db)
+    token = _start_open(client)
+    html = client.get(f"/r/{token}/1").get_data(as_text=True)
+    assert "not_happening" not in html and "does not happen" not in html
+    resp = _post(client, f"/r/{token}/1", {"gov-1": "not_happening", "action": "continue"})
+    assert resp.status_code == 400
+    assert _stored(db).answers == {}

@@ -70,6 +70,19 @@ class OptionSchema(ma.Schema):
     label = ma.fields.String(required=True)
 
 
+class PrincipleSchema(ma.Schema):
+    key = ma.fields.String(required=True, metadata={"example": "p1"})
+    framework = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "nhse-2022: NHS England's ten principles for working with people "
+            "and communities (2022); iaf: the IAF engagement criteria A-E",
+            "example": "nhse-2022",
+        },
+    )
+    label = ma.fields.String(required=True)
+
+
 class EnableWhenSchema(ma.Schema):
     link_id = ma.fields.String(required=True)
     answer = ma.fields.String(required=True)
@@ -87,13 +100,19 @@ class ItemSchema(ma.Schema):
         required=True,
         metadata={
             "description": "single_choice items only; agreement items use the fixed"
-            " scale strongly_disagree..strongly_agree, dont_know"
+            " scale strongly_disagree..strongly_agree, dont_know, and not_happening where the"
+            " version's not_happening is true"
         },
     )
     text_for = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), required=True)
     help = ma.fields.String(required=True, allow_none=True)
     required = ma.fields.Boolean(required=True)
     enable_when = ma.fields.Nested(EnableWhenSchema, required=True, allow_none=True)
+    principles = ma.fields.List(
+        ma.fields.String(),
+        dump_default=list,
+        metadata={"description": "keys of the version's principles this scored item evidences"},
+    )
 
 
 class QuestionnaireSchema(QuestionnaireSummarySchema):
@@ -102,6 +121,21 @@ class QuestionnaireSchema(QuestionnaireSummarySchema):
     rungs = ma.fields.List(ma.fields.Nested(RungSchema), required=True)
     domains = ma.fields.List(ma.fields.Nested(DomainSchema), required=True)
     items = ma.fields.List(ma.fields.Nested(ItemSchema), required=True)
+    not_happening = ma.fields.Boolean(
+        dump_default=False,
+        metadata={"description": 'agreement items also offer "This does not happen here" (0)'},
+    )
+    definitions = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        dump_default=dict,
+        metadata={"description": "plain-words definitions, e.g. patient_leader (version 3 on)"},
+    )
+    principles = ma.fields.List(
+        ma.fields.Nested(PrincipleSchema),
+        dump_default=list,
+        metadata={"description": "what items are mapped to, for reports (version 3 on)"},
+    )
 
 
 QuestionnairePageSchema = page_schema(QuestionnaireSummarySchema, "QuestionnairePageSchema")

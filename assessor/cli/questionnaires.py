@@ -13,7 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assessor.extensions import db
 from assessor.models.questionnaire import QuestionnaireVersion
-from assessor.questionnaires import publishing
+from assessor.questionnaires import publishing, readability
+from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.loader import (
     LoadedFile,
     QuestionnaireError,
@@ -81,6 +82,30 @@ def validate_command(path: Path | None) -> None:
         click.echo(
             f"ok {file.source}: {q.key} v{q.version} ({q.status}), {len(q.items)} items, "
             f"{len(q.scored_items)} scored"
+        )
+        _echo_readability(q)
+
+
+def _echo_readability(q: Questionnaire) -> None:
+    """Each wording's Flesch reading ease, with a warning below plain English; advice for
+    the author, never a failure."""
+    eases = readability.item_eases(q)
+    width = max(len(e.label) for e in eases)
+    for e in eases:
+        click.echo(f"  {e.label.ljust(width)}  reading ease {e.ease:5.1f}")
+    for e in eases:
+        if e.ease < readability.PLAIN_ENGLISH:
+            click.echo(
+                f"  warning: {q.key} v{q.version} {e.label}: reading ease {e.ease:.1f} is below "
+                f"{readability.PLAIN_ENGLISH:.0f} (plain English; GOV.UK aims at a reading age "
+                "of about 9)"
+            )
+    found = readability.summary(eases)
+    if found is not None:
+        mean, hardest = found
+        click.echo(
+            f"  scored items: mean reading ease {mean:.1f}, lowest {hardest.ease:.1f} "
+            f"({hardest.label})"
         )
 
 

@@ -20,8 +20,16 @@ AGREEMENT_OPTIONS: tuple[tuple[str, str, int | None], ...] = (
     ("strongly_agree", "Strongly agree", 4),
     ("dont_know", "Don't know", None),
 )
-#: option key -> value 0..4, or None for "don't know" (counted as unanswered everywhere).
-AGREEMENT_VALUES: dict[str, int | None] = {key: value for key, _, value in AGREEMENT_OPTIONS}
+#: Offered from format version 3 on (`not_happening: true`), shown apart from the scale: a
+#: respondent who knows a thing does not happen is not pushed to "disagree" or "don't know".
+NOT_HAPPENING: tuple[str, str, int | None] = ("not_happening", "This does not happen here", 0)
+#: option key -> value 0..4, or None for "don't know" (counted as unanswered everywhere);
+#: `not_happening` is 0, like strongly disagree (scoring.md s.2).
+AGREEMENT_VALUES: dict[str, int | None] = {
+    key: value for key, _, value in (*AGREEMENT_OPTIONS, NOT_HAPPENING)
+}
+#: The first questionnaire version held to the version 3 rules of questionnaire-format.md.
+RULES_FROM_VERSION = 3
 
 ITEM_TYPES = ("agreement", "text", "single_choice")
 
@@ -38,6 +46,16 @@ class Domain:
     key: str
     title: str
     description: str = ""
+
+
+@dataclass(frozen=True)
+class Principle:
+    """A principle or criterion of a framework that items are mapped to, so that an
+    organisation can report its results by principle (e.g. NHS England's ten principles)."""
+
+    key: str
+    framework: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -65,14 +83,26 @@ class Item:
     help: str | None = None
     required: bool = False
     enable_when: EnableWhen | None = None
+    #: keys of the version's `principles` this item evidences (scored items, version 3 on).
+    principles: tuple[str, ...] = ()
+    #: whether "This does not happen here" is offered: the version's `not_happening`, copied
+    #: onto each agreement item so that an item alone knows its options (never stored twice).
+    not_happening: bool = False
 
     @property
     def scored(self) -> bool:
         return self.type == "agreement"
 
+    def agreement_options(self) -> tuple[tuple[str, str, int | None], ...]:
+        """(key, label, value) of an agreement item's answers: the scale, "don't know", and
+        "This does not happen here" where the version offers it."""
+        if self.not_happening:
+            return (*AGREEMENT_OPTIONS, NOT_HAPPENING)
+        return AGREEMENT_OPTIONS
+
     def option_keys(self) -> tuple[str, ...]:
         if self.type == "agreement":
-            return tuple(key for key, _, _ in AGREEMENT_OPTIONS)
+            return tuple(key for key, _, _ in self.agreement_options())
         return tuple(option.key for option in self.options)
 
     def text_for_audience(self, audience: str) -> str:
@@ -91,6 +121,12 @@ class Questionnaire:
     domains: tuple[Domain, ...]
     items: tuple[Item, ...]
     revises: int | None = None
+    #: "This does not happen here" offered on agreement items (version 3 on).
+    not_happening: bool = False
+    #: plain-words definitions shown to respondents and readers, e.g. `patient_leader`.
+    definitions: dict[str, str] = field(default_factory=dict)
+    #: the principles and criteria items are mapped to, in the file's order.
+    principles: tuple[Principle, ...] = ()
 
     @property
     def scored_items(self) -> tuple[Item, ...]:
@@ -111,6 +147,24 @@ class Questionnaire:
     def level_key(self, level: int) -> str:
         return "not_yet" if level == 0 else self.rungs[level - 1].key
 
+    def principle(self, key: str) -> Principle:
+        for principle in self.principles:
+            if principle.key == key:
+                return principle
+        raise KeyError(key)
+
+    def items_by_principle(self) -> dict[str, tuple[str, ...]]:
+        """Declared principle key -> link_ids of the scored items mapped to it, in file order:
+        what a report by principle averages over."""
+        return {
+            p.key: tuple(i.link_id for i in self.scored_items if p.key in i.principles)
+            for p in self.principles
+        }
+
+    def frameworks(self) -> tuple[str, ...]:
+        """The frameworks of the declared principles, in order of first appearance."""
+        return tuple(dict.fromkeys(p.framework for p in self.principles))
+
     def item(self, link_id: str) -> Item:
         for item in self.items:
             if item.link_id == link_id:
@@ -118,8 +172,10 @@ class Questionnaire:
         raise KeyError(link_id)
 
     def to_dict(self) -> dict[str, Any]:
-        """The normalised definition: every field present, in a fixed shape."""
-        return {
+        """The normalised definition, in a fixed shape. The fields of format version 3
+        (`not_happening`, `definitions`, `principles`) appear only when set, so that the
+        checksums of versions published before them never change."""
+        body: dict[str, Any] = {
             "key": self.key,
             "version": self.version,
             "title": self.title,
@@ -135,10 +191,20 @@ class Questionnaire:
             ],
             "items": [_item_dict(item) for item in self.items],
         }
+        if self.not_happening:
+            body["not_happening"] = True
+        if self.definitions:
+            body["definitions"] = dict(self.definitions)
+        if self.principles:
+            body["principles"] = [
+                {"key": p.key, "framework": p.framework, "label": p.label} for p in self.principles
+            ]
+        return body
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Questionnaire:
         """Rebuild from the normalised dict (as stored in the database); no validation."""
+        not_happening = bool(data.get("not_happening", False))
         return cls(
             key=data["key"],
             version=int(data["version"]),
@@ -149,7 +215,10 @@ class Questionnaire:
             threshold=float(data["threshold"]),
             rungs=tuple(Rung(**r) for r in data["rungs"]),
             domains=tuple(Domain(**d) for d in data["domains"]),
-            items=tuple(_item_from_dict(i) for i in data["items"]),
+            items=tuple(_item_from_dict(i, not_happening) for i in data["items"]),
+            not_happening=not_happening,
+            definitions=dict(data.get("definitions") or {}),
+            principles=tuple(Principle(**p) for p in data.get("principles") or ()),
         )
 
     def checksum(self) -> str:
@@ -162,7 +231,7 @@ class Questionnaire:
 
 
 def _item_dict(item: Item) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "link_id": item.link_id,
         "concept": item.concept,
         "type": item.type,
@@ -179,9 +248,12 @@ def _item_dict(item: Item) -> dict[str, Any]:
             else None
         ),
     }
+    if item.principles:
+        body["principles"] = list(item.principles)
+    return body
 
 
-def _item_from_dict(data: dict[str, Any]) -> Item:
+def _item_from_dict(data: dict[str, Any], not_happening: bool = False) -> Item:
     enable_when = data.get("enable_when")
     return Item(
         link_id=data["link_id"],
@@ -195,4 +267,6 @@ def _item_from_dict(data: dict[str, Any]) -> Item:
         help=data.get("help"),
         required=bool(data.get("required", False)),
         enable_when=EnableWhen(**enable_when) if enable_when else None,
+        principles=tuple(data.get("principles") or ()),
+        not_happening=not_happening and data["type"] == "agreement",
     )

@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from assessor.questionnaires.definition import AGREEMENT_OPTIONS, Item, Questionnaire
+from assessor.questionnaires.definition import Item, Questionnaire
 
 DEFAULT_URL_BASE = "https://assessor.nhs.example/fhir/Questionnaire"
 STATUSES = ("draft", "active", "retired", "unknown")
@@ -44,7 +44,7 @@ def _system_of(q: Questionnaire, item: Item, url_base: str) -> str:
 
 def _display_of(item: Item, code: str) -> str:
     if item.type == "agreement":
-        return next(label for key, label, _ in AGREEMENT_OPTIONS if key == code)
+        return next(label for key, label, _ in item.agreement_options() if key == code)
     return next(option.label for option in item.options if option.key == code)
 
 
@@ -67,7 +67,8 @@ def _answer_options(q: Questionnaire, item: Item, url_base: str) -> list[dict[st
     system = _system_of(q, item, url_base)
     if item.type == "agreement":
         options = []
-        for key, label, value in AGREEMENT_OPTIONS:
+        # "This does not happen here" (version 3 on) carries ordinal 0, as it scores.
+        for key, label, value in item.agreement_options():
             option: dict[str, Any] = {
                 "valueCoding": {"system": system, "code": key, "display": label}
             }

@@ -19,12 +19,15 @@ from typing import Any
 import yaml
 from marshmallow import ValidationError
 
+from assessor.questionnaires import rules
 from assessor.questionnaires.definition import (
     AGREEMENT_OPTIONS,
+    NOT_HAPPENING,
     Domain,
     EnableWhen,
     Item,
     Option,
+    Principle,
     Questionnaire,
     Rung,
 )
@@ -148,7 +151,9 @@ def _where_in_list(section: str, data: dict[str, Any], index: int) -> str:
     entries = data.get(section)
     entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
     name_field = "link_id" if section == "items" else "key"
-    singular = {"items": "item", "rungs": "rung", "domains": "domain"}[section]
+    singular = {"items": "item", "rungs": "rung", "domains": "domain", "principles": "principle"}[
+        section
+    ]
     if isinstance(entry, dict) and isinstance(entry.get(name_field), str) and entry[name_field]:
         return f"{singular} {entry[name_field]}"
     return f"{singular} #{index + 1}"
@@ -190,7 +195,7 @@ def _schema_messages(source: str, data: dict[str, Any], errors: Any) -> list[str
     if not isinstance(errors, dict):
         return [f"{source}: {TOP_LEVEL}: {errors}"]
     for section, value in errors.items():
-        if section in ("items", "rungs", "domains") and isinstance(value, dict):
+        if section in ("items", "rungs", "domains", "principles") and isinstance(value, dict):
             for index, entry_errors in value.items():
                 if not isinstance(index, int):
                     continue
@@ -254,6 +259,14 @@ def _check_whole_file(source: str, data: dict[str, Any]) -> list[str]:
     )
 
     errors.extend(_check_declarations(source, data, rung_keys, domain_keys, audiences))
+
+    def where_of(index: int) -> str:
+        return _where_in_list("items", data, index)
+
+    checks = rules.check_references(data, where_of)
+    if rules.applies_to(data.get("version")):
+        checks += rules.check(data, where_of)
+    errors.extend(message(source, where, field, text) for where, field, text in checks)
 
     version = data.get("version")
     revises = data.get("revises")
@@ -332,7 +345,11 @@ def _check_whole_file(source: str, data: dict[str, Any]) -> list[str]:
                             f"({', '.join(audiences)})",
                         )
                     )
-        errors.extend(_check_enable_when(source, where, item, index, items, positions))
+        errors.extend(
+            _check_enable_when(
+                source, where, item, index, items, positions, data.get("not_happening") is True
+            )
+        )
 
     for domain in domain_keys:
         for rung in rung_keys:
@@ -457,10 +474,11 @@ def _check_options(source: str, where: str, item: dict[str, Any]) -> list[str]:
     return []
 
 
-def _answer_keys(item: dict[str, Any]) -> list[str] | None:
+def _answer_keys(item: dict[str, Any], not_happening: bool = False) -> list[str] | None:
     kind = item.get("type")
     if kind == "agreement":
-        return [key for key, _, _ in AGREEMENT_OPTIONS]
+        keys = [key for key, _, _ in AGREEMENT_OPTIONS]
+        return [*keys, NOT_HAPPENING[0]] if not_happening else keys
     if kind == "single_choice" and isinstance(item.get("options"), list):
         return [
             o["key"]
@@ -477,6 +495,7 @@ def _check_enable_when(
     index: int,
     items: list[Any],
     positions: dict[str, int],
+    not_happening: bool = False,
 ) -> list[str]:
     condition = item.get("enable_when")
     if not isinstance(condition, dict) or not isinstance(condition.get("link_id"), str):
@@ -495,7 +514,7 @@ def _check_enable_when(
         return [message(source, where, "enable_when.link_id", problem)]
     target = items[positions[target_id]]
     answer = condition.get("answer")
-    keys = _answer_keys(target)
+    keys = _answer_keys(target, not_happening)
     if keys is None:
         return [
             message(
@@ -521,6 +540,7 @@ def _check_enable_when(
 def _build(data: dict[str, Any]) -> Questionnaire:
     """The validated file as frozen dataclasses; text is stripped so that the trailing
     newline of a YAML block scalar never changes a checksum."""
+    not_happening = bool(data.get("not_happening", False))
     return Questionnaire(
         key=data["key"],
         version=data["version"],
@@ -537,11 +557,17 @@ def _build(data: dict[str, Any]) -> Questionnaire:
             Domain(key=d["key"], title=d["title"].strip(), description=d["description"].strip())
             for d in data["domains"]
         ),
-        items=tuple(_build_item(i) for i in data["items"]),
+        items=tuple(_build_item(i, not_happening) for i in data["items"]),
+        not_happening=not_happening,
+        definitions={k: v.strip() for k, v in (data.get("definitions") or {}).items()},
+        principles=tuple(
+            Principle(key=p["key"], framework=p["framework"], label=p["label"].strip())
+            for p in data.get("principles") or ()
+        ),
     )
 
 
-def _build_item(data: dict[str, Any]) -> Item:
+def _build_item(data: dict[str, Any], not_happening: bool = False) -> Item:
     enable_when = data.get("enable_when")
     return Item(
         link_id=data["link_id"],
@@ -561,6 +587,8 @@ def _build_item(data: dict[str, Any]) -> Item:
             if enable_when
             else None
         ),
+        principles=tuple(data.get("principles") or ()),
+        not_happening=not_happening and data["type"] == "agreement",
     )
 
 

@@ -31,6 +31,9 @@ _CONCEPT = validate.Regexp(
     error="must be a lower-case slug such as 'governance.patient-leaders-on-board'",
 )
 _NON_EMPTY = validate.Length(min=1, error="must not be empty")
+_PRINCIPLE_KEY = validate.Regexp(
+    r"^[a-z0-9][a-z0-9_-]*$", error="must be lower-case letters, digits, '_' and '-'"
+)
 
 
 def _text(**kwargs: object) -> fields.String:
@@ -59,6 +62,12 @@ class OptionSchema(_Strict):
     label = _text(required=True)
 
 
+class PrincipleSchema(_Strict):
+    key = fields.String(required=True, validate=_PRINCIPLE_KEY)
+    framework = fields.String(required=True, validate=_PRINCIPLE_KEY)
+    label = _text(required=True)
+
+
 class EnableWhenSchema(_Strict):
     link_id = fields.String(required=True, validate=_LINK_ID)
     answer = _text(required=True)
@@ -79,6 +88,7 @@ class ItemSchema(_Strict):
     help = fields.String(load_default=None, allow_none=True)
     required = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     enable_when = fields.Nested(EnableWhenSchema, load_default=None, allow_none=True)
+    principles = fields.List(fields.String(validate=_NON_EMPTY), load_default=list)
 
 
 class QuestionnaireFileSchema(_Strict):
@@ -124,3 +134,11 @@ class QuestionnaireFileSchema(_Strict):
         required=True,
         validate=validate.Length(min=1, error="must contain at least one item"),
     )
+    # From version 3 on (questionnaire-format.md); the loader checks which versions may
+    # use them and how items refer to them.
+    not_happening = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    definitions = fields.Dict(keys=fields.String(validate=_KEY), values=_text(), load_default=dict)
+    principles = fields.List(fields.Nested(PrincipleSchema), load_default=list)
+    #: phrases joined by "and"/"or" that name one thing, reviewed once for the version; the
+    #: one-statement check ignores them.
+    fixed_phrases = fields.List(fields.String(validate=_NON_EMPTY), load_default=list)

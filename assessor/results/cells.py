@@ -33,9 +33,9 @@ from assessor.models.results import BASES
 from assessor.questionnaires.comparability import Comparability, compare
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
-from assessor.scoring.encoding import encode_answers
-from assessor.scoring.engine import ScoringModel, score_respondents
-from assessor.scoring.profiles import answer_flags, rung_flags
+from assessor.responses import visible
+from assessor.scoring.encoding import answer_flags, encode_answers
+from assessor.scoring.engine import ScoringModel, rung_flags, score_respondents
 
 #: The measure row that counts every submitted response of a cell, scored or not.
 RESPONSES = "*responses"
@@ -111,11 +111,13 @@ def score_answers(
     rungs = np.zeros((n, defined.shape[1] * defined.shape[2], 5))
     rungs[:, :, 0] = defined.reshape(n, -1)
     rungs[:, :, 1] = met.reshape(n, -1)
-    link_ids = [item.link_id for item in q.scored_items]
-    shown, dont_know, not_happening = answer_flags(link_ids, answers_list)
+    dont_know, not_happening = answer_flags(q, answers_list)
     has_value = ~np.isnan(values)
-    items = np.zeros((n, len(link_ids), 5))
-    items[:, :, 0] = shown
+    items = np.zeros((n, len(q.scored_items), 5))
+    items[:, :, 0] = 1
+    for c, item in enumerate(q.scored_items):
+        if item.enable_when is not None:
+            items[:, c, 0] = [visible(q, answers, item.link_id) for answers in answers_list]
     items[:, :, 1] = dont_know
     items[:, :, 2] = not_happening
     items[:, :, 3] = has_value

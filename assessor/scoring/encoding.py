@@ -8,12 +8,14 @@ from itertools import chain
 
 import numpy as np
 
-from assessor.questionnaires.definition import AGREEMENT_VALUES, Questionnaire
+from assessor.questionnaires.definition import AGREEMENT_VALUES, NOT_HAPPENING, Questionnaire
 
-#: option key -> value 0..4; "don't know" is NaN, being unanswered everywhere (scoring.md s.2).
-_VALUE_OF: dict[str, float] = {
+#: option key -> value 0..4; "don't know" is NaN, being unanswered everywhere, and "This does
+#: not happen here" is 0 where a version offers it (scoring.md s.2).
+_VALUE_OF_ALL: dict[str, float] = {
     key: math.nan if value is None else float(value) for key, value in AGREEMENT_VALUES.items()
 }
+_VALUE_OF: dict[str, float] = {k: v for k, v in _VALUE_OF_ALL.items() if k != NOT_HAPPENING[0]}
 
 
 class _Values(dict[object, float]):
@@ -25,6 +27,7 @@ class _Values(dict[object, float]):
 
 
 _VALUES = _Values(_VALUE_OF)
+_VALUES_WITH_NOT_HAPPENING = _Values(_VALUE_OF_ALL)
 
 
 def encode_answers(
@@ -34,7 +37,8 @@ def encode_answers(
 ) -> np.ndarray:
     """(n_respondents, n_scored_items) float64, columns `q.scored_items` in order.
 
-    A missing answer, "don't know", or anything that is not an agreement option key is NaN.
+    A missing answer, "don't know", or anything that is not an agreement option key of this
+    version is NaN; "This does not happen here" is 0 in a version that offers it.
     With `only`, the items whose link_id is not in it are treated as unanswered: trends
     rescore both campaigns on their comparable items alone (scoring.md s.5).
     """
@@ -43,10 +47,11 @@ def encode_answers(
         kept = set(only)
         link_ids = [link_id if link_id in kept else None for link_id in link_ids]
     n = len(answers)
+    values = _VALUES_WITH_NOT_HAPPENING if q.not_happening else _VALUES
     try:
         flat = np.fromiter(
             chain.from_iterable(
-                map(_VALUES.__getitem__, map(answer.get, link_ids)) for answer in answers
+                map(values.__getitem__, map(answer.get, link_ids)) for answer in answers
             ),
             dtype=np.float64,
             count=n * len(link_ids),
@@ -54,7 +59,7 @@ def encode_answers(
     except TypeError:
         # A value that is not hashable (a list, say) cannot be an option key: the slow path
         # checks each answer's type and treats anything but a string as unanswered.
-        value_of = _VALUE_OF.get
+        value_of = values.get
         nan = math.nan
         flat = np.fromiter(
             (
@@ -66,3 +71,27 @@ def encode_answers(
             count=n * len(link_ids),
         )
     return flat.reshape(n, len(link_ids))
+
+
+def answer_flags(
+    q: Questionnaire, answers: Sequence[Mapping[str, str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(dont_know, not_happening) per respondent and scored item, each (n, I) bool, columns
+    as `encode_answers`, for the answer profile (scoring.md s.3); "does not happen here"
+    only where the version offers it."""
+    link_ids = [item.link_id for item in q.scored_items]
+    raw = np.array([[a.get(link) for link in link_ids] for a in answers], dtype=object)
+    raw = raw.reshape(len(answers), len(link_ids))
+    dont_know = raw == "dont_know"
+    not_happening = raw == NOT_HAPPENING[0] if q.not_happening else np.zeros(raw.shape, bool)
+    return dont_know, not_happening
+
+
+def answer_kind_counts(
+    q: Questionnaire, answers: Sequence[Mapping[str, str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(dont_know, not_happening) counts per scored item, summed over respondents. Its
+    denominator, the respondents shown each item, is the caller's: only skip logic can hide
+    an item, and that needs the whole response."""
+    dont_know, not_happening = answer_flags(q, answers)
+    return dont_know.sum(axis=0, dtype=np.int64), not_happening.sum(axis=0, dtype=np.int64)

@@ -212,3 +212,32 @@ def _score_block(
         n_scored += answered[:, k]
     with np.errstate(invalid="ignore"):
         overall[...] = total / n_scored
+
+
+@dataclass(frozen=True)
+class RungProfileCounts:
+    """Per (domain, rung), summed over respondents: how many meet the rung and how many have
+    a defined attainment there (scoring.md s.3, rung profile: met_share = met / defined)."""
+
+    met: np.ndarray
+    defined: np.ndarray
+
+
+def rung_flags(attainment: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """(defined, met) per respondent, domain and rung, each (n, D, R) bool: unlike the level,
+    a rung counts as met here whether or not the rungs below it are, so the rung profile
+    shows strengths above an unmet rung (scoring.md s.3)."""
+    defined = ~np.isnan(attainment)
+    met = defined & (
+        np.round(np.where(defined, attainment, 0.0), COMPARE_DECIMALS)
+        >= round(threshold, COMPARE_DECIMALS)
+    )
+    return defined, met
+
+
+def rung_profile_counts(scores: RespondentScores, threshold: float) -> RungProfileCounts:
+    """Counts for the rung profile (met_share = met / defined), summed over respondents."""
+    defined, met = rung_flags(scores.attainment, threshold)
+    return RungProfileCounts(
+        met=met.sum(axis=0, dtype=np.int64), defined=defined.sum(axis=0, dtype=np.int64)
+    )

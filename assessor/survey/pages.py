@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assessor.questionnaires.definition import AGREEMENT_OPTIONS, Item, Questionnaire
+from assessor.questionnaires.definition import NOT_HAPPENING, Item, Questionnaire
 from assessor.responses import visible
 
 OTHER_TITLE = "A few more questions"
@@ -44,9 +44,18 @@ def survey_pages(q: Questionnaire) -> list[SurveyPage]:
 
 
 def options_of(item: Item) -> list[tuple[str, str]]:
+    """Every answer of an item as (key, label), in the order the page shows them."""
     if item.type == "agreement":
-        return [(key, label) for key, label, _ in AGREEMENT_OPTIONS]
+        return [(key, label) for key, label, _ in item.agreement_options()]
     return [(option.key, option.label) for option in item.options]
+
+
+def split_options(item: Item) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(the scale, the answers shown apart from it after an "or"): "This does not happen
+    here" is not a point on the agreement scale, so it is not drawn as one."""
+    options = options_of(item)
+    apart = [option for option in options if option[0] == NOT_HAPPENING[0]]
+    return [option for option in options if option not in apart], apart
 
 
 def answer_label(item: Item, answer: str | None) -> str | None:

@@ -40,7 +40,7 @@ from assessor.survey.pages import (
     answer_label,
     estimated_minutes,
     field_message,
-    options_of,
+    split_options,
     survey_pages,
 )
 
@@ -254,17 +254,21 @@ def _open_response(token: str) -> tuple[Response, Campaign, Questionnaire]:
 def _fields(
     shown: list[Item], audience: str, values: dict[str, Any], errors: dict[str, str]
 ) -> list[dict[str, Any]]:
-    return [
-        {
-            "item": item,
-            "id": item.link_id,
-            "text": item.text_for_audience(audience),
-            "options": options_of(item),
-            "value": values.get(item.link_id, ""),
-            "error": errors.get(item.link_id),
-        }
-        for item in shown
-    ]
+    fields = []
+    for item in shown:
+        scale, apart = split_options(item)
+        fields.append(
+            {
+                "item": item,
+                "id": item.link_id,
+                "text": item.text_for_audience(audience),
+                "options": scale,
+                "apart": apart,
+                "value": values.get(item.link_id, ""),
+                "error": errors.get(item.link_id),
+            }
+        )
+    return fields
 
 
 def _render_page(

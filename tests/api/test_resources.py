@@ -9,6 +9,8 @@ from fhir.resources.R4B.questionnaire import Questionnaire as FhirQuestionnaire
 from sqlalchemy.exc import OperationalError
 
 from assessor.extensions import db
+from assessor.questionnaires.definition import Questionnaire
+from assessor.questionnaires.publishing import definition_of, get_version
 from tests.api.conftest import CLOSED, KEY, OPEN, ORGS
 
 
@@ -48,8 +50,8 @@ def test_organisations_in_code_order(api, world):
 
 def test_questionnaires_list_every_version(api, world):
     body = api.get("/api/v1/questionnaires", headers=world.headers("results")).get_json()
-    assert [(q["key"], q["version"]) for q in body["items"]] == [(KEY, 1), (KEY, 2)]
-    assert body["total"] == 2
+    assert [(q["key"], q["version"]) for q in body["items"]] == [(KEY, 1), (KEY, 2), (KEY, 3)]
+    assert body["total"] == 3
     v2 = body["items"][1]
     assert set(v2) == {
         "key", "version", "title", "status", "checksum", "published_at", "audiences",
@@ -66,13 +68,39 @@ def test_questionnaire_version_is_the_whole_normalised_definition(api, world):
     body = response.get_json()
     expected = world.q.to_dict()
     for field in ("key", "version", "title", "revises", "audiences", "threshold", "rungs",
-                  "domains", "items"):  # fmt: skip
+                  "domains"):  # fmt: skip
         assert body[field] == expected[field], field
+    # Fields of format version 3 are always present, empty before it.
+    assert body["items"] == [{**i, "principles": []} for i in expected["items"]]
+    assert (body["not_happening"], body["definitions"], body["principles"]) == (False, {}, [])
     assert body["status"] == "published"
     assert body["checksum"] == world.q.checksum()
     gov1 = next(i for i in body["items"] if i["link_id"] == "gov-1")
     assert gov1["type"] == "agreement" and gov1["domain"] == "governance"
     assert [r["key"] for r in body["rungs"]][0] == "consultation"
+
+
+def test_version_3_shows_its_definitions_principles_and_not_happening(api, world):
+    """What a per-organisation report by principle needs survives publishing and the API."""
+    response = api.get(f"/api/v1/questionnaires/{KEY}/3", headers=world.headers("results"))
+    assert response.status_code == 200
+    body = response.get_json()
+    q3 = definition_of(get_version(KEY, 3))
+    assert body["checksum"] == q3.checksum()
+    assert body["not_happening"] is True
+    assert body["definitions"] == q3.definitions
+    assert "carers" in body["definitions"]["patient_leader"].lower()
+    assert body["principles"][0] == {
+        "key": "p1",
+        "framework": "nhse-2022",
+        "label": q3.principle("p1").label,
+    }
+    assert [p["framework"] for p in body["principles"]].count("iaf") == 5
+    gov1 = next(i for i in body["items"] if i["link_id"] == "gov-1")
+    assert gov1["principles"] == list(q3.item("gov-1").principles) == ["p1", "p2", "iaf-a"]
+    text = next(i for i in body["items"] if i["link_id"] == "comments")
+    assert text["principles"] == []
+    assert Questionnaire.from_dict(get_version(KEY, 3).definition) == q3
 
 
 def test_questionnaire_as_fhir_validates_as_r4(api, world):
