@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("published", __name__)
 
-from assessor.published import views  # noqa: E402,F401
+from assessor.published import report, views  # noqa: E402,F401

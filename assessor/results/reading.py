@@ -31,6 +31,7 @@ from assessor.results.snapshot import (
 from assessor.scoring.engine import level_of
 
 CAMPAIGN_OPEN = "campaign_open"
+REASON_BELOW = REASONS.index("below_minimum")
 #: One organisation's per-organisation arrays (snapshot.Snapshot.row).
 Row = dict[str, np.ndarray]
 OVERALL = "overall"
@@ -164,6 +165,21 @@ class OrgResult:
     #: {audience: {"rungs": {domain: {rung: RungShare}}, "items": {link_id: ItemShare}}}; asked
     #: for one organisation at a time.
     profiles: dict[str, dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class PrincipleResult:
+    """An organisation's results on one principle or criterion: per audience, the mean of
+    the mapped items' mean contributions (0..1, agreement as a share of the scale), over the
+    items answered by at least k; combined weighs staff and patient leaders equally."""
+
+    key: str
+    framework: str
+    label: str
+    items: tuple[str, ...]
+    values: dict[str, float | None]
+    items_shown: dict[str, int]
+    reasons: dict[str, str | None]
 
 
 @dataclass(frozen=True)
@@ -369,6 +385,44 @@ class ResultsView:
                 )
             body[a] = {"rungs": rungs, "items": items}
         return body
+
+    def principles(self, code: str) -> list[PrincipleResult] | None:
+        """The organisation's results by principle and by IAF criterion (questionnaire
+        version 3 on; an empty list before), for its annual report."""
+        i = self.snapshot.index(code)
+        if i is None:
+            return None
+        o = self.snapshot.row(i)
+        column = {link_id: m for m, link_id in enumerate(self.snapshot.meta["items"])}
+        by_principle = self.q.items_by_principle()
+        found = []
+        for p in self.q.principles:
+            mapped = by_principle[p.key]
+            values: dict[str, float | None] = {}
+            shown: dict[str, int] = {}
+            reasons: dict[str, str | None] = {}
+            for a in AUDIENCES:
+                means = np.array([o[f"item.{a}.mean"][column[link]] for link in mapped])
+                kept = means[:0] if self.hidden else means[~np.isnan(means)]
+                shown[a] = int(kept.size)
+                values[a] = float(kept.mean()) if kept.size else None
+                reasons[a] = self._code(0) if kept.size else self._code(REASON_BELOW)
+            if values["staff"] is not None and values["patient_leader"] is not None:
+                values["combined"] = (values["staff"] + values["patient_leader"]) / 2
+                reasons["combined"] = None
+            elif self.hidden:
+                values["combined"], reasons["combined"] = None, CAMPAIGN_OPEN
+            else:
+                values["combined"] = None
+                reasons["combined"] = (
+                    "patient_leader_below_minimum"
+                    if values["patient_leader"] is None
+                    else "staff_below_minimum"
+                )
+            found.append(
+                PrincipleResult(p.key, p.framework, p.label, mapped, values, shown, reasons)
+            )
+        return found
 
     def for_org(
         self, code: str, audience: str = "combined", profiles: bool = False
