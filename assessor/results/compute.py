@@ -155,7 +155,7 @@ def _load(campaign: Campaign, q: Questionnaire) -> dict[str, Any]:
     keys = detail_keys_of(q)
     k_index = {key: j for j, key in enumerate(keys)}
     details = {a: np.zeros((n_orgs, len(keys), 5)) for a in AUDIENCES}
-    for org, audience, key, n, a, b, c, total in db.session.execute(
+    rows = db.session.execute(
         select(
             CellDetail.org_code,
             CellDetail.audience,
@@ -166,10 +166,15 @@ def _load(campaign: Campaign, q: Questionnaire) -> dict[str, Any]:
             CellDetail.c,
             CellDetail.total,
         ).where(CellDetail.campaign_id == campaign.id)
-    ):
-        i, j = index.get(org), k_index.get(key)
-        if i is not None and j is not None:
-            details[audience][i, j] = (n, a, b, c, total)
+    ).all()
+    # A national campaign has about a million of these rows: place them with one fancy
+    # assignment per audience rather than one per row.
+    for a in AUDIENCES:
+        mine = [r for r in rows if r[1] == a and r[0] in index and r[2] in k_index]
+        if mine:
+            i = np.fromiter((index[r[0]] for r in mine), np.int64, len(mine))
+            j = np.fromiter((k_index[r[2]] for r in mine), np.int64, len(mine))
+            details[a][i, j] = np.array([r[3:] for r in mine], dtype=np.float64)
     invited = np.zeros((n_orgs, 2), dtype=np.int64)
     for org, audience, count in db.session.execute(
         select(Invitation.org_code, Invitation.audience, func.count())
