@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from assessor.models.action import Action, Cosign, CosignLink, VerdictAnswer
 from assessor.models.audit import AuditEvent
 from assessor.models.auth import ApiToken, User
 from assessor.models.base import Base, utcnow
@@ -10,17 +11,21 @@ from assessor.models.response import Invitation, RespondentScore, Response
 from assessor.models.results import CellStat
 
 __all__ = [
+    "Action",
     "ApiToken",
     "AuditEvent",
     "Base",
     "Campaign",
     "CampaignOrganisation",
     "CellStat",
+    "Cosign",
+    "CosignLink",
     "Invitation",
     "Organisation",
     "QuestionnaireVersion",
     "RespondentScore",
     "Response",
     "User",
+    "VerdictAnswer",
     "utcnow",
 ]
