@@ -13,10 +13,17 @@ import secrets
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from assessor.extensions import db
-from assessor.models import AuditEvent, Campaign, CampaignOrganisation, Response, utcnow
+from assessor.models import (
+    AuditEvent,
+    Campaign,
+    CampaignOrganisation,
+    Response,
+    VerdictAnswer,
+    utcnow,
+)
 from assessor.models.campaign import AUDIENCES
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
@@ -170,6 +177,7 @@ def void(response: Response, reason: str, actor: str) -> None:
     campaign = db.session.get(Campaign, response.campaign_id)
     assert campaign is not None
     results.record_response(response, campaign, sign=-1)
+    db.session.execute(delete(VerdictAnswer).where(VerdictAnswer.response_seq == response.seq))
     now = utcnow()
     response.status = "voided"
     response.voided_at = now

@@ -3,7 +3,8 @@
 Verdict answers live in their own table keyed by (response, action), never among the
 questionnaire answers, so they can never change a score. They count only while their
 response is submitted: saved on the survey page, they are counted from the moment the
-response's completion commits, and not at all if it fails; a void deletes them.
+response's completion commits, and not at all if it fails; a void deletes them
+(responses.void).
 Published per action under the campaign's k rule, counted over the patient leaders who
 answered that action.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from assessor.actions.operations import is_published, plan_of
 from assessor.extensions import db
@@ -58,6 +59,28 @@ def actions_to_judge(response: Response) -> list[Action]:
     return plan_of(campaign.previous, response.org_code)
 
 
+def verdict_pages(response: Response) -> int:
+    """How many verdict pages this respondent's survey has after the scored pages: 1 or 0."""
+    return 1 if actions_to_judge(response) else 0
+
+
+def verdict_review_rows(response: Response) -> list[dict[str, Any]]:
+    """The verdict answers as the review page lists them."""
+    actions = actions_to_judge(response)
+    saved = saved_verdicts(response) if actions else {}
+    rows = []
+    for action in actions:
+        row = saved.get(action.id)
+        rows.append(
+            {
+                "action": action,
+                "happened": HAPPENED_LABELS.get(row.happened or "") if row else None,
+                "difference": DIFFERENCE_LABELS.get(row.difference or "") if row else None,
+            }
+        )
+    return rows
+
+
 def saved_verdicts(response: Response) -> dict[int, VerdictAnswer]:
     rows = db.session.scalars(
         select(VerdictAnswer).where(VerdictAnswer.response_seq == response.seq)
@@ -95,11 +118,6 @@ def save_verdicts(response: Response, form: Mapping[str, Any], actions: list[Act
             db.session.add(row)
         row.happened, row.difference = happened, difference
     db.session.flush()
-
-
-def forget_verdicts(response: Response) -> None:
-    """Delete a response's verdict answers (when it is voided)."""
-    db.session.execute(delete(VerdictAnswer).where(VerdictAnswer.response_seq == response.seq))
 
 
 def _suppressed(reason: str) -> dict[str, Any]:
