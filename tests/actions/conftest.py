@@ -79,3 +79,12 @@ def add(db, campaign: Campaign, org: str, user: User, **overrides: Any) -> Actio
 
 
 DUE = date(2026, 4, 30)
+
+
+@pytest.fixture(autouse=True)
+def fresh_limiter(app):  # type: ignore[no-untyped-def]
+    from assessor.survey import ratelimit
+
+    ratelimit.use_backend(app, ratelimit.MemoryBackend())
+    yield
+    ratelimit.use_backend(app, ratelimit.MemoryBackend())

@@ -61,8 +61,10 @@ def test_a_link_shows_the_plan_and_counts_one_answer_once(client, runner, world,
 
     missing = _cosign(client, third, "")
     assert missing.status_code == 400 and "There is a problem" in missing.get_data(as_text=True)
-    assert not db.session.get(CosignLink, db.session.scalar(
-        select(CosignLink.id).where(CosignLink.token_hash == hash_token(third)))).used
+    assert not db.session.get(
+        CosignLink,
+        db.session.scalar(select(CosignLink.id).where(CosignLink.token_hash == hash_token(third))),
+    ).used
     assert client.get("/cosign/not-a-token").status_code == 404
 
 
@@ -113,10 +115,22 @@ def test_nothing_ties_a_cosignature_to_its_link_or_a_time(client, runner, world,
     link_columns = {c.key for c in inspect(CosignLink).columns}
     cosign_columns = {c.key for c in inspect(Cosign).columns}
     assert link_columns == {
-        "id", "campaign_id", "org_code", "token_hash", "plan_digest", "expires_at", "used"
+        "id",
+        "campaign_id",
+        "org_code",
+        "token_hash",
+        "plan_digest",
+        "expires_at",
+        "used",
     }
     assert cosign_columns == {
-        "id", "campaign_id", "org_code", "plan_digest", "agrees", "comment", "given_on"
+        "id",
+        "campaign_id",
+        "org_code",
+        "plan_digest",
+        "agrees",
+        "comment",
+        "given_on",
     }
     (cosign,) = db.session.scalars(select(Cosign)).all()
     assert cosign.given_on == utcnow().date()
