@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= sqlite:///$(CURDIR)/instance/demo.db
 SEED ?= 2026
+# axe-core for the browser tests' accessibility checks, from npm (tests/browser/package.json).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: install demo serve test lint format bench clean
 
@@ -16,6 +18,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
 demo: $(STAMP)
 	mkdir -p instance
 	rm -f instance/demo.db
@@ -23,7 +29,7 @@ demo: $(STAMP)
 	DATABASE_URL=$(DEMO_DB) $(BIN)/assessor demo --seed $(SEED)
 	DATABASE_URL=$(DEMO_DB) $(BIN)/assessor serve --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/ruff check assessor tests benchmarks
 	$(BIN)/ruff format --check assessor tests benchmarks
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
