@@ -107,3 +107,58 @@ def test_an_editor_writes_a_plan_and_a_patient_leader_cosigns_it(live_server, br
     db.session.expire_all()
     (cosign,) = db.session.scalars(select(Cosign)).all()
     assert cosign.agrees and cosign.comment == "Yes, and pay us for the time."
+
+
+def test_a_patient_leader_gives_a_verdict_with_the_keyboard(live_server, browser, db):
+    from assessor import responses
+    from assessor.actions import operations
+    from assessor.auth.passwords import create_user as make_user
+    from tests.factories import questionnaire, set_window, uniform_answers
+
+    add_orgs(("A01", "London", "Urban"))
+    before = make_campaign("before", state="closed", k=3)
+    now = make_campaign("now", previous="before", k=3)
+    admin = make_user("admin@example.nhs.uk", "admin", PASSWORD)
+    form = {
+        "domain": "governance",
+        "title": "Patient leaders on the board",
+        "description": "",
+        "due_on": "2026-03-31",
+        "status": "done",
+    }
+    action = operations.add_action(before, "A01", form, admin)
+    q = questionnaire(now)
+    response, token = responses.start(now, "A01", "patient_leader")
+    responses.save_answers(response, uniform_answers(q, "agree"), [i.link_id for i in q.items])
+    db.session.commit()
+
+    phone = browser.new_context(viewport={"width": 375, "height": 800})
+    page = phone.new_page()
+    page.goto(f"{live_server}/r/{token}/actions")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert "Patient leaders on the board" in page.inner_text("main")
+    assert violations(page) == []
+    _tab_to(page, lambda el: el["id"] == f"happened-{action.id}")
+    page.keyboard.press("Space")  # "Yes, done"
+    _tab_to(page, lambda el: el["id"] == f"difference-{action.id}")
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")  # "Some difference"
+    _tab_to(page, lambda el: el["text"] == "Continue")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/review")
+    assert "Some difference" in page.inner_text("main")
+    assert violations(page) == []
+    _tab_to(page, lambda el: el["text"] == "Submit your answers", limit=300)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/done")
+
+    set_window(now, "closed")
+    db.session.commit()
+    page.goto(f"{live_server}/results/now/A01")
+    assert "Did last round's plan happen?" in page.inner_text("main")
+    assert "fewer than 3 patient leaders answered" in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert violations(page) == []
+    phone.close()
