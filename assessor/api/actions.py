@@ -11,9 +11,10 @@ from flask import abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from assessor.actions.operations import in_campaign, plan_view
+from assessor import results
+from assessor.actions.operations import PlanView, in_campaign, plan_view
 from assessor.actions.verdicts import PUBLISHED_DIFFERENCE, PUBLISHED_HAPPENED
-from assessor.api.campaigns import SLUG_PARAMETER, campaign_or_404
+from assessor.api.campaigns import SLUG_PARAMETER, TrendMeasureSchema, campaign_or_404
 from assessor.api.paging import ListArgs, page_of_list, page_schema
 from assessor.api.security import problem_responses, require_scope
 from assessor.errors import problem
@@ -70,6 +71,16 @@ class ActionSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "Null until the next campaign is published."},
     )
+    domain_trend = ma.fields.Nested(
+        TrendMeasureSchema,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The combined trend of the action's domain from this campaign to"
+            " the next, shown beside the verdict; null until the next campaign is published"
+            " or when the domain has no trend there."
+        },
+    )
 
 
 ActionPageSchema = page_schema(ActionSchema, "ActionPageSchema")
@@ -89,6 +100,7 @@ class OrganisationActions(MethodView):
         if not in_campaign(campaign, code):
             abort(problem(404, "Not Found", f"{code!r} is not an organisation in {slug!r}."))
         plan = plan_view(campaign, code)
+        trends = _domain_trends(plan)
         items = [
             {
                 "id": action.id,
@@ -100,7 +112,18 @@ class OrganisationActions(MethodView):
                 "updated_on": action.updated_at.date(),
                 "cosign": plan.cosign,
                 "verdict": plan.verdict_of(action),
+                "domain_trend": trends.get(action.domain),
             }
             for action in plan.actions
         ]
         return page_of_list(items, lambda item: item["id"], args)
+
+
+def _domain_trends(plan: PlanView) -> dict[str, Any]:
+    """The next campaign's published domain trends for this organisation, once its verdict
+    is published (read from the results service, as its results item shows them)."""
+    if plan.verdicts is None or plan.verdict_campaign is None:
+        return {}
+    items = results.campaign_results(plan.verdict_campaign, "combined", admin=False)
+    item = next((i for i in items if i["organisation"]["code"] == plan.org_code), None)
+    return dict(item["trend"]["domains"]) if item is not None else {}

@@ -155,6 +155,7 @@ def test_the_verdict_is_published_with_the_next_campaign(client, world, db) -> N
     assert body["total"] == 1 and body["next"] is None
     assert body["items"][0]["verdict"] is None
     assert body["items"][0]["cosign"] == {"agree": 0, "disagree": 0}
+    assert body["items"][0]["domain_trend"] is None
     assert "Their verdict is published when it closes" in client.get("/results/c1/A01").text
 
     set_window(world.c2, "closed")
@@ -171,6 +172,9 @@ def test_the_verdict_is_published_with_the_next_campaign(client, world, db) -> N
         "suppressed": False,
         "reason": None,
     }
+    trend = item["domain_trend"]
+    assert set(trend) >= {"before", "now", "delta", "suppressed", "reason"}
+    assert trend["reason"] == "below_minimum" and trend["delta"] is None  # no c1 answers
     public = client.get("/results/c1/A01").text
     assert "Has it happened? 2 said done, 0 partly," in public
     latest = client.get("/results/c2/A01").text
