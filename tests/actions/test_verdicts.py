@@ -185,3 +185,17 @@ def test_the_verdict_is_published_with_the_next_campaign(client, world, db) -> N
         == 404
     )
     assert client.get("/api/v1/campaigns/c1/organisations/A01/actions").status_code == 401
+
+
+def test_a_failed_submission_counts_no_verdict(client, world, db) -> None:
+    action = add(db, world.c1, "A01", world.editor_a)
+    response, token = _started(db, world)
+    sign_in(client, None)
+    _verdict(client, token, {action.id: ("done", "yes")})
+    set_window(world.c2, "closed")  # the campaign closes before Submit is pressed
+    db.session.commit()
+    assert post(client, f"/r/{token}/review").status_code == 410
+    db.session.expire_all()
+    assert db.session.get(Response, response.seq).status == "in_progress"
+    assert _tally_n(db, world, action.id) == 0
+    assert verdict_tallies(world.c2)[("A01", action.id)]["n"] is None
