@@ -28,7 +28,7 @@ def not_found(exc: HTTPException) -> tuple[str, int]:
 @bp.errorhandler(403)
 def forbidden(exc: HTTPException) -> tuple[str, int]:
     return render_template(
-        "actions/message.html", heading="You cannot edit this plan", paragraphs=[exc.description]
+        "survey/message.html", heading="You cannot edit this plan", paragraphs=[exc.description]
     ), 403
 
 
@@ -176,7 +176,7 @@ REFUSALS = {
 
 def _refused(reason: str) -> tuple[str, int]:
     status, heading, paragraph = REFUSALS[reason]
-    return render_template("actions/message.html", heading=heading, paragraphs=[paragraph]), status
+    return render_template("survey/message.html", heading=heading, paragraphs=[paragraph]), status
 
 
 @bp.after_request
@@ -232,7 +232,7 @@ def cosign_page(token: str) -> Page:
 @bp.get("/cosigned")
 def cosigned() -> str:
     return render_template(
-        "actions/message.html",
+        "survey/message.html",
         heading="Thank you: your answer has been recorded",
         paragraphs=[
             "Only the numbers who agree and who do not agree are published. Your comment,"
