@@ -25,6 +25,15 @@ def not_found(exc: HTTPException) -> tuple[str, int]:
     return render_template("errors/404.html"), 404
 
 
+@bp.errorhandler(400)
+def expired_form(exc: HTTPException) -> tuple[str, int]:
+    return render_template(
+        "survey/message.html",
+        heading="Sorry, that did not work",
+        paragraphs=[exc.description or "Go back, reload the page and try again."],
+    ), 400
+
+
 @bp.errorhandler(403)
 def forbidden(exc: HTTPException) -> tuple[str, int]:
     return render_template(

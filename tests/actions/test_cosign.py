@@ -135,3 +135,15 @@ def test_nothing_ties_a_cosignature_to_its_link_or_a_time(client, runner, world,
     (cosign,) = db.session.scalars(select(Cosign)).all()
     assert cosign.given_on == utcnow().date()
     assert create_cosign_links("c1", "A01", 1)  # links can be issued again for the same plan
+
+
+def test_a_cosign_without_the_form_token_is_refused_and_the_link_stays_unused(
+    client, runner, world, db
+) -> None:
+    add(db, world.c1, "A01", world.editor_a)
+    (token,) = _links(runner, count=1)
+    sign_in(client, None)
+    response = client.post(f"/cosign/{token}", data={"agrees": "yes"})
+    assert response.status_code == 400 and "Sorry, that did not work" in response.text
+    assert db.session.scalars(select(Cosign)).all() == []
+    assert client.get(f"/cosign/{token}").status_code == 200
