@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= sqlite:///$(CURDIR)/instance/demo.db
 SEED ?= 2026
+# axe-core for the browser tests' accessibility checks, from npm (tests/browser/package.json).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: install demo serve test lint format bench load clean
 
@@ -15,6 +17,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $(AXE)
 
 demo: $(STAMP)
 	mkdir -p instance
@@ -28,7 +34,7 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/ruff check assessor tests benchmarks
 	$(BIN)/ruff format --check assessor tests benchmarks
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

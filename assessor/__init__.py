@@ -51,6 +51,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(published_bp)
     app.register_blueprint(survey_bp)
 
+    from assessor import actions
+
+    actions.init_app(app)
+
     proxies = int(app.config.get("TRUSTED_PROXIES", 0))
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from assessor import campaigns, results
+from assessor.actions.demo import load_action_plans
 from assessor.extensions import db
 from assessor.models import (
     Campaign,
@@ -455,6 +456,7 @@ def load_demo(
         db.session.add(
             User(email=email, role=role, password_hash=generate_password_hash(DEMO_PASSWORD))
         )
+    load_action_plans(seed, echo, DEMO_PASSWORD)
     db.session.commit()
     echo(
         f"Demo loaded: {len(orgs)} organisations; responses "

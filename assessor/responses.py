@@ -23,6 +23,7 @@ from assessor.models import (
     CampaignOrganisation,
     Invitation,
     Response,
+    VerdictAnswer,
     utcnow,
 )
 from assessor.models.campaign import AUDIENCES
@@ -184,6 +185,7 @@ def void(response: Response, reason: str, actor: str) -> None:
     campaign = db.session.get(Campaign, response.campaign_id)
     assert campaign is not None
     results.record_response(response, campaign, sign=-1)
+    db.session.execute(delete(VerdictAnswer).where(VerdictAnswer.response_seq == response.seq))
     latest = results.latest(campaign)
     response.voided_after = latest.number if latest is not None else 0
     now = today_utc()
@@ -274,9 +276,21 @@ def purge_idle(days: int = IDLE_DAYS) -> int:
     with them; returns how many. Nothing in progress is counted anywhere, so no result
     changes."""
     cutoff = utcnow() - timedelta(days=days)
+    return delete_in_progress(Response.updated_at < cutoff)
+
+
+def delete_in_progress(*where: Any) -> int:
+    """Delete in-progress responses matching `where` with everything saved beside them (the
+    verdicts of their last page); SQLite enforces no cascades here. Returns how many."""
+    doomed = select(Response.seq).where(Response.status == "in_progress", *where)
+    db.session.execute(
+        delete(VerdictAnswer)
+        .where(VerdictAnswer.response_seq.in_(doomed))
+        .execution_options(synchronize_session=False)
+    )
     deleted = db.session.execute(
         delete(Response)
-        .where(Response.status == "in_progress", Response.updated_at < cutoff)
+        .where(Response.status == "in_progress", *where)
         .execution_options(synchronize_session=False)
     )
     db.session.flush()

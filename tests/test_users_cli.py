@@ -126,7 +126,7 @@ def test_service(db) -> None:
     assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
     with pytest.raises(UserError, match="already exists"):
         create_user("lead@example.org", "viewer", GOOD)
-    with pytest.raises(UserError, match="role must be one of viewer, admin"):
+    with pytest.raises(UserError, match="role must be one of viewer, editor, admin"):
         create_user("other@example.org", "root", GOOD)
     with pytest.raises(UserError, match="at least 12"):
         create_user("other@example.org", "viewer", "x" * 11)

@@ -15,7 +15,14 @@ PROBLEM_JSON = "application/problem+json"
 
 def init_api(app: Flask) -> None:
     from assessor import errors
-    from assessor.api import campaigns, health, organisations, questionnaires, responses
+    from assessor.api import (
+        actions,
+        campaigns,
+        health,
+        organisations,
+        questionnaires,
+        responses,
+    )
 
     # Errors are documented per operation as problem+json (security.PROBLEM_RESPONSE), not
     # as flask-smorest's own JSON error shape.
@@ -52,5 +59,5 @@ def init_api(app: Flask) -> None:
             "content": {PROBLEM_JSON: {"schema": ProblemSchema}},
         },
     )
-    for module in (health, organisations, questionnaires, campaigns, responses):
+    for module in (health, organisations, questionnaires, campaigns, responses, actions):
         api.register_blueprint(module.blp)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from assessor.extensions import db
-from assessor.models import User, utcnow
+from assessor.models import Organisation, User, utcnow
 from assessor.models.auth import ROLES
 
 MIN_PASSWORD_LENGTH = 12
@@ -42,18 +42,26 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def create_user(email: str, role: str, password: str) -> User:
+def create_user(email: str, role: str, password: str, org_code: str | None = None) -> User:
     """Add a board user (flushed, not committed); raises UserError on a bad address, role or
-    password, or an address already in use."""
+    password, or an address already in use. An `editor` edits one organisation's action
+    plans, so it needs that organisation; other roles have none."""
     address = normalise_email(email)
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if role == "editor" and not org_code:
+        raise UserError("an editor needs the organisation whose plans they edit (--org CODE)")
+    if role != "editor" and org_code:
+        raise UserError(f"only editors belong to an organisation, not a {role}")
+    if org_code and db.session.get(Organisation, org_code) is None:
+        raise UserError(f"there is no organisation {org_code!r}")
     validate_password(password)
     if find_user(address) is not None:
         raise UserError(f"a user with e-mail {address!r} already exists")
     user = User(
         email=address,
         role=role,
+        org_code=org_code,
         password_hash=generate_password_hash(password),
         created_at=utcnow(),
     )

@@ -30,6 +30,7 @@ def _register() -> None:
         "results",
         "users",
         "tokens",
+        "actions",
     ):
         try:
             module = __import__(f"assessor.cli.{name}", fromlist=["register"])

@@ -50,25 +50,29 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), required=True, help="viewer or admin.")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="viewer, editor or admin.")
+@click.option("--org", "org_code", help="The organisation an editor edits action plans for.")
 @click.option("--password-stdin", is_flag=True, help=_PASSWORD_STDIN_HELP)
 @with_appcontext
-def create_command(email: str, role: str, password_stdin: bool) -> None:
-    """Create a board login for EMAIL."""
+def create_command(email: str, role: str, org_code: str | None, password_stdin: bool) -> None:
+    """Create a board login for EMAIL (an editor with --org CODE)."""
     try:
         address = normalise_email(email)
     except UserError as exc:
         raise click.BadParameter(str(exc), param_hint="EMAIL") from None
     if find_user(address) is not None:
         raise click.ClickException(f"a user with e-mail {address!r} already exists")
+    if (role == "editor") != bool(org_code):
+        raise click.UsageError("--org CODE is needed for an editor, and only for an editor")
     password = _read_password(password_stdin)
     try:
-        user = create_user(address, role, password)
+        user = create_user(address, role, password, org_code)
     except UserError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"Created {user.role} {user.email}.")
+    of = f" of {user.org_code}" if user.org_code else ""
+    click.echo(f"Created {user.role}{of} {user.email}.")
 
 
 @users.command("set-password")

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from assessor.models.action import Action, Cosign, CosignLink, VerdictAnswer
 from assessor.models.audit import AuditEvent
 from assessor.models.auth import ApiToken, User
 from assessor.models.base import Base, utcnow
@@ -16,6 +17,7 @@ from assessor.models.results import (
 )
 
 __all__ = [
+    "Action",
     "ApiToken",
     "AuditEvent",
     "Base",
@@ -23,6 +25,8 @@ __all__ = [
     "CampaignOrganisation",
     "CellDetail",
     "CellStat",
+    "Cosign",
+    "CosignLink",
     "Invitation",
     "Organisation",
     "Publication",
@@ -32,5 +36,6 @@ __all__ = [
     "Response",
     "ResultsPreview",
     "User",
+    "VerdictAnswer",
     "utcnow",
 ]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assessor.models.base import Base, UTCDateTime, utcnow
 
-ROLES = ("viewer", "admin")
+ROLES = ("viewer", "editor", "admin")
 SCOPES = ("results:read", "responses:read", "responses:write", "admin")
 
 
@@ -21,6 +21,8 @@ class User(UserMixin, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20), default="viewer")
+    #: The organisation an `editor` edits the action plans of; None for other roles.
+    org_code: Mapped[str | None] = mapped_column(ForeignKey("organisation.code"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Written into the session at sign-in and bumped by sign-out and a password change, so
     #: that every session issued before either stops working at once, on every worker.

@@ -10,11 +10,13 @@ from assessor.results.cells import (
     respondent_scores,
 )
 from assessor.results.publications import (
+    SECTIONS,
     PublicationError,
     ensure_published,
     latest,
     publications_of,
     publish,
+    published_section,
     revision_pending,
 )
 from assessor.results.reading import ResultsView, is_published, read
@@ -23,6 +25,7 @@ from assessor.results.snapshot import GROUP_BYS, RESULT_AUDIENCES
 __all__ = [
     "GROUP_BYS",
     "RESULT_AUDIENCES",
+    "SECTIONS",
     "PublicationError",
     "ResultsView",
     "ensure_published",
@@ -30,6 +33,7 @@ __all__ = [
     "is_published",
     "latest",
     "measures_of",
+    "published_section",
     "publications_of",
     "publish",
     "read",

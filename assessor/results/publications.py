@@ -10,9 +10,10 @@ decoded in memory, keyed by what makes them unique, so no worker can serve anoth
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from threading import Lock
+from typing import Any
 
 import numpy as np
 from flask import current_app
@@ -29,9 +30,16 @@ from assessor.models import (
     ResultsPreview,
     utcnow,
 )
+from assessor.responses import delete_in_progress
 from assessor.results.cells import remove_from_followers
 from assessor.results.compute import REVISED, compute
 from assessor.results.snapshot import AUDIENCES, RESULT_AUDIENCES, Snapshot
+
+#: Features that publish numbers of their own with a campaign (action plans' verdicts): name
+#: -> function(campaign, the section as the latest publication froze it, or None) -> a JSON
+#: object frozen into each publication. Registered by the feature, so results never
+#: imports it.
+SECTIONS: dict[str, Callable[[Campaign, dict[str, Any] | None], dict[str, Any]]] = {}
 
 
 class PublicationError(ValueError):
@@ -132,6 +140,14 @@ def _voided_since(campaign: Campaign, number: int) -> list[Response]:
     )
 
 
+def published_section(campaign: Campaign, name: str) -> dict[str, Any]:
+    """A feature's section as the campaign's latest publication froze it ({} before)."""
+    last = ensure_published(campaign)
+    if last is None:
+        return {}
+    return snapshot_of(last).meta.get("sections", {}).get(name, {})
+
+
 def revision_pending(campaign: Campaign) -> bool:
     """Whether anything changed since the latest publication (a void), so that a new
     publication is due; shown to administrators only."""
@@ -176,11 +192,7 @@ def publish(campaign: Campaign, reason: str | None = None) -> Publication:
     now = utcnow()
     if last is None:
         reason = None
-        db.session.execute(
-            delete(Response).where(
-                Response.campaign_id == campaign.id, Response.status == "in_progress"
-            )
-        )
+        delete_in_progress(Response.campaign_id == campaign.id)
         previous = None
     else:
         if not reason or not reason.strip():
@@ -189,6 +201,10 @@ def publish(campaign: Campaign, reason: str | None = None) -> Publication:
         previous = snapshot_of(last).with_refs(refs)
         remove_from_followers(campaign, _voided_since(campaign, last.number))
     snapshot = compute(campaign, previous)
+    sections = previous.meta.get("sections", {}) if previous is not None else {}
+    snapshot.meta["sections"] = {
+        name: section(campaign, sections.get(name)) for name, section in SECTIONS.items()
+    }
     publication = Publication(
         campaign_id=campaign.id,
         number=1 if last is None else last.number + 1,

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("survey", __name__)
 
-from assessor.survey import views  # noqa: E402,F401
+from assessor.survey import verdict_page, views  # noqa: E402,F401

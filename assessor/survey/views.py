@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from assessor import invitations, responses
+from assessor.actions.verdicts import verdict_pages, verdict_review_rows
 from assessor.auth.csrf import check_csrf
 from assessor.campaigns import get_campaign
 from assessor.extensions import db
@@ -303,7 +304,7 @@ def page(token: str, number: int) -> Page:
     pages = survey_pages(q)
     if not 1 <= number <= len(pages):
         abort(404)
-    total = len(pages) + 1  # the review page is the last
+    total = len(pages) + 1 + verdict_pages(response)  # the review page is the last
     this = pages[number - 1]
     saved = dict(response.answers or {})
     shown = this.shown(q, saved)
@@ -354,6 +355,8 @@ def page(token: str, number: int) -> Page:
         )
     if number < len(pages):
         return redirect(url_for("survey.page", token=token, number=number + 1))
+    if verdict_pages(response):
+        return redirect(url_for("survey.verdicts", token=token))
     return redirect(url_for("survey.review", token=token))
 
 
@@ -419,10 +422,12 @@ def review(token: str) -> Page:
         token=token,
         campaign=campaign,
         q=q,
-        number=len(pages) + 1,
-        total=len(pages) + 1,
+        number=len(pages) + 1 + verdict_pages(response),
+        total=len(pages) + 1 + verdict_pages(response),
         last_page=len(pages),
+        back=url_for("survey.verdicts", token=token) if verdict_pages(response) else None,
         groups=_review_groups(q, response),
+        verdict_rows=verdict_review_rows(response),
         errors=errors,
         page_of=page_of,
     )

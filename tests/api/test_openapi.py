@@ -38,6 +38,7 @@ EXPECTED_PATHS = {
     "/api/v1/campaigns/{slug}/benchmarks": {"get"},
     "/api/v1/campaigns/{slug}/responses": {"get", "post"},
     "/api/v1/campaigns/{slug}/responses/{response_id}/fhir": {"get"},
+    "/api/v1/campaigns/{slug}/organisations/{code}/actions": {"get"},
 }
 
 
@@ -107,7 +108,13 @@ def _real_path_parameters(path: str) -> dict[str, object]:
     """Values naming things that exist, so that fuzzed queries and bodies reach the code
     behind the 404s."""
     response = db.session.query(Response).filter_by(status="submitted").first()
-    known = {"slug": OPEN, "key": KEY, "version": 2, "response_id": response.id}
+    known = {
+        "slug": OPEN,
+        "key": KEY,
+        "version": 2,
+        "response_id": response.id,
+        "code": "00A",
+    }
     return {name: value for name, value in known.items() if "{" + name + "}" in path}
 
 
