@@ -35,6 +35,11 @@ def require_campaign(slug: str) -> Campaign:
     return campaign
 
 
+def in_campaign(campaign: Campaign, org_code: str) -> bool:
+    """Whether the organisation was recorded in the campaign when it was created."""
+    return db.session.get(CampaignOrganisation, (campaign.id, org_code)) is not None
+
+
 def create_campaign(
     slug: str,
     title: str,

@@ -14,8 +14,8 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from assessor.actions.operations import in_campaign, is_published, plan_digest, plan_of
-from assessor.campaigns import get_campaign
+from assessor.actions.operations import is_published, plan_digest, plan_of
+from assessor.campaigns import get_campaign, in_campaign
 from assessor.extensions import db
 from assessor.invitations import DEFAULT_BASE_URL, MAX_PER_CALL, hash_token
 from assessor.models import Action, AuditEvent, Campaign, Cosign, CosignLink, utcnow

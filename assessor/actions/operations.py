@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from assessor import campaigns
 from assessor.extensions import db
-from assessor.models import Action, AuditEvent, Campaign, CampaignOrganisation, User, utcnow
+from assessor.models import Action, AuditEvent, Campaign, User, utcnow
 from assessor.models.action import ACTION_STATUSES
 from assessor.questionnaires.publishing import definition_of
 from assessor.responses import canonical_digest
@@ -60,10 +61,6 @@ def can_edit(user: Any, org_code: str) -> bool:
     if user.role == "admin":
         return True
     return user.role == "editor" and user.org_code == org_code
-
-
-def in_campaign(campaign: Campaign, org_code: str) -> bool:
-    return db.session.get(CampaignOrganisation, (campaign.id, org_code)) is not None
 
 
 def plan_of(campaign: Campaign, org_code: str) -> list[Action]:
@@ -176,7 +173,7 @@ def _plain(value: Any) -> Any:
 def add_action(campaign: Campaign, org_code: str, form: dict[str, Any], user: User) -> Action:
     """Add an action to a plan (flushed), audited with every field it was given."""
     _require_editable(campaign, org_code, user)
-    if not in_campaign(campaign, org_code):
+    if not campaigns.in_campaign(campaign, org_code):
         raise NotAllowed(f"{org_code} is not in {campaign.slug}")
     values = clean_fields(campaign, form)
     now = utcnow()

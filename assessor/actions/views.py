@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from assessor.actions import bp, cosign, operations
 from assessor.actions.operations import STATUS_LABELS, ActionErrors, plan_view
 from assessor.auth.csrf import check_csrf
-from assessor.campaigns import get_campaign
+from assessor.campaigns import get_campaign, in_campaign
 from assessor.extensions import db, login_manager
 from assessor.models import Action, Campaign, Organisation
 
@@ -43,7 +43,7 @@ def forbidden(exc: HTTPException) -> tuple[str, int]:
 
 def _target(slug: str, org_code: str) -> tuple[Campaign, Organisation]:
     campaign = get_campaign(slug)
-    if campaign is None or not operations.in_campaign(campaign, org_code):
+    if campaign is None or not in_campaign(campaign, org_code):
         abort(404)
     organisation = db.session.get(Organisation, org_code)
     assert organisation is not None

@@ -12,11 +12,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from assessor import results
-from assessor.actions.operations import PlanView, in_campaign, plan_view
+from assessor.actions.operations import PlanView, plan_view
 from assessor.actions.verdicts import PUBLISHED_DIFFERENCE, PUBLISHED_HAPPENED
 from assessor.api.campaigns import SLUG_PARAMETER, TrendMeasureSchema, campaign_or_404
 from assessor.api.paging import ListArgs, page_of_list, page_schema
 from assessor.api.security import problem_responses, require_scope
+from assessor.campaigns import in_campaign
 from assessor.errors import problem
 from assessor.models.action import ACTION_STATUSES
 

@@ -4,7 +4,7 @@ from flask import abort, render_template
 from werkzeug.exceptions import HTTPException
 
 from assessor import results
-from assessor.campaigns import get_campaign
+from assessor.campaigns import get_campaign, in_campaign
 from assessor.presentation import domain_titles
 from assessor.published import bp
 from assessor.questionnaires.publishing import definition_of
@@ -20,10 +20,10 @@ def organisation(slug: str, org_code: str) -> str:
     campaign = get_campaign(slug)
     if campaign is None:
         abort(404)
+    if not in_campaign(campaign, org_code):
+        abort(404)
     view = results.read(campaign)
     item = view.for_org(org_code, "combined")
-    if item is None:
-        abort(404)
     q = definition_of(campaign.questionnaire)
     return render_template(
         "published/organisation.html",

@@ -17,7 +17,9 @@ from typing import Any
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import delete, exists, select
+from sqlalchemy import exists, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -230,18 +232,29 @@ def publish(campaign: Campaign, reason: str | None = None) -> Publication:
 def ensure_published(campaign: Campaign) -> Publication | None:
     """The latest publication of a closed campaign, making number 1 if its closing date has
     passed and none exists yet; None while it is not closed. Two workers racing to make it
-    agree through the unique (campaign, number)."""
+    agree: on PostgreSQL through the unique (campaign, number) and a savepoint; on SQLite,
+    whose writers are serialised anyway, by taking the write lock before looking again."""
     if campaign.status != "closed":
         return None
     found = latest(campaign)
     if found is not None:
         return found
+    if _dialect() != "postgresql":
+        # pysqlite would make a SAVEPOINT outside a transaction commit on release.
+        _take_write_lock(campaign)
+        return latest(campaign) or publish(campaign)
     try:
         with db.session.begin_nested():
             publish(campaign)
     except IntegrityError:
         pass
     return latest(campaign)
+
+
+def _take_write_lock(campaign: Campaign) -> None:
+    db.session.execute(
+        update(Campaign).where(Campaign.id == campaign.id).values(title=Campaign.title)
+    )
 
 
 def preview(campaign: Campaign) -> Snapshot:
@@ -263,14 +276,16 @@ def preview(campaign: Campaign) -> Snapshot:
             ),
         )
     snapshot = compute(campaign)
-    try:
-        with db.session.begin_nested():
-            db.session.execute(
-                delete(ResultsPreview).where(ResultsPreview.campaign_id == campaign.id)
-            )
-            db.session.add(
-                ResultsPreview(campaign_id=campaign.id, computed_at=now, data=snapshot.to_bytes())
-            )
-    except IntegrityError:
-        pass
+    values = {"campaign_id": campaign.id, "computed_at": now, "data": snapshot.to_bytes()}
+    upsert = (postgresql_insert if _dialect() == "postgresql" else sqlite_insert)(ResultsPreview)
+    db.session.execute(
+        upsert.values(**values).on_conflict_do_update(
+            index_elements=["campaign_id"],
+            set_={"computed_at": values["computed_at"], "data": values["data"]},
+        )
+    )
     return snapshot
+
+
+def _dialect() -> str:
+    return db.session.connection().dialect.name
