@@ -18,10 +18,11 @@ from assessor.presentation import number
 from assessor.questionnaires.definition import Questionnaire
 from assessor.results.reading import GroupResult, OrgResult
 
-WIDTH = 400
-LEFT, RIGHT = 10, 390
+WIDTH = 340
+LEFT, RIGHT = 10, 330
+#: Characters of 13-unit Arial that fit across the chart, for wrapping the words in it.
+LINE_CHARS = 46
 ROW = 50
-NOTE = 18
 FONT = 13
 ORG = "#003078"
 INTERVAL = "#1d70b8"
@@ -40,6 +41,24 @@ class Chart:
 def _text(x: float, y: float, words: str, **attrs: str) -> str:
     extra = "".join(f' {k.replace("_", "-")}="{v}"' for k, v in attrs.items())
     return f'<text x="{x:.1f}" y="{y:.1f}"{extra}>{escape(words)}</text>'
+
+
+def _wrap(words: str) -> list[str]:
+    lines = [""]
+    for word in words.split():
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > LINE_CHARS:
+            lines.append(word)
+        else:
+            lines[-1] = f"{lines[-1]} {word}".strip()
+    return lines
+
+
+def _note(y: float, words: str) -> tuple[list[str], float]:
+    """Words on as many lines as they need, in the muted colour; and the height used."""
+    lines = _wrap(words)
+    return [_text(LEFT, y + 16 * i, line, fill=MUTED) for i, line in enumerate(lines)], 16 * len(
+        lines
+    )
 
 
 def _line(x1: float, y1: float, x2: float, y2: float, colour: str, width: float = 1) -> str:
@@ -95,16 +114,17 @@ def domain_levels(
         _text(LEFT + 18, 18, "This organisation, with its 95% interval"),
         _diamond(LEFT + 6, 36),
         _text(LEFT + 18, 40, f"Median in {region}"),
-        _tick(LEFT + 6 + 250, 36),
-        _text(LEFT + 262, 40, "National median"),
+        _tick(LEFT + 6, 58),
+        _text(LEFT + 18, 62, "National median"),
     ]
-    y0 = 58
+    y0 = 76
     for key, measure in item.domains.items():
         title = next(d.title for d in q.domains if d.key == key)
         body.append(_text(LEFT, y0 + 14, title, font_weight="bold"))
         if measure.suppressed:
-            body.append(_text(LEFT, y0 + 32, reason(measure.reason), fill=MUTED))
-            y0 += NOTE
+            lines, height = _note(y0 + 32, reason(measure.reason))
+            body += lines
+            y0 += height
         cy = y0 + 32
         body.append(_line(x(0), cy, x(top), cy, GRID))
         for level in range(top + 1):
@@ -139,7 +159,8 @@ def domain_levels(
 
 def trend(item: OrgResult, q: Questionnaire, reason: Callable[[str | None], str]) -> Chart | None:
     """Each comparable area's change since the previous campaign, with its 95% interval."""
-    rows = [(key, t) for key, t in item.trend.domains.items() if key in item.trend.comparable_domains]
+    comparable = item.trend.comparable_domains
+    rows = [(key, t) for key, t in item.trend.domains.items() if key in comparable]
     shown = [t for _, t in rows if not t.suppressed]
     if not shown:
         return None
@@ -155,8 +176,9 @@ def trend(item: OrgResult, q: Questionnaire, reason: Callable[[str | None], str]
         title = next(d.title for d in q.domains if d.key == key)
         body.append(_text(LEFT, y0 + 14, title, font_weight="bold"))
         if t.suppressed:
-            body.append(_text(LEFT, y0 + 32, reason(t.reason), fill=MUTED))
-            y0 += NOTE
+            lines, height = _note(y0 + 32, reason(t.reason))
+            body += lines
+            y0 += height
         cy = y0 + 32
         body.append(_line(x(-reach), cy, x(reach), cy, GRID))
         body.append(_line(x(0), cy - 11, x(0), cy + 11, NATIONAL, 1))

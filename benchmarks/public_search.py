@@ -1,0 +1,110 @@
+"""Finding an organisation on the public campaign page at national scale: the median time of
+a search request (by name, by code, by region, and the next page), served through the app.
+
+Target (issue 12): at most 100 ms median at 7,000 organisations. `time_search(app, slug)` is
+the reusable part (benchmarks/national.py may call it on its own data set); run alone, this
+script builds a synthetic 7,000-organisation campaign on SQLite, closes and publishes it.
+
+    .venv/bin/python benchmarks/public_search.py [--orgs 7000] [--repeat 30] [--url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = (
+    "",  # the first page of everything
+    "q=bolton",  # part of a name
+    "q=O12",  # the start of a code
+    "region=Region+3",
+    "q=org+1&region=Region+2&page=2",
+)
+
+
+def time_search(app: Flask, slug: str, repeat: int = 30) -> float:
+    """Print and return the median milliseconds of GET /results/<slug>?<query> over QUERIES."""
+    client = app.test_client()
+    times: list[float] = []
+    for query in QUERIES:
+        url = f"/results/{slug}?{query}"
+        assert client.get(url).status_code == 200  # warm: snapshot and query plans cached
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+    median = statistics.median(times)
+    print(
+        f"public search, {slug}: median {median:.1f} ms, p90"
+        f" {statistics.quantiles(times, n=10)[-1]:.1f} ms over {len(times)} requests"
+    )
+    return median
+
+
+def build(app: Flask, n_orgs: int) -> str:
+    """A closed, published campaign over `n_orgs` synthetic organisations (no responses: a
+    search reads names and codes only)."""
+    from assessor import campaigns, results
+    from assessor.cli.core import upgrade_database
+    from assessor.extensions import db
+    from assessor.models import Organisation, utcnow
+    from assessor.questionnaires.publishing import publish_directory
+
+    with app.app_context():
+        upgrade_database()
+        publish_directory(ROOT / "questionnaires")
+        db.session.add_all(
+            Organisation(
+                code=f"O{i:04d}",
+                name=f"NHS Org {i} {'Bolton' if i % 500 == 0 else 'Trust'}",
+                kind="sub_icb",
+                region=f"Region {i % 7}",
+                peer_group=f"Peer {i % 4}",
+                closed=False,
+            )
+            for i in range(n_orgs)
+        )
+        db.session.flush()
+        now = utcnow()
+        campaign = campaigns.create_campaign(
+            "national",
+            "National",
+            "engagement-maturity",
+            2,
+            opens_at=now - timedelta(days=30),
+            closes_at=now - timedelta(days=1),
+        )
+        results.ensure_published(campaign)
+        db.session.commit()
+        return campaign.slug
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orgs", type=int, default=7000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--url", help="database URL (default: a new SQLite file)")
+    args = parser.parse_args()
+    from assessor import create_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.url or f"sqlite:///{tmp}/search.db"
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": url, "QUESTIONNAIRES_DIR": str(ROOT / "questionnaires")}
+        )
+        started = time.perf_counter()
+        slug = build(app, args.orgs)
+        print(f"built {args.orgs} organisations in {time.perf_counter() - started:.1f} s")
+        time_search(app, slug, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
