@@ -8,62 +8,17 @@ import re
 
 import pytest
 
-from assessor import responses, results
+from assessor import results
 from assessor.api.campaigns import ResultSchema
 from assessor.presentation import number
 from assessor.published import finding
-from tests.factories import add_orgs, make_campaign, questionnaire, set_window, uniform_answers
-
-
-def _answers(q, options: list[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Scored items answered by cycling through `options`, so scores differ by domain."""
-    return {item.link_id: options[i % len(options)] for i, item in enumerate(q.scored_items)}
+from tests.factories import add_orgs, make_campaign, questionnaire
+from tests.published_data import build_two_campaigns
 
 
 @pytest.fixture()
 def two_campaigns(db):  # type: ignore[no-untyped-def]
-    orgs = add_orgs(
-        ("A01", "London", "Urban"),
-        ("A02", "London", "Urban"),
-        ("B01", "North West", "Rural"),
-        ("QE1", "London", "Urban"),
-    )
-    orgs[0].name, orgs[0].kind = "NHS North Central London ICB", "icb"
-    orgs[1].name, orgs[1].parent_code = "NHS Camden 50%_ Location", "A01"
-    orgs[2].name = "NHS Bolton"
-    orgs[3].name, orgs[3].parent_code = "NHS Not In Campaign", "A01"
-    before = make_campaign("before", k=3, access="open")
-    q = questionnaire(before)
-    for _ in range(3):
-        for org in ("A01", "A02", "B01"):
-            responses.submit(before, org, "staff", uniform_answers(q, "neutral"))
-            responses.submit(before, org, "patient_leader", uniform_answers(q, "neutral"))
-    set_window(before, "closed")
-    db.session.commit()
-    from sqlalchemy import delete
-
-    from assessor.models import Organisation
-
-    spring = make_campaign("spring", k=3, previous="before")
-    # QE1 is not in "spring": leave it out of the campaign's members.
-    from assessor.models import CampaignOrganisation
-
-    db.session.execute(
-        delete(CampaignOrganisation).where(
-            CampaignOrganisation.campaign_id == spring.id, CampaignOrganisation.org_code == "QE1"
-        )
-    )
-    assert db.session.get(Organisation, "QE1") is not None
-    mixes = [["agree", "strongly_agree"], ["agree", "neutral"], ["strongly_agree", "agree"]]
-    for i in range(3):
-        for org in ("A01", "A02"):
-            responses.submit(spring, org, "staff", _answers(q, mixes[i]))
-            responses.submit(spring, org, "patient_leader", _answers(q, mixes[(i + 1) % 3][::-1]))
-        responses.submit(spring, "B01", "staff", _answers(q, mixes[i]))
-    responses.submit(spring, "B01", "patient_leader", uniform_answers(q, "neutral"))
-    set_window(spring, "closed")
-    db.session.commit()
-    return spring
+    return build_two_campaigns(db)
 
 
 def _text(html: str) -> str:

@@ -22,7 +22,7 @@ WIDTH = 340
 LEFT, RIGHT = 10, 330
 #: Characters of 13-unit Arial that fit across the chart, for wrapping the words in it.
 LINE_CHARS = 46
-ROW = 50
+ROW = 44
 FONT = 13
 ORG = "#003078"
 INTERVAL = "#1d70b8"
