@@ -21,6 +21,7 @@ demo: $(STAMP)
 	rm -f instance/demo.db
 	DATABASE_URL=$(DEMO_DB) $(BIN)/assessor init
 	DATABASE_URL=$(DEMO_DB) $(BIN)/assessor demo --seed $(SEED)
+	# `assessor serve` runs gunicorn (two workers), as production does: no development server.
 	DATABASE_URL=$(DEMO_DB) $(BIN)/assessor serve --host 127.0.0.1 --port 5000
 
 test: $(STAMP)

@@ -146,3 +146,16 @@ def test_easy_read_page_is_linked_from_every_results_page(client, two_campaigns)
         assert 'href="/easy-read"' in client.get(path).get_data(as_text=True), path
     page = client.get("/easy-read").get_data(as_text=True)
     assert "<svg" in page and "<img" not in page
+
+
+def test_api_reference_and_its_assets_are_served_by_the_app(client, db) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert 'lang="en-GB"' in body and 'data-spec="/api/openapi.json"' in body
+    assert "<script>" not in body  # no inline script
+    for src in re.findall(r'(?:src|href)="(/api/docs/[^"]+)"', body):
+        assert client.get(src).status_code == 200, src
+    assert "https://" not in body and "http://" not in body
+    assert client.get("/api/docs/assets/index.html").status_code == 404
+    assert client.get("/api/docs/assets/..%2Fpyproject.toml").status_code == 404

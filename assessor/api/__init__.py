@@ -16,7 +16,7 @@ PROBLEM_JSON = "application/problem+json"
 
 def init_api(app: Flask) -> None:
     from assessor import errors
-    from assessor.api import campaigns, health, organisations, questionnaires, responses
+    from assessor.api import campaigns, docs, health, organisations, questionnaires, responses
 
     # Errors are documented per operation as problem+json (security.PROBLEM_RESPONSE), not
     # as flask-smorest's own JSON error shape.
@@ -55,6 +55,7 @@ def init_api(app: Flask) -> None:
     )
     for module in (health, organisations, questionnaires, campaigns, responses):
         api.register_blueprint(module.blp)
+    app.register_blueprint(docs.bp)
 
     @app.before_request
     def guard_api_requests() -> None:
