@@ -159,3 +159,17 @@ def test_api_reference_and_its_assets_are_served_by_the_app(client, db) -> None:
     assert "https://" not in body and "http://" not in body
     assert client.get("/api/docs/assets/index.html").status_code == 404
     assert client.get("/api/docs/assets/..%2Fpyproject.toml").status_code == 404
+
+
+def test_easy_read_explains_the_ladder_one_idea_a_sentence(client, two_campaigns) -> None:
+    page = client.get("/easy-read").get_data(as_text=True)
+    main = page.split('<main id="main"')[1].split("</main>")[0]
+    q = questionnaire(two_campaigns)
+    for n, rung in enumerate(q.rungs, start=1):
+        assert f"Step {n}: {rung.label}." in main
+    assert "fewer than 5 people answered" in main
+    sentences = [s for p in re.findall(r"<p>(.*?)</p>", main, flags=re.S) for s in [_text(p)]]
+    assert sentences and all(len(s.split()) <= 15 for s in sentences), max(
+        sentences, key=lambda s: len(s.split())
+    )
+    assert main.count("<svg") >= 10 and "<img" not in main and "http" not in main
