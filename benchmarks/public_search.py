@@ -5,7 +5,7 @@ Target (issue 12): at most 100 ms median at 7,000 organisations. `time_search(ap
 the reusable part (benchmarks/national.py may call it on its own data set); run alone, this
 script builds a synthetic 7,000-organisation campaign on SQLite, closes and publishes it.
 
-    .venv/bin/python benchmarks/public_search.py [--orgs 7000] [--repeat 30] [--url URL]
+    .venv/bin/python benchmarks/public_search.py [--orgs 7000] [--repeat 30] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ import argparse
 import statistics
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -46,6 +49,23 @@ def time_search(app: Flask, slug: str, repeat: int = 30) -> float:
         f"public search, {slug}: median {median:.1f} ms, p90"
         f" {statistics.quantiles(times, n=10)[-1]:.1f} ms over {len(times)} requests"
     )
+    return median
+
+
+def time_organisation_page(app: Flask, slug: str, codes: list[str], repeat: int = 30) -> float:
+    """Print and return the median milliseconds of an organisation's public page."""
+    client = app.test_client()
+    times: list[float] = []
+    for code in codes:
+        url = f"/results/{slug}/{code}"
+        assert client.get(url).status_code == 200
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+    median = statistics.median(times)
+    print(f"organisation page, {slug}: median {median:.1f} ms over {len(times)} requests")
     return median
 
 
@@ -91,19 +111,55 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orgs", type=int, default=7000)
     parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--url", help="database URL (default: a new SQLite file)")
+    parser.add_argument(
+        "--postgres",
+        metavar="SERVER_URL",
+        help="run on a scratch database of this PostgreSQL server (default: a SQLite file),"
+        " e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    )
     args = parser.parse_args()
-    from assessor import create_app
-
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.url or f"sqlite:///{tmp}/search.db"
-        app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": url, "QUESTIONNAIRES_DIR": str(ROOT / "questionnaires")}
-        )
-        started = time.perf_counter()
-        slug = build(app, args.orgs)
-        print(f"built {args.orgs} organisations in {time.perf_counter() - started:.1f} s")
-        time_search(app, slug, args.repeat)
+        if args.postgres:
+            with _scratch_postgres(args.postgres) as url:
+                _run(url, args.orgs, args.repeat)
+        else:
+            _run(f"sqlite:///{tmp}/search.db", args.orgs, args.repeat)
+
+
+def _run(url: str, n_orgs: int, repeat: int) -> None:
+    from assessor import create_app
+    from assessor.extensions import db
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "QUESTIONNAIRES_DIR": str(ROOT / "questionnaires")}
+    )
+    started = time.perf_counter()
+    slug = build(app, n_orgs)
+    print(
+        f"{url.split(':')[0]}: built {n_orgs} organisations in {time.perf_counter() - started:.1f} s"
+    )
+    time_search(app, slug, repeat)
+    time_organisation_page(
+        app, slug, ["O0000", f"O{n_orgs // 2:04d}", f"O{n_orgs - 1:04d}"], repeat
+    )
+    with app.app_context():
+        db.engine.dispose()
+
+
+@contextmanager
+def _scratch_postgres(server: str) -> Iterator[str]:
+    from sqlalchemy import create_engine, text
+
+    name = f"assessor_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 if __name__ == "__main__":

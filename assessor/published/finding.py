@@ -1,13 +1,15 @@
 """Finding an organisation in a campaign by name or code, and its place in the ICB family.
 
-One SQL query per page over the campaign's recorded members (LIKE with LIMIT/OFFSET), so a
-search costs the same at 7,000 organisations as at 200 and never loads the campaign into
-Python. It reads no scores: the search page shows names, codes and regions only.
+One SQL query per page over the campaign's recorded members (LIKE, the total counted in the
+same query with a window function, LIMIT/OFFSET): the database scans names, Python sees one
+page, so a search stays fast at 7,000 organisations (benchmarks/public_search.py). It reads
+no scores: the search page shows names, codes and regions only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
@@ -90,15 +92,25 @@ def search(
         )
     if region:
         query = query.where(CampaignOrganisation.region == region)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, page)
+    rows, total = _page(query, page, per_page)
+    if not rows and page > 1:  # past the end: count, then show the last page
+        total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page = max(1, -(-total // per_page))
+        rows, total = _page(query, page, per_page)
     pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    return SearchPage([Found(*row[:4]) for row in rows], total, page, pages, per_page)
+
+
+def _page(query: Select, page: int, per_page: int) -> tuple[list[Any], int]:
+    """One page of matches and, in the same query, how many match in all."""
     rows = db.session.execute(
-        query.order_by(Organisation.name, CampaignOrganisation.org_code)
+        query.add_columns(func.count().over())
+        .order_by(Organisation.name, CampaignOrganisation.org_code)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return SearchPage([Found(*row) for row in rows], total, page, pages, per_page)
+    return rows, (rows[0][4] if rows else 0)
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,18 @@ def against_medians(
     if not shown:
         return "No area can be shown for this organisation, so it is not compared with others."
     parts = []
-    for label, group in (("national", national), (f"{item.organisation.region}", regional)):
+    for name, group in (
+        ("the national median", national),
+        (f"the median in {item.organisation.region}", regional),
+    ):
         if group is None:
             continue
         medians = {key: group.domains[key].median for key in shown}
         compared = {key: m for key, m in medians.items() if m is not None}
         if not compared:
             continue
+        # Compared as printed (two decimals), so a reader can check the sentence on the table.
         above = sum(1 for key, m in compared.items() if round(shown[key], 2) > round(m, 2))
-        name = "the national median" if label == "national" else f"the median in {label}"
         parts.append(f"above {name} in {above} of {_areas(len(compared))}")
     if not parts:
         return "There are no medians to compare with."

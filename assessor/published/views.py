@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -7,7 +9,10 @@ from assessor import results
 from assessor.campaigns import get_campaign
 from assessor.presentation import domain_titles, reason_text
 from assessor.published import bp, charts, finding, readings
+from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
+from assessor.results.reading import OrgResult, ResultsView
+from assessor.results.snapshot import NATIONAL
 
 
 @bp.errorhandler(404)
@@ -26,26 +31,6 @@ def organisation(slug: str, org_code: str) -> str:
         abort(404)
     q = definition_of(campaign.questionnaire)
     published = view.publication is not None
-    context = {}
-    if published:
-        k = campaign.min_respondents
-
-        def reason(code: str | None) -> str:
-            return reason_text(code, k)
-
-        regional = view.group("combined", "region", item.organisation.region)
-        national = view.group("combined", "national", "national")
-        previous = campaign.previous
-        context = {
-            "regional": regional,
-            "national": national,
-            "levels_chart": charts.domain_levels(item, regional, national, q, reason),
-            "levels_reading": readings.against_medians(item, regional, national),
-            "gap_reading": readings.gap(item),
-            "trend_chart": charts.trend(item, q, reason),
-            "trend_reading": readings.trend(item, previous.title) if previous else None,
-            "previous": previous,
-        }
     return render_template(
         "published/organisation.html",
         campaign=campaign,
@@ -54,8 +39,32 @@ def organisation(slug: str, org_code: str) -> str:
         domains=domain_titles(q),
         published=published,
         family=finding.family(campaign, org_code),
-        **context,
+        **(_pictures(view, item, q) if published else {}),
     )
+
+
+def _pictures(view: ResultsView, item: OrgResult, q: Questionnaire) -> dict[str, Any]:
+    """The charts of a published organisation and their one-sentence readings, from the same
+    read model (and so the same numbers) as the API."""
+    campaign = view.campaign
+    k = campaign.min_respondents
+
+    def reason(code: str | None) -> str:
+        return reason_text(code, k)
+
+    regional = view.group("combined", "region", item.organisation.region)
+    national = view.group("combined", NATIONAL, NATIONAL)
+    previous = campaign.previous
+    return {
+        "regional": regional,
+        "national": national,
+        "levels_chart": charts.domain_levels(item, regional, national, q, reason),
+        "levels_reading": readings.against_medians(item, regional, national),
+        "gap_reading": readings.gap(item),
+        "trend_chart": charts.trend(item, q, reason),
+        "trend_reading": readings.trend(item, previous.title) if previous else None,
+        "previous": previous,
+    }
 
 
 @bp.get("/results/<slug>")
