@@ -5,8 +5,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= sqlite:///$(CURDIR)/instance/demo.db
 SEED ?= 2026
-# axe-core for the browser tests' accessibility checks, from npm (tests/browser/package.json).
-AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: install demo serve test lint format bench load clean
 
@@ -18,15 +16,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-$(AXE): tests/browser/package.json tests/browser/package-lock.json
-	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
-	touch $(AXE)
-
 demo: $(STAMP)
 	mkdir -p instance
 	rm -f instance/demo.db
 	DATABASE_URL=$(DEMO_DB) $(BIN)/assessor init
 	DATABASE_URL=$(DEMO_DB) $(BIN)/assessor demo --seed $(SEED)
+	# `assessor serve` runs gunicorn (two workers), as production does: no development server.
 	ASSESSOR_DEMO=1 DATABASE_URL=$(DEMO_DB) $(BIN)/assessor serve --host 127.0.0.1 --port 5000
 
 # Production-like: gunicorn workers on PostgreSQL. Needs DATABASE_URL and SECRET_KEY (see
@@ -34,7 +29,7 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: $(STAMP) $(AXE)
+test: $(STAMP)
 	$(BIN)/ruff check assessor tests benchmarks
 	$(BIN)/ruff format --check assessor tests benchmarks
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

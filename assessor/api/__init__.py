@@ -18,6 +18,7 @@ def init_api(app: Flask) -> None:
     from assessor.api import (
         actions,
         campaigns,
+        docs,
         health,
         organisations,
         questionnaires,
@@ -61,3 +62,4 @@ def init_api(app: Flask) -> None:
     )
     for module in (health, organisations, questionnaires, campaigns, responses, actions):
         api.register_blueprint(module.blp)
+    app.register_blueprint(docs.bp)

@@ -49,11 +49,12 @@ def init_command() -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
 @with_appcontext
-def serve_command(host: str, port: int) -> None:
-    """Serve the app for a pilot or a demo (production runs gunicorn wsgi:app)."""
-    from werkzeug.serving import run_simple
-
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve the app through gunicorn, as production does, for a pilot or a demo. Settings
+    come from the environment (DATABASE_URL and the rest); each worker builds its own app."""
+    from assessor.cli.serving import Server
     from assessor.config import serving_problems
 
     problems = serving_problems(current_app.config)
@@ -62,8 +63,8 @@ def serve_command(host: str, port: int) -> None:
     base = f"http://{host}:{port}"
     click.echo(f"assessor is serving on {base}/  (Ctrl+C to stop)")
     click.echo(f"  boards sign in at {base}/login, then {base}/dashboards/")
-    click.echo(f"  published results for everyone at {base}/; the API at {base}/api/openapi.json")
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    click.echo(f"  published results for everyone at {base}/; the API reference at {base}/api/docs")
+    Server({"bind": f"{host}:{port}", "workers": workers}).run()
 
 
 @click.command("demo")

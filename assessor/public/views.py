@@ -39,3 +39,14 @@ def methodology() -> str:
 @bp.get("/privacy")
 def privacy() -> str:
     return render_template("public/privacy.html", k=current_app.config["MIN_RESPONDENTS"])
+
+
+@bp.get("/easy-read")
+def easy_read() -> str:
+    """The ladder and how to read the results in short sentences, one idea each, with
+    pictures drawn as inline SVG: for patient leaders taking the results to a meeting."""
+    return render_template(
+        "public/easy_read.html",
+        q=_latest_questionnaire(),
+        k=current_app.config["MIN_RESPONDENTS"],
+    )

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
-from flask import abort, render_template
+from typing import Any
+
+from flask import abort, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from assessor import results
 from assessor.campaigns import get_campaign, in_campaign
-from assessor.presentation import domain_titles
-from assessor.published import bp
+from assessor.presentation import domain_titles, reason_text
+from assessor.published import bp, charts, finding, readings
+from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
+from assessor.results.reading import OrgResult, ResultsView
+from assessor.results.snapshot import NATIONAL
 
 
 @bp.errorhandler(404)
@@ -25,26 +30,63 @@ def organisation(slug: str, org_code: str) -> str:
     view = results.read(campaign)
     item = view.for_org(org_code, "combined")
     q = definition_of(campaign.questionnaire)
+    published = view.publication is not None
     return render_template(
         "published/organisation.html",
         campaign=campaign,
         item=item,
         q=q,
         domains=domain_titles(q),
-        published=view.publication is not None,
+        published=published,
+        family=finding.family(campaign, org_code),
+        **(_pictures(view, item, q) if published else {}),
     )
+
+
+def _pictures(view: ResultsView, item: OrgResult, q: Questionnaire) -> dict[str, Any]:
+    """The charts of a published organisation and their one-sentence readings, from the same
+    read model (and so the same numbers) as the API."""
+    campaign = view.campaign
+    k = campaign.min_respondents
+
+    def reason(code: str | None) -> str:
+        return reason_text(code, k)
+
+    regional = view.group("combined", "region", item.organisation.region)
+    national = view.group("combined", NATIONAL, NATIONAL)
+    previous = campaign.previous
+    return {
+        "regional": regional,
+        "national": national,
+        "levels_chart": charts.domain_levels(item, regional, national, q, reason),
+        "levels_reading": readings.against_medians(item, regional, national),
+        "gap_reading": readings.gap(item),
+        "trend_chart": charts.trend(item, q, reason),
+        "trend_reading": readings.trend(item, previous.title) if previous else None,
+        "previous": previous,
+    }
 
 
 @bp.get("/results/<slug>")
 def campaign(slug: str) -> str:
-    """The campaign's organisations, each linking to its own results page."""
+    """Find an organisation: search by name or code and filter by region with a plain GET
+    form (no JavaScript), one page of matches at a time."""
     found = get_campaign(slug)
     if found is None:
         abort(404)
-    members = sorted(found.members, key=lambda m: (m.region, m.organisation.name))
+    text = request.args.get("q", "").strip()
+    regions = finding.regions(found)
+    region = request.args.get("region") or None
+    if region not in regions:
+        region = None
+    page = request.args.get("page", 1, type=int) or 1
+    matches = finding.search(found, text, region, page)
     return render_template(
         "published/campaign.html",
         campaign=found,
-        members=members,
         published=results.is_published(found),
+        text=text,
+        region=region,
+        regions=regions,
+        matches=matches,
     )

@@ -14,13 +14,23 @@ from assessor.extensions import db
 from assessor.models import ApiToken, utcnow
 from tests.api.conftest import CLOSED, bearer
 
-OPEN_ROUTES = {("GET", "/api/v1/health"), ("GET", "/api/openapi.json")}
+#: Open without a token: the health check, the OpenAPI document and its browsable reference
+#: (the reference's page, script and Swagger UI files describe only what openapi.json says).
+OPEN_ROUTES = {
+    ("GET", "/api/v1/health"),
+    ("GET", "/api/openapi.json"),
+    ("GET", "/api/docs"),
+    ("GET", "/api/docs/start.js"),
+    ("GET", "/api/docs/assets/<name>"),
+}
 PROBLEM = "application/problem+json"
 
 
 def _concrete(rule: str) -> str:
     """A path for a rule, with placeholder values for its variables."""
     values = {"int": "1"}
+    if rule == "/api/docs/assets/<name>":
+        return "/api/docs/assets/swagger-ui.css"
     return re.sub(
         r"<(?:(\w+):)?(\w+)>",
         lambda m: values.get(m.group(1) or "", f"x-{m.group(2)}"),
