@@ -25,6 +25,10 @@ def reason_text(reason: str | None, k: int) -> str:
         "campaign_open": "Not shown until the campaign closes",
         "not_comparable": "No trend (questions not comparable with the previous campaign)",
         "no_previous": "No trend (no previous campaign)",
+        "revision_below_minimum": (
+            f"Not shown (fewer than {k} responses were withdrawn since it was last published,"
+            " so showing it could reveal them)"
+        ),
     }
     return texts.get(reason or "", "Not shown")
 
