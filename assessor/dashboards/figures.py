@@ -45,6 +45,7 @@ LEVEL_COLOURS = (
     "rgb(254, 232, 56)",
 )
 SUPPRESSED_FILL = "#ffffff"
+SUPPRESSED_CELL = "#dedfe0"
 #: band -> (colour, marker symbol, words).
 BAND_STYLE: dict[str | None, tuple[str, str, str]] = {
     "high_99.8": ("#0072b2", "triangle-up", "Above the 99.8% limit"),
@@ -64,6 +65,21 @@ class Table:
     rows: list[list[str]] = field(default_factory=list)
     #: A link for each row's first cell (an organisation's page), or None.
     links: list[str | None] = field(default_factory=list)
+
+    def spans(self, row: list[str]) -> list[tuple[str, int, bool]]:
+        """A row's cells after the first, a reason repeated across cells given once with its
+        span (the CSV keeps it in every column)."""
+        out: list[list] = []
+        for cell in row[1:]:
+            if out and cell == out[-1][0] and is_reason(cell):
+                out[-1][1] += 1
+            else:
+                out.append([cell, 1])
+        return [(text, span, is_reason(text)) for text, span in out]
+
+
+def is_reason(cell: str) -> bool:
+    return cell.startswith(("Not shown", "No trend"))
 
 
 @dataclass
@@ -169,18 +185,32 @@ class Figure:
 # --------------------------------------------------------------------------- helpers
 
 
-def _layout(title: str, height: int, **extra: object) -> dict:
-    return dict(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+def _layout(view: ResultsView, height: int, **extra: object) -> dict:
+    """The house layout; the chart's title is its heading on the page, not inside the plot.
+    A preview carries a mark across the plot itself, so no cut-out of it loses it."""
+    layout = dict(
         font=FONT,
         height=height,
-        margin={"l": 70, "r": 20, "t": 50, "b": 60},
+        margin={"l": 70, "r": 20, "t": 70, "b": 60},
         paper_bgcolor="#ffffff",
         plot_bgcolor="#ffffff",
-        legend={"orientation": "h", "y": -0.18, "x": 0},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
         hoverlabel={"font": {"family": FONT["family"]}},
         **extra,
     )
+    if view.preview:
+        layout["annotations"] = [
+            {
+                "text": "PREVIEW: NOT PUBLISHED",
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": 40, "color": "rgba(212, 53, 28, 0.25)"},
+            }
+        ]
+    return layout
 
 
 def _json(fig: Figure) -> str:
@@ -207,6 +237,18 @@ def _measure_titles(view: ResultsView) -> dict[str, str]:
 
 def _voice(audience: str) -> str:
     return AUDIENCE_LABELS[audience]
+
+
+#: The audience inside a sentence: the rating, or one voice's view.
+VOICE_IN_A_SENTENCE = {
+    "combined": "the combined rating",
+    "staff": "staff only: one voice's view, not the rating",
+    "patient_leader": "patient leaders only: one voice's view, not the rating",
+}
+
+
+def _say(audience: str) -> str:
+    return VOICE_IN_A_SENTENCE[audience]
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
@@ -292,7 +334,7 @@ def funnel_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     group_words = "all organisations" if by == "national" else f"{value} ({by.replace('_', ' ')})"
     title = _title(view, f"Funnel plot: {titles[f.measure]}, {_voice(f.audience)}")
     target, tau2 = inputs.target, inputs.tau2
-    fig = Figure(layout=_layout(title, 460))
+    fig = Figure(layout=_layout(view, 460))
     limits = None
     if target is not None and shown.sum() >= 1:
         with np.errstate(invalid="ignore"):
@@ -389,7 +431,7 @@ def funnel_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     counts = {b: sum(1 for k in range(len(bands)) if shown[k] and bands[k] == b) for b in BANDS}
     outside = counts["high_99.8"] + counts["low_99.8"]
     summary = (
-        f"Each mark is one organisation's {titles[f.measure].lower()} score ({_voice(f.audience)}),"
+        f"Each mark is one organisation's {titles[f.measure].lower()} score ({_say(f.audience)}),"
         f" plotted against how many people responded, with the limits within which 95% and"
         f" 99.8% of scores would fall by chance around the target of {group_words}"
         + (f" ({number(target)})" if target is not None else "")
@@ -434,7 +476,7 @@ def levels_chart(view: ResultsView, f: Filters) -> Chart:
         lv = levels[mine & (reasons == 0)]
         counts[r] = np.bincount(lv[lv >= 0], minlength=n_rungs + 1)[: n_rungs + 1]
     title = _title(view, f"Levels by region: {titles[f.measure]}, {_voice(f.audience)}")
-    fig = Figure(layout=_layout(title, 120 + 48 * max(1, len(regions)), barmode="stack"))
+    fig = Figure(layout=_layout(view, 120 + 48 * max(1, len(regions)), barmode="stack"))
     for level in range(n_rungs + 1):
         fig.add_trace(
             Bar(
@@ -460,7 +502,7 @@ def levels_chart(view: ResultsView, f: Filters) -> Chart:
             hovertemplate="%{y}: %{x} suppressed<extra></extra>",
         )
     )
-    fig.update_layout(margin={"l": 190}, legend={"y": -0.3})
+    fig.update_layout(margin={"l": 190, "t": 90})
     fig.update_xaxes(title_text="Organisations", showline=True, linecolor=INK)
     fig.update_yaxes(autorange="reversed")
     columns = ["Region"] + [f"{lv} {level_label(view.q, lv)}" for lv in range(n_rungs + 1)]
@@ -477,7 +519,7 @@ def levels_chart(view: ResultsView, f: Filters) -> Chart:
         table.links.append(None)
     summary = (
         f"How many organisations in each region reach each level of the ladder on"
-        f" {titles[f.measure].lower()} ({_voice(f.audience)}); {_responded(view, idx)}."
+        f" {titles[f.measure].lower()} ({_say(f.audience)}); {_responded(view, idx)}."
         f" Suppressed organisations are counted in their own hatched bar, never as level 0."
         f" {_not_shown(view, reasons)}"
     )
@@ -513,7 +555,7 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     where = f" in {region}" if region else ""
     title = _title(view, f"Scores by organisation and domain{where}: {_voice(f.audience)}")
     height = int(min(1600, max(320, 16 * len(idx) + 160)))
-    fig = Figure(layout=_layout(title, height))
+    fig = Figure(layout=_layout(view, height))
     names = s.meta["names"]
     hover = [
         [
@@ -538,6 +580,25 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
             ygap=1 if len(idx) <= 100 else 0,
         )
     )
+    hidden = reasons != 0
+    if hidden.any():
+        # Suppressed cells drawn grey and labelled, never left blank or coloured as a score.
+        fig.add_trace(
+            Heatmap(
+                z=np.where(hidden, 1.0, np.nan),
+                x=[d.title for d in domains],
+                y=codes,
+                colorscale=[[0, SUPPRESSED_CELL], [1, SUPPRESSED_CELL]],
+                showscale=False,
+                text=np.where(hidden, "not shown", "").tolist(),
+                texttemplate="%{text}" if len(idx) <= 60 else "",
+                textfont={"color": INK, "size": 11},
+                hovertext=hover,
+                hoverinfo="text",
+                xgap=1,
+                ygap=1 if len(idx) <= 100 else 0,
+            )
+        )
     fig.update_yaxes(autorange="reversed", showticklabels=len(idx) <= 60, type="category")
     fig.update_xaxes(side="top", tickangle=0)
     fig.update_layout(margin={"t": 90}, plot_bgcolor="#ffffff")
@@ -553,8 +614,8 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
         table.links.append(_link(link, s.orgs[int(i)]))
     summary = (
         f"Each row is an organisation{where}, each column a domain; darker is a lower score,"
-        f" yellower a higher one ({_voice(f.audience)}). White cells are suppressed: the table"
-        f" says why. {_responded(view, idx)}. "
+        f" yellower a higher one ({_say(f.audience)}). Grey cells marked 'not shown' are"
+        f" suppressed: the table says why. {_responded(view, idx)}. "
         + _not_shown(view, reasons.ravel(), "domain score")
         + narrowed
     )
@@ -590,7 +651,7 @@ def ranked_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     title = _title(
         view, f"Ranked scores with 95% intervals: {titles[f.measure]}, {_voice(f.audience)}"
     )
-    fig = Figure(layout=_layout(title, 440))
+    fig = Figure(layout=_layout(view, 440))
     fig.add_trace(
         _scatter(len(keep))(
             x=ranks,
@@ -629,7 +690,7 @@ def ranked_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
         )
         table.links.append(None)
     for i, reason in zip(idx[reasons != 0], reasons[reasons != 0], strict=True):
-        table.rows.append(["", _org_cell(view, int(i)), _reason(view, reason), "", ""])
+        table.rows.append(["Not ranked", _org_cell(view, int(i)), *[_reason(view, reason)] * 3])
         table.links.append(None)
     overlap = ""
     if len(keep) >= 2:
@@ -640,7 +701,7 @@ def ranked_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
             " ranks close together are not reliably different."
         )
     summary = (
-        f"Organisations ranked by {titles[f.measure].lower()} score ({_voice(f.audience)}),"
+        f"Organisations ranked by {titles[f.measure].lower()} score ({_say(f.audience)}),"
         f" each with its 95% interval. {_count(len(keep), 'organisation')} ranked;"
         f" {_responded(view, idx)}. {_not_shown(view, reasons)}{overlap}"
     )
@@ -765,7 +826,7 @@ def profile_chart(view: ResultsView, i: int, audience: str) -> Chart:
         table.rows.append(row)
         table.links.append(None)
     title = _title(view, f"{org.name}: scores against its peer group ({org.peer_group})")
-    fig = Figure(layout=_layout(title, 120 + 46 * len(rows), barmode="overlay"))
+    fig = Figure(layout=_layout(view, 120 + 46 * len(rows), barmode="overlay"))
     width = [None if a is None or b is None else b - a for a, b in zip(q1, q3, strict=True)]
     fig.add_trace(
         Bar(
@@ -823,10 +884,10 @@ def profile_chart(view: ResultsView, i: int, audience: str) -> Chart:
         dtick=1,
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_layout(margin={"l": 230}, legend={"y": -0.22})
+    fig.update_layout(margin={"l": 230})
     n_resp = _org_responded(item)
     summary = (
-        f"{org.name}'s scores ({_voice(audience)}), overall and in each domain, each diamond with"
+        f"{org.name}'s scores ({_say(audience)}), overall and in each domain, each diamond with"
         f" its 95% interval, against the {peers.overall.n_orgs + peers.overall.n_suppressed}"
         f" organisations of its peer group: the grey bar is their middle half and the black"
         f" line their median. {n_resp}. "
@@ -878,7 +939,7 @@ def rungs_chart(view: ResultsView, i: int, voice: str, profiles: dict) -> Chart:
         table.links.append(None)
     who = "staff" if voice == "staff" else "patient leaders"
     title = _title(view, f"Rungs met by domain: {AUDIENCE_LABELS[voice]}")
-    fig = Figure(layout=_layout(title, 120 + 44 * len(domains)))
+    fig = Figure(layout=_layout(view, 120 + 44 * len(domains)))
     fig.add_trace(
         Heatmap(
             z=z,
@@ -927,7 +988,7 @@ def _interval_chart(
 ) -> Figure:
     """Values with 95% intervals, one row per measure, around a zero line."""
     labels = [label for label, _, _ in rows]
-    fig = Figure(layout=_layout(title, 120 + 44 * len(rows)))
+    fig = Figure(layout=_layout(view, 120 + 44 * len(rows)))
     for significant in (True, False):
         pick = [
             (label, m, v)
@@ -1019,6 +1080,15 @@ def gap_chart(view: ResultsView, i: int) -> Chart:
     return Chart("gap", title, summary, alt, table, _json(fig))
 
 
+TREND_REASONS = {
+    "no_previous": "this campaign names no previous campaign to compare with",
+    "not_comparable": (
+        "the questions, the ladder or the threshold changed too much since the previous"
+        " campaign to compare"
+    ),
+}
+
+
 def trend_chart(view: ResultsView, i: int, audience: str) -> Chart:
     item = view.result(i, audience)
     org = item.organisation
@@ -1050,7 +1120,8 @@ def trend_chart(view: ResultsView, i: int, audience: str) -> Chart:
         table.links.append(None)
     title = _title(view, f"{org.name}: change since {previous}, {_voice(audience)}")
     if trend.reason is not None:
-        summary = f"There is no trend for {org.name}: {reason_text(trend.reason, k).lower()}."
+        why = TREND_REASONS.get(trend.reason or "", reason_text(trend.reason, k))
+        summary = f"There is no trend for {org.name}: {why}."
         return Chart("trend", title, summary, summary, table, None)
     fig = _interval_chart(
         view,
@@ -1066,7 +1137,7 @@ def trend_chart(view: ResultsView, i: int, audience: str) -> Chart:
         else ""
     )
     summary = (
-        f"How {org.name}'s scores ({_voice(audience)}) changed since {previous}, on the questions"
+        f"How {org.name}'s scores ({_say(audience)}) changed since {previous}, on the questions"
         f" asked in both campaigns, with 95% intervals.{fraction} Domains whose questions changed"
         " are marked 'not comparable' and have no trend. "
         + (
@@ -1108,7 +1179,7 @@ def answers_chart(view: ResultsView, i: int, profiles: dict) -> Chart:
         table.rows.append(row)
         table.links.append(None)
     title = _title(view, f'{org.name}: "don\'t know" answers by question')
-    fig = Figure(layout=_layout(title, 140 + 22 * len(items) * len(kinds), barmode="group"))
+    fig = Figure(layout=_layout(view, 140 + 22 * len(items) * len(kinds), barmode="group"))
     styles = {"staff": (ORG, ""), "patient_leader": ("#e69f00", "/")}
     for voice, who in voices.items():
         colour, pattern = styles[voice]
@@ -1148,13 +1219,13 @@ def answers_chart(view: ResultsView, i: int, profiles: dict) -> Chart:
         ]
         if shares:
             share, link_id = max(shares)
-            worst.append(f"{who.lower()} most often on {link_id} ({share:.0%})")
+            worst.append(f"{who.lower()} most often to {link_id} ({share:.0%})")
     summary = (
         f"The share of {org.name}'s staff and patient leaders who answered \"don't know\" to each"
         " question"
         + (', and "this does not happen here"' if offers_not_happening else "")
         + ". A high share among staff is itself a finding."
-        + (f" Don't know was answered {'; '.join(worst)}." if worst else "")
+        + (f' "Don\'t know" was answered by {"; by ".join(worst)}.' if worst else "")
         + (
             f" {hidden} shares are suppressed (empty bars; the table says why)."
             if hidden
@@ -1166,7 +1237,7 @@ def answers_chart(view: ResultsView, i: int, profiles: dict) -> Chart:
             else " This questionnaire version does not offer 'does not happen here'."
         )
     )
-    alt = "Don't know shares. " + ("; ".join(worst) if worst else "none shown") + "."
+    alt = "Don't know shares: answered by " + ("; by ".join(worst) if worst else "none shown") + "."
     return Chart("answers", title, summary, alt, table, _json(fig))
 
 
