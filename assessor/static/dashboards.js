@@ -15,6 +15,8 @@
     var source = document.getElementById(plot.getAttribute("data-figure"));
     if (!source || !window.Plotly) { return; }
     var figure = JSON.parse(source.textContent);
+    /* The figure's own height, so the plot keeps it when printing redraws it narrower. */
+    plot.style.height = (figure.layout.height || 450) + "px";
     window.Plotly.newPlot(plot, figure.data, figure.layout, config).then(function () {
       plot.setAttribute("data-drawn", "true");
     });
