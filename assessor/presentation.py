@@ -36,7 +36,7 @@ def reason_text(reason: str | None, k: int) -> str:
 def number(value: float | None, signed: bool = False) -> str:
     if value is None:
         return ""
-    value = round(value, 2) + 0.0  # + 0.0 turns -0.0 into 0.0: no "-0.00"
+    value = round(float(value), 2) + 0.0  # + 0.0 turns -0.0 into 0.0: no "-0.00"
     text = f"{value:+.2f}" if signed and value != 0 else f"{value:.2f}"
     return text.replace("-", "\u2212")
 

@@ -11,7 +11,7 @@ told apart by line dash or marker shape rather than hue.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.io as pio
@@ -27,6 +27,9 @@ Z95 = 1.959964
 Z998 = 3.090232
 #: Above this many points a chart draws with WebGL (Scattergl), which stays smooth at 7,000.
 WEBGL_FROM = 1000
+#: A table longer than this is a page of its own (and a CSV), linked from beside its chart,
+#: rather than inlined: 7,000 rows would weigh megabytes and freeze the browser's layout.
+INLINE_ROWS = 250
 #: Above this many organisations the heat map shows one region at a time.
 HEAT_MAX_ROWS = 400
 
@@ -59,12 +62,42 @@ FONT = {"family": "Arial, Helvetica, sans-serif", "size": 13, "color": INK}
 PREVIEW = "PREVIEW, not published: "
 
 
-@dataclass
 class Table:
-    columns: list[str]
-    rows: list[list[str]] = field(default_factory=list)
-    #: A link for each row's first cell (an organisation's page), or None.
-    links: list[str | None] = field(default_factory=list)
+    """Columns and rows of text exactly as shown (and as the CSV has them). A long table can be
+    given a `fill` function instead of rows, run only when someone reads its rows: the
+    national page says how long it is and links to it, and never formats 7,000 rows."""
+
+    def __init__(
+        self,
+        columns: list[str],
+        fill: Callable[[Table], None] | None = None,
+        size: int | None = None,
+    ) -> None:
+        self.columns = columns
+        self._rows: list[list[str]] = []
+        #: A link for each row's first cell (an organisation's page), or None.
+        self._links: list[str | None] = []
+        self._fill = fill
+        self._size = size
+
+    def _filled(self) -> None:
+        if self._fill is not None:
+            fill, self._fill = self._fill, None
+            fill(self)
+
+    @property
+    def rows(self) -> list[list[str]]:
+        self._filled()
+        return self._rows
+
+    @property
+    def links(self) -> list[str | None]:
+        self._filled()
+        return self._links
+
+    @property
+    def size(self) -> int:
+        return self._size if self._fill is not None and self._size is not None else len(self.rows)
 
     def spans(self, row: list[str]) -> list[tuple[str, int, bool]]:
         """A row's cells after the first, a reason repeated across cells given once with its
@@ -92,6 +125,10 @@ class Chart:
     figure: str | None = None
     #: URL of an organisation's page with `__CODE__` for its code: where a click on a point goes.
     link: str | None = None
+
+    @property
+    def inline(self) -> bool:
+        return self.table.size <= INLINE_ROWS
 
     @property
     def figure_json(self) -> Markup | None:
@@ -295,7 +332,18 @@ def _link(template: str | None, code: str) -> str | None:
     return None if template is None else template.replace("__CODE__", code)
 
 
-def _scatter(n_points: int) -> type:
+#: Above this many rows a heat map's hover is a template rather than a sentence per cell.
+HOVER_WORDS_MAX = 200
+
+
+def _hover_names(names: list[str] | None, rest: str) -> dict:
+    """Hover with each organisation's name, or (thousands of points) its code alone."""
+    if names is None:
+        return {"hovertemplate": f"%{{customdata}}<br>{rest}<extra></extra>"}
+    return {"text": names, "hovertemplate": f"%{{text}} (%{{customdata}})<br>{rest}<extra></extra>"}
+
+
+def _scatter(n_points: int) -> Callable[..., dict]:
     return Scattergl if n_points >= WEBGL_FROM else Scatter
 
 
@@ -392,13 +440,35 @@ def funnel_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
                 marker={"color": colour, "symbol": symbol, "size": 9, "line": {"width": 1.5}},
                 name=words,
                 customdata=codes,
-                text=[names[rows_i[k]] for k in pick],
-                hovertemplate="%{text} (%{customdata})<br>Score %{y:.2f}, %{x} responded"
-                "<extra></extra>",
+                **_hover_names(
+                    [names[rows_i[k]] for k in pick] if len(bands) < WEBGL_FROM else None,
+                    "Score %{y:.2f}, %{x} responded",
+                ),
             )
         )
     fig.update_xaxes(title_text="Respondents", showline=True, linecolor=INK, rangemode="tozero")
     fig.update_yaxes(title_text=f"Score (0 to {len(view.q.rungs)})", showline=True, linecolor=INK)
+
+    def fill(table: Table) -> None:
+        for k in range(len(rows_i)):
+            i = int(rows_i[k])
+            reason = s[f"{f.audience}.reason"][i, j]
+            row = [_org_cell(view, i), s.meta["regions"][i]]
+            if reason:
+                words = _reason(view, reason)
+                row += [words] * 5
+            else:
+                row += [f"{int(n[k]):,}", number(float(y[k])), BAND_STYLE[bands[k]][2]]
+                if limits is not None and np.isfinite(limits[0][k]):
+                    row += [
+                        f"{number(float(limits[0][k]))} to {number(float(limits[1][k]))}",
+                        f"{number(float(limits[2][k]))} to {number(float(limits[3][k]))}",
+                    ]
+                else:
+                    row += ["No limits", "No limits"]
+            table.rows.append(row)
+            table.links.append(_link(link, s.orgs[i]))
+
     table = Table(
         [
             "Organisation",
@@ -408,26 +478,10 @@ def funnel_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
             "Funnel band",
             "95% limits",
             "99.8% limits",
-        ]
+        ],
+        fill,
+        len(rows_i),
     )
-    for k in range(len(rows_i)):
-        i = int(rows_i[k])
-        reason = s[f"{f.audience}.reason"][i, j]
-        row = [_org_cell(view, i), s.meta["regions"][i]]
-        if reason:
-            words = _reason(view, reason)
-            row += [words] * 5
-        else:
-            row += [f"{int(n[k]):,}", number(float(y[k])), BAND_STYLE[bands[k]][2]]
-            if limits is not None and np.isfinite(limits[0][k]):
-                row += [
-                    f"{number(float(limits[0][k]))} to {number(float(limits[1][k]))}",
-                    f"{number(float(limits[2][k]))} to {number(float(limits[3][k]))}",
-                ]
-            else:
-                row += ["No limits", "No limits"]
-        table.rows.append(row)
-        table.links.append(_link(link, s.orgs[i]))
     counts = {b: sum(1 for k in range(len(bands)) if shown[k] and bands[k] == b) for b in BANDS}
     outside = counts["high_99.8"] + counts["low_99.8"]
     summary = (
@@ -557,14 +611,20 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     height = int(min(1600, max(320, 16 * len(idx) + 160)))
     fig = Figure(layout=_layout(view, height))
     names = s.meta["names"]
-    hover = [
-        [
-            f"{names[i]} ({s.orgs[i]})<br>{d.title}: "
-            + (number(float(z[r, c])) if reasons[r, c] == 0 else _reason(view, reasons[r, c]))
-            for c, d in enumerate(domains)
+    if len(idx) <= HOVER_WORDS_MAX:
+        words = [
+            [
+                f"{names[i]} ({s.orgs[i]})<br>{d.title}: "
+                + (number(float(z[r, c])) if reasons[r, c] == 0 else _reason(view, reasons[r, c]))
+                for c, d in enumerate(domains)
+            ]
+            for r, i in enumerate(idx)
         ]
-        for r, i in enumerate(idx)
-    ]
+        hover: dict = {"hovertext": words, "hoverinfo": "text"}
+        hover_hidden = hover
+    else:  # thousands of cells: a template, not a sentence each
+        hover = {"hovertemplate": "%{y}, %{x}: %{z:.2f}<extra></extra>"}
+        hover_hidden = {"hovertemplate": "%{y}, %{x}: not shown<extra></extra>"}
     fig.add_trace(
         Heatmap(
             z=z,
@@ -574,8 +634,7 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
             zmax=len(view.q.rungs),
             colorscale=CIVIDIS,
             colorbar={"title": {"text": "Score"}},
-            hovertext=hover,
-            hoverinfo="text",
+            **hover,
             xgap=1,
             ygap=1 if len(idx) <= 100 else 0,
         )
@@ -590,11 +649,16 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
                 y=codes,
                 colorscale=[[0, SUPPRESSED_CELL], [1, SUPPRESSED_CELL]],
                 showscale=False,
-                text=np.where(hidden, "not shown", "").tolist(),
-                texttemplate="%{text}" if len(idx) <= 60 else "",
-                textfont={"color": INK, "size": 11},
-                hovertext=hover,
-                hoverinfo="text",
+                **(
+                    {
+                        "text": np.where(hidden, "not shown", "").tolist(),
+                        "texttemplate": "%{text}",
+                        "textfont": {"color": INK, "size": 11},
+                    }
+                    if len(idx) <= 60
+                    else {}
+                ),
+                **hover_hidden,
                 xgap=1,
                 ygap=1 if len(idx) <= 100 else 0,
             )
@@ -602,16 +666,19 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     fig.update_yaxes(autorange="reversed", showticklabels=len(idx) <= 60, type="category")
     fig.update_xaxes(side="top", tickangle=0)
     fig.update_layout(margin={"t": 90}, plot_bgcolor="#ffffff")
-    table = Table(["Organisation", *(d.title for d in domains)])
-    for r, i in enumerate(idx):
-        table.rows.append(
-            [_org_cell(view, int(i))]
-            + [
-                number(float(z[r, c])) if reasons[r, c] == 0 else _reason(view, reasons[r, c])
-                for c in range(len(domains))
-            ]
-        )
-        table.links.append(_link(link, s.orgs[int(i)]))
+
+    def fill(table: Table) -> None:
+        for r, i in enumerate(idx):
+            table.rows.append(
+                [_org_cell(view, int(i))]
+                + [
+                    number(float(z[r, c])) if reasons[r, c] == 0 else _reason(view, reasons[r, c])
+                    for c in range(len(domains))
+                ]
+            )
+            table.links.append(_link(link, s.orgs[int(i)]))
+
+    table = Table(["Organisation", *(d.title for d in domains)], fill, len(idx))
     summary = (
         f"Each row is an organisation{where}, each column a domain; darker is a lower score,"
         f" yellower a higher one ({_say(f.audience)}). Grey cells marked 'not shown' are"
@@ -652,46 +719,73 @@ def ranked_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
         view, f"Ranked scores with 95% intervals: {titles[f.measure]}, {_voice(f.audience)}"
     )
     fig = Figure(layout=_layout(view, 440))
+    big = len(keep) >= WEBGL_FROM
+    if big:
+        # Thousands of organisations: the intervals as a shaded band and the scores as a line
+        # through them (three SVG paths, drawn in milliseconds; each point still hovers and
+        # clicks through to its organisation).
+        for edge, fill in ((hi, "none"), (lo, "tonexty")):
+            fig.add_trace(
+                Scatter(
+                    x=ranks,
+                    y=edge,
+                    mode="lines",
+                    line={"color": QUARTILE, "width": 0.5},
+                    fill=fill,
+                    fillcolor=QUARTILE,
+                    name="95% interval",
+                    legendgroup="interval",
+                    showlegend=fill != "none",
+                    hoverinfo="skip",
+                )
+            )
+    errors = {
+        "type": "data",
+        "symmetric": False,
+        "array": hi - values,
+        "arrayminus": values - lo,
+        "color": MUTED,
+        "thickness": 1,
+        "width": 0 if len(keep) > 60 else 3,
+    }
     fig.add_trace(
-        _scatter(len(keep))(
+        Scatter(
             x=ranks,
             y=values,
-            mode="markers",
-            marker={"color": ORG, "size": 6, "symbol": "diamond"},
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": hi - values,
-                "arrayminus": values - lo,
-                "color": MUTED,
-                "thickness": 1,
-                "width": 0 if len(keep) > 60 else 3,
-            },
+            mode="lines" if big else "markers",
+            line={"color": ORG, "width": 2},
+            marker={"color": ORG, "size": 8, "symbol": "diamond"},
+            **({} if big else {"error_y": errors}),
             customdata=codes,
-            text=[names[i] for i in keep],
             name="Score and 95% interval",
-            hovertemplate="%{text} (%{customdata})<br>Rank %{x}: %{y:.2f}<extra></extra>",
+            **_hover_names(
+                [names[i] for i in keep] if len(keep) < WEBGL_FROM else None,
+                "Rank %{x}: %{y:.2f}",
+            ),
         )
     )
     fig.update_xaxes(title_text="Rank (1 = highest)", showline=True, linecolor=INK)
     fig.update_yaxes(title_text="Score", showline=True, linecolor=INK)
-    table = Table(["Rank", "Organisation", "Score", "95% interval", "Level"])
-    n_rungs = len(view.q.rungs)
-    levels = level_of(values, n_rungs)
-    for r, i in enumerate(keep):
-        table.rows.append(
-            [
-                str(r + 1),
-                _org_cell(view, int(i)),
-                number(float(values[r])),
-                interval([float(lo[r]), float(hi[r])]),
-                level_label(view.q, int(levels[r])),
-            ]
-        )
-        table.links.append(None)
-    for i, reason in zip(idx[reasons != 0], reasons[reasons != 0], strict=True):
-        table.rows.append(["Not ranked", _org_cell(view, int(i)), *[_reason(view, reason)] * 3])
-        table.links.append(None)
+
+    def fill(table: Table) -> None:
+        n_rungs = len(view.q.rungs)
+        levels = level_of(values, n_rungs)
+        for r, i in enumerate(keep):
+            table.rows.append(
+                [
+                    str(r + 1),
+                    _org_cell(view, int(i)),
+                    number(float(values[r])),
+                    interval([float(lo[r]), float(hi[r])]),
+                    level_label(view.q, int(levels[r])),
+                ]
+            )
+            table.links.append(None)
+        for i, reason in zip(idx[reasons != 0], reasons[reasons != 0], strict=True):
+            table.rows.append(["Not ranked", _org_cell(view, int(i)), *[_reason(view, reason)] * 3])
+            table.links.append(None)
+
+    table = Table(["Rank", "Organisation", "Score", "95% interval", "Level"], fill, len(idx))
     overlap = ""
     if len(keep) >= 2:
         top_lo = float(lo[0])

@@ -133,15 +133,29 @@ def _csv(rows: list[list[str]], columns: list[str], filename: str) -> Response:
     )
 
 
-@bp.get("/<slug>/csv/<chart>")
-def campaign_csv(slug: str, chart: str) -> Response:
+def _national_chart(slug: str, chart: str) -> tuple[Campaign, ResultsView, figures.Chart]:
     found, view = _view(slug)
     allowed = ["responses"] if view.hidden else ["funnel", "levels", "heatmap", "ranked"]
     if chart not in allowed:
         abort(404)
     f = _filters(view)
-    built = figures.NATIONAL_CHARTS[chart](view, f, None)
+    return found, view, figures.NATIONAL_CHARTS[chart](view, f, _org_link(slug, f))
+
+
+@bp.get("/<slug>/csv/<chart>")
+def campaign_csv(slug: str, chart: str) -> Response:
+    _, _, built = _national_chart(slug, chart)
     return _csv(built.table.rows, built.table.columns, f"{slug}-{chart}.csv")
+
+
+@bp.get("/<slug>/table/<chart>")
+def campaign_table(slug: str, chart: str) -> str:
+    """One chart's whole table, for a chart with too many rows to inline beside it."""
+    found, view, built = _national_chart(slug, chart)
+    f = _filters(view)
+    return render_template(
+        "dashboards/table.html", chart=built, filters=f, query=_query(f), **_common(found, view)
+    )
 
 
 def _org(slug: str, org_code: str) -> tuple[Campaign, ResultsView, int]:

@@ -38,7 +38,13 @@
     plots().forEach(function (plot) { window.Plotly.relayout(plot, { width: null, autosize: true }); });
   });
 
+  /* One chart per task, so the page stays responsive while thousands of points are drawn. */
   document.addEventListener("DOMContentLoaded", function () {
-    Array.prototype.forEach.call(document.querySelectorAll(".plot[data-figure]"), draw);
+    var queue = Array.prototype.slice.call(document.querySelectorAll(".plot[data-figure]"));
+    (function next() {
+      if (!queue.length) { return; }
+      draw(queue.shift());
+      window.setTimeout(next, 0);
+    })();
   });
 })();
