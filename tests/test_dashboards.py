@@ -329,3 +329,31 @@ def test_revision_reason_is_said_in_words() -> None:
         "Not shown (fewer than 5 responses were withdrawn since it was last published,"
         " so showing it could reveal them)"
     )
+
+
+def test_a_long_table_is_a_page_of_its_own_and_a_wide_map_shows_one_region(
+    client, db, monkeypatch
+) -> None:
+    """At national scale (thousands of rows) the page links to each long table instead of
+    inlining it, and the heat map shows one region unless one is chosen."""
+    from assessor.dashboards import figures
+
+    _world(db)
+    monkeypatch.setattr(figures, "INLINE_ROWS", 3)
+    monkeypatch.setattr(figures, "HEAT_MAX_ROWS", 3)
+    _login(client, "board@example.nhs.uk")
+    page = client.get("/dashboards/spring?audience=staff").get_data(as_text=True)
+    funnel = re.search(r'<section class="chart-block" id="funnel".*?</section>', page, re.S)[0]
+    assert "The table of this chart has 4 rows, too many for this page" in funnel
+    assert 'href="/dashboards/spring/table/funnel?audience=staff"' in funnel
+    assert "<table" not in funnel
+    levels = re.search(r'<section class="chart-block" id="levels".*?</section>', page, re.S)[0]
+    assert "<table" in levels  # two regions: short enough to stay
+    assert _figure(page, "heatmap")["data"][0]["y"] == ["A01", "A02"]
+    assert "so this map shows London; choose a region above to see another" in page
+
+    table = client.get("/dashboards/spring/table/funnel?audience=staff").get_data(as_text=True)
+    for code in ("A01", "A02", "B01", "B02"):
+        assert f"({code})</a>" in table
+    assert 'href="/dashboards/spring?audience=staff#funnel"' in table
+    assert client.get("/dashboards/spring/table/nope").status_code == 404

@@ -489,7 +489,8 @@ def funnel_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
         f" plotted against how many people responded, with the limits within which 95% and"
         f" 99.8% of scores would fall by chance around the target of {group_words}"
         + (f" ({number(target)})" if target is not None else "")
-        + ". Marks outside the dotted lines differ by more than chance."
+        + ". A mark beyond the dashed lines (95%) is unusual; beyond the dotted lines (99.8%)"
+        " it differs by more than chance would explain."
         f" {_count(int(shown.sum()), 'organisation')} drawn; {_responded(view, idx)}."
         f" {_not_shown(view, reasons)}"
     )
@@ -506,7 +507,7 @@ def funnel_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
         f"Funnel plot of {int(shown.sum())} organisations. {counts['high_99.8']} above the 99.8%"
         f" limit, {counts['high_95']} above the 95% limit only, {counts['within']} within the"
         f" limits, {counts['low_95']} below the 95% limit only, {counts['low_99.8']} below the"
-        f" 99.8% limit. {outside} differ from the target by more than chance."
+        f" 99.8% limit: {outside} differ from the target by more than chance would explain."
     )
     return Chart("funnel", title, summary, alt, table, _json(fig), link)
 
@@ -757,7 +758,7 @@ def ranked_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
             marker={"color": ORG, "size": 8, "symbol": "diamond"},
             **({} if big else {"error_y": errors}),
             customdata=codes,
-            name="Score and 95% interval",
+            name="Score" if big else "Score and 95% interval",
             **_hover_names(
                 [names[i] for i in keep] if len(keep) < WEBGL_FROM else None,
                 "Rank %{x}: %{y:.2f}",
