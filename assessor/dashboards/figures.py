@@ -781,7 +781,7 @@ def ranked_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
                     level_label(view.q, int(levels[r])),
                 ]
             )
-            table.links.append(None)
+            table.links.append(_link(link, s.orgs[int(i)]))
         for i, reason in zip(idx[reasons != 0], reasons[reasons != 0], strict=True):
             table.rows.append(["Not ranked", _org_cell(view, int(i)), *[_reason(view, reason)] * 3])
             table.links.append(None)
@@ -873,7 +873,14 @@ def _pick(container: object, measure: str) -> object:
 
 def _org_responded(item: object) -> str:
     r = item.responses  # type: ignore[attr-defined]
-    return f"{r['staff']:,} staff and {r['patient_leader']:,} patient leaders responded"
+    rate = item.response_rate  # type: ignore[attr-defined]
+    text = f"{r['staff']:,} staff and {r['patient_leader']:,} patient leaders responded"
+    known = [
+        f"{rate[a]:.0%} of {who}"
+        for a, who in (("staff", "staff"), ("patient_leader", "patient leaders"))
+        if rate[a] is not None
+    ]
+    return text + (f" ({' and '.join(known)} eligible)" if known else "")
 
 
 def profile_chart(view: ResultsView, i: int, audience: str) -> Chart:
@@ -1161,8 +1168,7 @@ def gap_chart(view: ResultsView, i: int) -> Chart:
     summary = (
         f"How much higher {org.name}'s staff rate it than its patient leaders do, overall and in"
         f" each domain, with 95% intervals; a filled mark's interval excludes 0."
-        f" {item.responses['staff']:,} staff and {item.responses['patient_leader']:,} patient"
-        " leaders responded. "
+        f" {_org_responded(item)}. "
         + (
             f"{hidden} measures are suppressed (the table says why)."
             if hidden
@@ -1234,7 +1240,7 @@ def trend_chart(view: ResultsView, i: int, audience: str) -> Chart:
     summary = (
         f"How {org.name}'s scores ({_say(audience)}) changed since {previous}, on the questions"
         f" asked in both campaigns, with 95% intervals.{fraction} Domains whose questions changed"
-        " are marked 'not comparable' and have no trend. "
+        f" are marked 'not comparable' and have no trend. {_org_responded(item)} this time. "
         + (
             f"{hidden} measures have no trend (the table says why)."
             if hidden
@@ -1315,11 +1321,12 @@ def answers_chart(view: ResultsView, i: int, profiles: dict) -> Chart:
         if shares:
             share, link_id = max(shares)
             worst.append(f"{who.lower()} most often to {link_id} ({share:.0%})")
+    responded = _org_responded(view.result(i, "combined"))
     summary = (
         f"The share of {org.name}'s staff and patient leaders who answered \"don't know\" to each"
         " question"
         + (', and "this does not happen here"' if offers_not_happening else "")
-        + ". A high share among staff is itself a finding."
+        + f". A high share among staff is itself a finding. {responded}."
         + (f' "Don\'t know" was answered by {"; by ".join(worst)}.' if worst else "")
         + (
             f" {hidden} shares are suppressed (empty bars; the table says why)."
@@ -1367,7 +1374,7 @@ def percentile_chart(view: ResultsView, i: int, audience: str) -> Chart:
     summary = (
         "Where the organisation stands among the organisations of each group (100 is the top,"
         " 50 the middle; suppressed organisations are left out of every group), and whether its"
-        " score is inside the funnel limits of that group."
+        f" score is inside the funnel limits of that group. {_org_responded(item)}."
     )
     return Chart("percentiles", title, summary, summary, table, None)
 
