@@ -203,7 +203,7 @@ def test_open_campaign_shows_viewers_counts_only_and_admins_a_marked_preview(cli
     assert page.count('<p class="preview-tag">') == 4
     assert len(re.findall(r'<h2 id="[a-z]+-title">PREVIEW, not published: ', page)) == 4
     assert page.count("PREVIEW: NOT PUBLISHED") == 4
-    assert _row(page, "A01", "ranked") == "1 NHS A01 (A01) 2.83 2.83 to 2.83 Co-commissioning"
+    assert _row(page, "A01", "ranked") == "NHS A01 (A01) 1 2.83 2.83 to 2.83 Co-commissioning"
     org = client.get("/dashboards/spring/A01").get_data(as_text=True)
     assert _row(org, "Overall", "gap") == "Overall +4.33 4.33 to 4.33 Yes"
     assert _row(org, "Overall", "trend") == "Overall No trend (no previous campaign)"
@@ -216,7 +216,7 @@ def test_suppressed_cells_show_words_not_numbers(client, db) -> None:
     page = client.get("/dashboards/spring").get_data(as_text=True)
     assert "Preview" not in page
     assert _row(page, "B01", "funnel") == f"NHS B01 (B01) North West {NOT_SHOWN_PL}"
-    assert _row(page, "B01", "ranked") == f"Not ranked NHS B01 (B01) {NOT_SHOWN_PL}"
+    assert _row(page, "B01", "ranked") == f"NHS B01 (B01) Not ranked {NOT_SHOWN_PL}"
     assert 'colspan="5" class="suppressed"' in page
     org = client.get("/dashboards/spring/B01").get_data(as_text=True)
     assert _row(org, "Overall", "gap") == f"Overall {NOT_SHOWN_PL}"
@@ -231,10 +231,10 @@ def test_filters_by_region_and_labels_a_single_voice(client, db) -> None:
     page = client.get("/dashboards/spring?audience=staff&region=London").get_data(as_text=True)
     assert "Staff only (one voice&#39;s view, not the rating)" in page
     assert "B01" not in page
-    assert _row(page, "A01", "ranked") == "1 NHS A01 (A01) 5.00 5.00 to 5.00 Co-assessment"
+    assert _row(page, "A01", "ranked") == "NHS A01 (A01) 1 5.00 5.00 to 5.00 Co-assessment"
     page = client.get("/dashboards/spring?audience=bogus&region=Nowhere").get_data(as_text=True)
     assert "A01" in page and "B01" in page
-    assert _row(page, "A01", "ranked").startswith("1 NHS A01 (A01) 2.83")
+    assert _row(page, "A01", "ranked").startswith("NHS A01 (A01) 1 2.83")
 
 
 def test_unknown_campaign_dashboard_is_404(client, db) -> None:

@@ -774,8 +774,8 @@ def ranked_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
         for r, i in enumerate(keep):
             table.rows.append(
                 [
-                    str(r + 1),
                     _org_cell(view, int(i)),
+                    str(r + 1),
                     number(float(values[r])),
                     interval([float(lo[r]), float(hi[r])]),
                     level_label(view.q, int(levels[r])),
@@ -783,10 +783,10 @@ def ranked_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
             )
             table.links.append(_link(link, s.orgs[int(i)]))
         for i, reason in zip(idx[reasons != 0], reasons[reasons != 0], strict=True):
-            table.rows.append(["Not ranked", _org_cell(view, int(i)), *[_reason(view, reason)] * 3])
-            table.links.append(None)
+            table.rows.append([_org_cell(view, int(i)), "Not ranked", *[_reason(view, reason)] * 3])
+            table.links.append(_link(link, s.orgs[int(i)]))
 
-    table = Table(["Rank", "Organisation", "Score", "95% interval", "Level"], fill, len(idx))
+    table = Table(["Organisation", "Rank", "Score", "95% interval", "Level"], fill, len(idx))
     overlap = ""
     if len(keep) >= 2:
         top_lo = float(lo[0])
