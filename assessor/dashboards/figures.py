@@ -299,13 +299,10 @@ def _responded(view: ResultsView, idx: np.ndarray) -> str:
     rate = s["rate"][idx]
     staff, patient = (int(x) for x in responses.sum(axis=0))
     text = f"{staff:,} staff and {patient:,} patient leaders responded"
-    known = ~np.isnan(rate)
-    if known.any():
-        with np.errstate(divide="ignore", invalid="ignore"):
-            eligible = np.where(known, responses / np.where(known, rate, 1), 0).sum()
-        if eligible > 0:
-            rate_all = responses[known].sum() / eligible
-            text += f" (a response rate of {rate_all:.0%} where the number eligible is known)"
+    known = rate[~np.isnan(rate)]
+    if known.size:
+        median = float(np.median(known))
+        text += f" (a median response rate of {median:.0%} where the number eligible is known)"
     return text
 
 
