@@ -8,7 +8,6 @@ clean machine needs nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,14 @@ import pytest
 from assessor.auth.passwords import create_user
 from assessor.auth.tokens import create_token
 from assessor.demo import load_demo
-from assessor.results import publications
 from tests.factories import publish_shipped
-from tests.test_dashboards import HOSTILE, _world
+from tests.test_dashboards import HOSTILE, _fresh_results_cache, _world  # noqa: F401
 
 PASSWORD = "a long enough password"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SHOTS = Path(__file__).parent / "screenshots"
 #: 210 mm less two 15 mm margins, at 96 px per inch.
 A4_WIDTH = 680
-
-
-@pytest.fixture(autouse=True)
-def _fresh_results_cache() -> Iterator[None]:
-    publications.clear_cache()
-    yield
-    publications.clear_cache()
 
 
 class Watch:
