@@ -41,10 +41,11 @@
   /* One chart per task, so the page stays responsive while thousands of points are drawn. */
   document.addEventListener("DOMContentLoaded", function () {
     var queue = Array.prototype.slice.call(document.querySelectorAll(".plot[data-figure]"));
-    (function next() {
+    function next() {
       if (!queue.length) { return; }
       draw(queue.shift());
       window.setTimeout(next, 0);
-    })();
+    }
+    window.setTimeout(next, 0);
   });
 })();
