@@ -357,3 +357,22 @@ def test_a_long_table_is_a_page_of_its_own_and_a_wide_map_shows_one_region(
         assert f"({code})</a>" in table
     assert 'href="/dashboards/spring?audience=staff#funnel"' in table
     assert client.get("/dashboards/spring/table/nope").status_code == 404
+
+
+def test_the_dashboard_benchmark_runs_on_a_resampled_publication(app, db, capsys) -> None:
+    """benchmarks/dashboards.py: 4 organisations resampled to 600 (a long funnel table, so a
+    linked page), measured without a browser."""
+    from assessor.results import publications
+    from benchmarks.dashboards import measure, scale_snapshot
+
+    campaign = _world(db)
+    publication = results.ensure_published(campaign)
+    big = scale_snapshot(publications.snapshot_of(publication), 600)
+    assert len(big.orgs) == 600 and len(big.labels("region")) == 7
+    publication.data = big.to_bytes()
+    db.session.commit()
+    publications.clear_cache()
+    figures = measure(app, "spring", runs=2, browser=False)
+    assert figures["server_ms_median"] > 0 and figures["html_bytes"] > 10_000
+    assert figures["first_visit_bytes"] > figures["html_bytes"]
+    assert "/dashboards/spring: server median" in capsys.readouterr().out
