@@ -567,7 +567,10 @@ def levels_chart(view: ResultsView, f: Filters) -> Chart:
                 x=counts[:, level],
                 orientation="h",
                 name=f"{level} {level_label(view.q, level)}",
-                marker={"color": LEVEL_COLOURS[level % len(LEVEL_COLOURS)], "line": {"width": 0.5}},
+                marker={
+                    "color": LEVEL_COLOURS[level % len(LEVEL_COLOURS)],
+                    "line": {"width": 1, "color": "#ffffff"},
+                },
                 hovertemplate="%{y}: %{x} organisations<extra></extra>",
             )
         )
@@ -1034,6 +1037,22 @@ def profile_chart(view: ResultsView, i: int, audience: str) -> Chart:
     return Chart("profile", title, summary, alt, table, _json(fig))
 
 
+def _strongest_above(view: ResultsView, item: object, body: dict) -> str:
+    """The highest met share on a rung above the first rung a domain has not met."""
+    best: tuple[float, str, str] | None = None
+    for d in view.q.domains:
+        m = item.domains[d.key]  # type: ignore[attr-defined]
+        if m.suppressed or m.level is None:
+            continue
+        for r in view.q.rungs[m.level + 1 :]:  # above the first rung not met
+            cell = body[d.key][r.key]
+            if not cell.suppressed and (best is None or cell.met_share > best[0]):
+                best = (cell.met_share, d.title, r.label)
+    if best is None or best[0] < 0.5:
+        return ""
+    return f"Strongest above a rung not yet met: {best[2]} in {best[1]}, met by {best[0]:.0%}. "
+
+
 def rungs_chart(view: ResultsView, i: int, voice: str, profiles: dict) -> Chart:
     """Share of one voice's respondents meeting each rung, per domain (scoring.md s.3)."""
     org = view.org_ref(i)
@@ -1094,7 +1113,7 @@ def rungs_chart(view: ResultsView, i: int, voice: str, profiles: dict) -> Chart:
         f"For each domain and rung of the ladder, the share of {org.name}'s {who} whose answers"
         f" meet that rung ({n:,} {who} responded). The level counts rungs from the bottom up; this"
         " profile does not, so it shows where the organisation is strong even above a rung it"
-        " has not met. "
+        f" has not met. {_strongest_above(view, item, body)}"
         + (
             f"{hidden} cells are suppressed (written 'not shown'; the table says why)."
             if hidden
