@@ -325,6 +325,17 @@ def _org_cell(view: ResultsView, i: int) -> str:
     return f"{meta['names'][i]} ({meta['orgs'][i]})"
 
 
+def _wrap(text: str, width: int = 14) -> str:
+    """A long axis label over lines (plotly breaks lines only at <br>)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _link(template: str | None, code: str) -> str | None:
     return None if template is None else template.replace("__CODE__", code)
 
@@ -637,6 +648,7 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
         [s[f"{f.audience}.reason"][idx, j + 1] for j in range(len(domains))]
     ).reshape(len(idx), len(domains))
     z = z.reshape(len(idx), len(domains))
+    columns = [_wrap(d.title) for d in domains]
     codes = [s.orgs[i] for i in idx]
     where = f" in {region}" if region else ""
     title = _title(view, f"Scores by organisation and domain{where}: {_voice(f.audience)}")
@@ -660,7 +672,7 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     fig.add_trace(
         Heatmap(
             z=z,
-            x=[d.title for d in domains],
+            x=columns,
             y=codes,
             zmin=0,
             zmax=len(view.q.rungs),
@@ -677,7 +689,7 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
         fig.add_trace(
             Heatmap(
                 z=np.where(hidden, 1.0, np.nan),
-                x=[d.title for d in domains],
+                x=columns,
                 y=codes,
                 colorscale=[[0, SUPPRESSED_CELL], [1, SUPPRESSED_CELL]],
                 showscale=False,
@@ -697,7 +709,7 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
         )
     fig.update_yaxes(autorange="reversed", showticklabels=len(idx) <= 60, type="category")
     fig.update_xaxes(side="top", tickangle=0)
-    fig.update_layout(margin={"t": 90}, plot_bgcolor="#ffffff")
+    fig.update_layout(margin={"t": 100}, plot_bgcolor="#ffffff")
 
     def fill(table: Table) -> None:
         for r, i in enumerate(idx):
