@@ -28,10 +28,20 @@ from typing import Any
 
 import numpy as np
 from flask import Flask
+from flask.testing import FlaskClient
 
 ROOT = Path(__file__).resolve().parent.parent
 EMAIL = "benchmark-board@example.nhs.uk"
 MB = 1024 * 1024
+
+
+class _Client(FlaskClient):
+    """Each request in its own app context, as in production, even when the caller holds
+    one open (a test): Flask-Login caches the signed-in user in `flask.g`."""
+
+    def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def,override]
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 def _client(app: Flask):  # type: ignore[no-untyped-def]
@@ -46,7 +56,7 @@ def _client(app: Flask):  # type: ignore[no-untyped-def]
             user = create_user(EMAIL, "viewer", "benchmark password, long enough")
             db.session.commit()
         user_id = user.id
-    client = app.test_client()
+    client = _Client(app, app.response_class, use_cookies=True)
     with client.session_transaction() as session:
         session["_user_id"] = str(user_id)
         session["_fresh"] = True
