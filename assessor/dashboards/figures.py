@@ -433,56 +433,24 @@ def funnel_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
             target + Z998 * half,
         )
     names = s.meta["names"]
-    if shown.sum() >= WEBGL_FROM:
-        # Thousands of marks: one WebGL trace with a colour and shape per mark, and the
-        # legend from empty traces (a WebGL trace per band costs the browser far more).
-        pick = np.flatnonzero(shown)
-        styles = [BAND_STYLE[bands[k]] for k in pick]
-        fig.add_trace(
-            Scattergl(
-                x=n[pick],
-                y=y[pick],
-                mode="markers",
-                marker={
-                    "color": [st[0] for st in styles],
-                    "symbol": [st[1] for st in styles],
-                    "size": 8,
-                    "line": {"width": 1.5, "color": [st[0] for st in styles]},
-                },
-                name="Organisations",
-                showlegend=False,
-                customdata=[s.orgs[rows_i[k]] for k in pick],
-                **_hover_names(None, "Score %{y:.2f}, %{x} responded"),
-            )
-        )
-        for band in BANDS:
-            if any(bands[k] == band for k in pick):
-                colour, symbol, words = BAND_STYLE[band]
-                fig.add_trace(
-                    Scatter(
-                        x=[None],
-                        y=[None],
-                        mode="markers",
-                        marker={"color": colour, "symbol": symbol, "size": 9},
-                        name=words,
-                        hoverinfo="skip",
-                    )
-                )
-    for band in BANDS if shown.sum() < WEBGL_FROM else ():
+    for band in BANDS:
         pick = [k for k in range(len(bands)) if shown[k] and bands[k] == band]
         if not pick:
             continue
         colour, symbol, words = BAND_STYLE[band]
         codes = [s.orgs[rows_i[k]] for k in pick]
         fig.add_trace(
-            Scatter(
+            _scatter(int(shown.sum()))(
                 x=n[pick],
                 y=y[pick],
                 mode="markers",
                 marker={"color": colour, "symbol": symbol, "size": 9, "line": {"width": 1.5}},
                 name=words,
                 customdata=codes,
-                **_hover_names([names[rows_i[k]] for k in pick], "Score %{y:.2f}, %{x} responded"),
+                **_hover_names(
+                    [names[rows_i[k]] for k in pick] if shown.sum() < WEBGL_FROM else None,
+                    "Score %{y:.2f}, %{x} responded",
+                ),
             )
         )
     fig.update_xaxes(title_text="Respondents", showline=True, linecolor=INK, rangemode="tozero")
