@@ -39,6 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from assessor.auth import csrf
     from assessor.auth.views import bp as auth_bp
     from assessor.dashboards import bp as dashboards_bp
+    from assessor.dashboards.assets import assets_bp
     from assessor.published import bp as published_bp
     from assessor.survey import bp as survey_bp
 
@@ -48,6 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     presentation.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboards_bp)
+    app.register_blueprint(assets_bp)
     app.register_blueprint(published_bp)
     app.register_blueprint(survey_bp)
 

@@ -26,8 +26,8 @@ def reason_text(reason: str | None, k: int) -> str:
         "not_comparable": "No trend (questions not comparable with the previous campaign)",
         "no_previous": "No trend (no previous campaign)",
         "revision_below_minimum": (
-            f"Withheld (fewer than {k} responses were removed since this was last published,"
-            " so the change could identify them)"
+            f"Not shown (fewer than {k} responses were withdrawn since it was last published,"
+            " so showing it could reveal them)"
         ),
     }
     return texts.get(reason or "", "Not shown")
@@ -36,7 +36,7 @@ def reason_text(reason: str | None, k: int) -> str:
 def number(value: float | None, signed: bool = False) -> str:
     if value is None:
         return ""
-    value = round(value, 2) + 0.0  # + 0.0 turns -0.0 into 0.0: no "-0.00"
+    value = round(float(value), 2) + 0.0  # + 0.0 turns -0.0 into 0.0: no "-0.00"
     text = f"{value:+.2f}" if signed and value != 0 else f"{value:.2f}"
     return text.replace("-", "\u2212")
 

@@ -56,10 +56,13 @@ def _campaign(db, state: str = "open"):
     return campaign
 
 
-def _row(html: str, code: str) -> str:
-    """The table row of one organisation, tags removed."""
+def _row(html: str, code: str, table: str | None = None) -> str:
+    """The table row of one organisation (in the table of chart `table` when given), tags
+    removed."""
+    if table is not None:
+        html = re.search(rf'<section class="chart-block" id="{table}".*?</section>', html, re.S)[0]
     for row in re.findall(r"<tr>.*?</tr>", html, flags=re.S):
-        if f">{code}<" in row:
+        if f">{code}<" in row or f"({code})<" in row:
             return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
     raise AssertionError(f"no row for {code}")
 
@@ -187,16 +190,23 @@ def test_open_campaign_shows_viewers_counts_only_and_admins_a_marked_preview(cli
     page = client.get("/dashboards/spring").get_data(as_text=True)
     assert "Results are published when the campaign closes" in page
     assert "Preview" not in page and "2.83" not in page and "Co-commissioning" not in page
-    assert _row(page, "A01") == "NHS A01 A01 London 3 Not known 3 Not known"
+    assert 'type="application/json"' not in page  # no chart at all, counts only
+    assert _row(page, "A01", "responses") == "NHS A01 (A01) London 3 Not known 3 Not known"
+    org = client.get("/dashboards/spring/A01").get_data(as_text=True)
+    assert "2.83" not in org and "+4.33" not in org and "3 staff and 3 patient leaders" in org
 
     client.post("/logout", data={"csrf_token": _token(page)})
     _login(client, "admin@example.nhs.uk")
     page = client.get("/dashboards/spring").get_data(as_text=True)
     assert "Preview: not published" in page
-    assert _row(page, "A01") == (
-        "NHS A01 A01 London 2.83 Co-commissioning 2.83 to 2.83 3 3 +4.33 (significant)"
-        " No trend (no previous campaign)"
-    )
+    # Every chart says it is a preview, in its heading, beside it and across the plot.
+    assert page.count('<p class="preview-tag">') == 4
+    assert len(re.findall(r'<h2 id="[a-z]+-title">PREVIEW, not published: ', page)) == 4
+    assert page.count("PREVIEW: NOT PUBLISHED") == 4
+    assert _row(page, "A01", "ranked") == "NHS A01 (A01) 1 2.83 2.83 to 2.83 Co-commissioning"
+    org = client.get("/dashboards/spring/A01").get_data(as_text=True)
+    assert _row(org, "Overall", "gap") == "Overall +4.33 4.33 to 4.33 Yes"
+    assert _row(org, "Overall", "trend") == "Overall No trend (no previous campaign)"
 
 
 def test_suppressed_cells_show_words_not_numbers(client, db) -> None:
@@ -205,11 +215,13 @@ def test_suppressed_cells_show_words_not_numbers(client, db) -> None:
     _login(client, "board@example.nhs.uk")
     page = client.get("/dashboards/spring").get_data(as_text=True)
     assert "Preview" not in page
-    row = _row(page, "B01")
-    assert row == (
-        f"NHS B01 B01 North West {NOT_SHOWN_PL} 3 1 {NOT_SHOWN_PL} No trend (no previous campaign)"
-    )
-    assert 'colspan="3" class="suppressed"' in page
+    assert _row(page, "B01", "funnel") == f"NHS B01 (B01) North West {NOT_SHOWN_PL}"
+    assert _row(page, "B01", "ranked") == f"NHS B01 (B01) Not ranked {NOT_SHOWN_PL}"
+    assert 'colspan="5" class="suppressed"' in page
+    org = client.get("/dashboards/spring/B01").get_data(as_text=True)
+    assert _row(org, "Overall", "gap") == f"Overall {NOT_SHOWN_PL}"
+    assert _row(org, "Overall", "profile").startswith(f"Overall {NOT_SHOWN_PL}")
+    assert "1 of 1 measures" not in org and "7 of 7 measures are suppressed" in org
 
 
 def test_filters_by_region_and_labels_a_single_voice(client, db) -> None:
@@ -219,12 +231,10 @@ def test_filters_by_region_and_labels_a_single_voice(client, db) -> None:
     page = client.get("/dashboards/spring?audience=staff&region=London").get_data(as_text=True)
     assert "Staff only (one voice&#39;s view, not the rating)" in page
     assert "B01" not in page
-    assert _row(page, "A01").startswith(
-        "NHS A01 A01 London 5.00 Co-assessment 5.00 to 5.00 3 3 +4.33"
-    )
+    assert _row(page, "A01", "ranked") == "NHS A01 (A01) 1 5.00 5.00 to 5.00 Co-assessment"
     page = client.get("/dashboards/spring?audience=bogus&region=Nowhere").get_data(as_text=True)
     assert "A01" in page and "B01" in page
-    assert "2.83" in page
+    assert _row(page, "A01", "ranked").startswith("NHS A01 (A01) 1 2.83")
 
 
 def test_unknown_campaign_dashboard_is_404(client, db) -> None:

@@ -1,5 +1,6 @@
 """Board dashboards: signed-in users only. Every number comes from the results read model
-(`results.read`), which applies suppression and publication (scoring.md sections 3 and 6)."""
+(`results.read`), which applies suppression and the publication rule (scoring.md s.3, s.6);
+`figures` turns it into Plotly charts with their tables."""
 
 from flask import Blueprint
 

@@ -1,24 +1,23 @@
 from __future__ import annotations
 
-import math
-from typing import Any
+import csv
+import io
 
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from assessor import results
+from assessor.auth.csrf import check_csrf
 from assessor.campaigns import get_campaign
-from assessor.dashboards import bp
+from assessor.dashboards import bp, comments, figures
+from assessor.dashboards.assets import plotly_url
 from assessor.extensions import db, login_manager
+from assessor.headers import CHART_CONTENT_SECURITY_POLICY
 from assessor.models import Campaign
 from assessor.presentation import domain_titles
-from assessor.questionnaires.publishing import definition_of
-from assessor.results.reading import OrgResult
-
-#: Rows per page: the whole of England's sub-ICB locations fit on one page.
-PAGE_SIZE = 250
+from assessor.results.reading import OVERALL, ResultsView
 
 
 @bp.before_request
@@ -26,6 +25,12 @@ def require_login() -> Response | None:
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     return None
+
+
+@bp.after_request
+def chart_policy(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CHART_CONTENT_SECURITY_POLICY
+    return response
 
 
 @bp.errorhandler(404)
@@ -60,46 +65,147 @@ def _choice(name: str, allowed: list[str], default: str | None) -> str | None:
     return value if value in allowed else default
 
 
-@bp.get("/<slug>")
-def campaign(slug: str) -> str:
+def _view(slug: str) -> tuple[Campaign, ResultsView]:
     found = get_campaign(slug)
     if found is None:
         abort(404)
-    q = definition_of(found.questionnaire)
-    regions = sorted({member.region for member in found.members})
-    audience = _choice("audience", list(results.RESULT_AUDIENCES), "combined")
-    region = _choice("region", regions, None)
-    measure = _choice("measure", list(q.domain_keys), None)
-    view = results.read(found, admin=_is_admin())
-    chosen, total = view.snapshot.select(region=region)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = request.args.get("page", "1")
-    page_number = min(max(int(page), 1), pages) if page.isdigit() else 1
-    start = (page_number - 1) * PAGE_SIZE
-    shown = [view.result(int(i), audience) for i in chosen[start : start + PAGE_SIZE]]
+    return found, results.read(found, admin=_is_admin())
 
-    def measure_of(item: OrgResult) -> tuple[Any, Any, Any]:
-        """The chosen measure's score, gap and trend of one item."""
-        if measure is None:
-            return item.overall, item.gap.overall, item.trend.overall
-        return item.domains[measure], item.gap.domains[measure], item.trend.domains[measure]
 
+def _filters(view: ResultsView) -> figures.Filters:
+    s = view.snapshot
+    return figures.Filters(
+        audience=_choice("audience", list(results.RESULT_AUDIENCES), "combined"),
+        measure=_choice("measure", view.measures, OVERALL),
+        region=_choice("region", s.labels("region"), None),
+        peer_group=_choice("peer_group", s.labels("peer_group"), None),
+    )
+
+
+def _query(f: figures.Filters) -> dict[str, str]:
+    """The filters as query arguments, defaults left out."""
+    args = {"audience": f.audience, "measure": f.measure, "region": f.region}
+    args["peer_group"] = f.peer_group
+    defaults = {"audience": "combined", "measure": OVERALL}
+    return {k: v for k, v in args.items() if v is not None and defaults.get(k) != v}
+
+
+def _org_link(slug: str, f: figures.Filters) -> str:
+    args = {"audience": f.audience} if f.audience != "combined" else {}
+    return url_for("dashboards.organisation", slug=slug, org_code="__CODE__", **args)
+
+
+def _common(campaign: Campaign, view: ResultsView) -> dict[str, object]:
+    return {
+        "campaign": campaign,
+        "q": view.q,
+        "scores_visible": not view.hidden,
+        "preview": view.preview,
+        "publication": view.publication,
+        "revision_pending": _is_admin() and results.revision_pending(campaign),
+        "domains": domain_titles(view.q),
+        "plotly_url": plotly_url(),
+        "k": campaign.min_respondents,
+    }
+
+
+@bp.get("/<slug>")
+def campaign(slug: str) -> str:
+    found, view = _view(slug)
+    f = _filters(view)
+    charts = figures.national(view, f, _org_link(slug, f))
     return render_template(
         "dashboards/campaign.html",
-        campaign=found,
-        q=q,
-        rows=[(item, *measure_of(item)) for item in shown],
-        total=total,
-        start=start,
-        page=page_number,
-        pages=pages,
-        scores_visible=not view.hidden,
-        preview=view.preview,
-        publication=view.publication,
-        revision_pending=_is_admin() and results.revision_pending(found),
-        regions=regions,
-        region=region,
-        audience=audience,
-        measure=measure,
-        domains=domain_titles(q),
+        charts=charts,
+        filters=f,
+        query=_query(f),
+        regions=view.snapshot.labels("region"),
+        peer_groups=view.snapshot.labels("peer_group"),
+        total=len(figures.selection(view, f)),
+        **_common(found, view),
     )
+
+
+def _csv(rows: list[list[str]], columns: list[str], filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        # A cell starting with =, +, - or @ would be run as a formula by a spreadsheet.
+        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _national_chart(slug: str, chart: str) -> tuple[Campaign, ResultsView, figures.Chart]:
+    found, view = _view(slug)
+    allowed = ["responses"] if view.hidden else ["funnel", "levels", "heatmap", "ranked"]
+    if chart not in allowed:
+        abort(404)
+    f = _filters(view)
+    return found, view, figures.NATIONAL_CHARTS[chart](view, f, _org_link(slug, f))
+
+
+@bp.get("/<slug>/csv/<chart>")
+def campaign_csv(slug: str, chart: str) -> Response:
+    _, _, built = _national_chart(slug, chart)
+    return _csv(built.table.rows, built.table.columns, f"{slug}-{chart}.csv")
+
+
+@bp.get("/<slug>/table/<chart>")
+def campaign_table(slug: str, chart: str) -> str:
+    """One chart's whole table, for a chart with too many rows to inline beside it."""
+    found, view, built = _national_chart(slug, chart)
+    f = _filters(view)
+    return render_template(
+        "dashboards/table.html", chart=built, filters=f, query=_query(f), **_common(found, view)
+    )
+
+
+def _org(slug: str, org_code: str) -> tuple[Campaign, ResultsView, int]:
+    found, view = _view(slug)
+    i = view.snapshot.index(org_code)
+    if i is None:
+        abort(404)
+    return found, view, i
+
+
+@bp.get("/<slug>/<org_code>")
+def organisation(slug: str, org_code: str) -> str:
+    found, view, i = _org(slug, org_code)
+    audience = _choice("audience", list(results.RESULT_AUDIENCES), "combined")
+    charts = figures.organisation(view, i, audience)
+    return render_template(
+        "dashboards/organisation.html",
+        charts=charts,
+        org=view.org_ref(i),
+        audience=audience,
+        comments=comments.comments_for(found, view.q, org_code),
+        is_admin=_is_admin(),
+        **_common(found, view),
+    )
+
+
+@bp.get("/<slug>/<org_code>/csv/<chart>")
+def organisation_csv(slug: str, org_code: str, chart: str) -> Response:
+    found, view, i = _org(slug, org_code)
+    audience = _choice("audience", list(results.RESULT_AUDIENCES), "combined")
+    for built in figures.organisation(view, i, audience):
+        if built.id == chart:
+            return _csv(built.table.rows, built.table.columns, f"{slug}-{org_code}-{chart}.csv")
+    abort(404)
+
+
+@bp.post("/<slug>/<org_code>/comments/hide")
+def hide_comment(slug: str, org_code: str) -> Response:
+    check_csrf()
+    if not _is_admin():
+        abort(403)
+    found, _, _ = _org(slug, org_code)
+    if not comments.hide_comment(found, org_code, request.form.get("ref", ""), current_user.email):
+        abort(404)
+    flash("The comment is hidden. The audit log records who hid it and when.")
+    return redirect(url_for("dashboards.organisation", slug=slug, org_code=org_code) + "#comments")

@@ -164,6 +164,12 @@ class Snapshot:
     def row(self, i: int) -> dict[str, np.ndarray]:
         return self.rows([i])[0]
 
+    def complete(self) -> Snapshot:
+        """This snapshot with every organisation's rows loaded into whole arrays."""
+        if self.loader is not None:
+            self._load_all()
+        return self
+
     def _load_all(self) -> None:
         """Every row, assembled into whole arrays (a national chart needs them all)."""
         assert self.loader is not None
@@ -190,8 +196,8 @@ class Snapshot:
         return self.meta["measures"]
 
     def __getitem__(self, name: str) -> np.ndarray:
-        if name not in self.arrays and self.loader is not None and _in_rows(name):
-            self._load_all()
+        if name not in self.arrays and _in_rows(name):
+            self.complete()
         return self.arrays[name]
 
     def index(self, code: str) -> int | None:

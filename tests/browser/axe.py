@@ -15,12 +15,16 @@ def _source() -> str:
     return AXE_JS.read_text(encoding="utf-8") + "\n;window.axe = axe; true"
 
 
-def violations(page: Any, tags: list[str] | None = None) -> list[dict[str, Any]]:
-    """axe's violations on the page as it is now: rule id, impact and the offending nodes."""
-    # Evaluated through the DevTools protocol: a <script> tag would be refused by the app's
-    # Content-Security-Policy (script-src 'self'), which the tests keep switched on.
+def inject_axe(page: Any) -> None:
+    """Evaluated through the DevTools protocol: a <script> tag would be refused by the app's
+    Content-Security-Policy (script-src 'self'), which the tests keep switched on."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(_source())
+
+
+def violations(page: Any, tags: list[str] | None = None) -> list[dict[str, Any]]:
+    """axe's violations on the page as it is now: rule id, impact and the offending nodes."""
+    inject_axe(page)
     found = page.evaluate(
         "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
         ".violations.map(v => ({id: v.id, impact: v.impact,"
