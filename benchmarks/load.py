@@ -84,7 +84,8 @@ def main() -> int:
     )
     bare_rate = describe("bare JSON", bare)
     submit_rate = describe("submissions", run)
-    print(f"  ratio        {submit_rate / bare_rate:.2f} (target >= 0.25)")
+    ratio = submit_rate / bare_rate
+    print(f"  ratio        {ratio:.2f} (target >= 0.25: {'met' if ratio >= 0.25 else 'NOT met'})")
     print(
         f"  distinct submissions {args.submissions:,}, acknowledged {len(run.accepted):,},"
         f" unacknowledged after retries {run.unacknowledged}"
