@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, json, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -55,10 +55,13 @@ def init_app(app: Flask) -> None:
             headers=headers,
         )
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(exc: OperationalError) -> Response:
-        """The database went away (a restart, a failover): nothing was stored, the client
-        may retry; the pool reconnects on the next request."""
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError) -> Response:
+        """The database went away (a restart, a failover): 503, nothing was stored, the
+        client may retry; the pool reconnects on the next request. Anything else is a 500."""
+        lost = exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+        if not lost:
+            return unexpected(exc)
         app.logger.warning("database unavailable: %s", exc.orig)
         if _wants_problem():
             return problem(

@@ -257,14 +257,15 @@ def start(
 def _use_invitation(invitation_id: int) -> None:
     """Mark the invitation used, once: of several responses started from one link (in
     several browsers), only the first to be submitted counts."""
-    used = db.session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation_id, Invitation.used_at.is_(None))
-        .values(used_at=today_utc())
-        .execution_options(synchronize_session=False)
-    )
-    if used.rowcount != 1:
-        raise InvitationUsed(f"invitation {invitation_id} has already been used")
+    from assessor import invitations
+
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise InvitationUsed(f"invitation {invitation_id} no longer exists")
+    try:
+        invitations.mark_used(invitation)
+    except invitations.InvitationError as exc:
+        raise InvitationUsed(str(exc)) from exc
 
 
 #: An in-progress response untouched this long is deleted with its answers (privacy notice).

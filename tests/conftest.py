@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from assessor import create_app
 from assessor.extensions import db as _db
+from assessor.limits import limiter
 from assessor.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +70,9 @@ def app(database_url: str) -> Iterator[Flask]:
 
 @pytest.fixture()
 def db(app: Flask) -> Iterator[object]:
-    """The database session, emptied after each test so tests never see each other's rows."""
+    """The database session, emptied after each test so tests never see each other's rows
+    (and request limits, so that one test's failed sign-ins never throttle another's)."""
+    limiter.reset()
     yield _db
     _db.session.rollback()
     with _db.engine.begin() as conn:
