@@ -17,7 +17,7 @@ from assessor.extensions import db, login_manager
 from assessor.headers import CHART_CONTENT_SECURITY_POLICY
 from assessor.models import Campaign
 from assessor.presentation import domain_titles
-from assessor.results.reading import OVERALL, ResultsView
+from assessor.results.reading import OVERALL, ResultsView, summary
 
 
 @bp.before_request
@@ -47,13 +47,14 @@ def index() -> str:
     campaigns = db.session.scalars(db.select(Campaign).order_by(Campaign.created_at)).all()
     rows = []
     for campaign in campaigns:
-        view = results.read(campaign, admin=_is_admin())
+        found = summary(campaign)
         rows.append(
             {
                 "campaign": campaign,
-                "organisations": len(view.snapshot.orgs),
-                **view.response_totals(),
-                "publication": view.publication,
+                "organisations": found.organisations,
+                "staff": found.staff,
+                "patient_leader": found.patient_leader,
+                "publication": found.publication,
                 "revision_pending": _is_admin() and results.revision_pending(campaign),
             }
         )

@@ -14,11 +14,14 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from sqlalchemy import func, select
 
-from assessor.models import Campaign, Publication
+from assessor.extensions import db
+from assessor.models import Campaign, CampaignOrganisation, CellStat, Publication
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
 from assessor.results import publications
+from assessor.results.cells import RESPONSES
 from assessor.results.snapshot import (
     AUDIENCES,
     BANDS,
@@ -521,6 +524,49 @@ class ResultsView:
     def response_totals(self) -> dict[str, int]:
         totals = self.snapshot["responses"].sum(axis=0)
         return {a: int(totals[b]) for b, a in enumerate(AUDIENCES)}
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    organisations: int
+    staff: int
+    patient_leader: int
+    publication: PublicationRef | None
+
+
+def summary(campaign: Campaign) -> CampaignSummary:
+    """Organisations and response counts of a campaign, as a list of campaigns shows them:
+    from its latest publication, or, before one exists, summed from the cells in SQL (an
+    open campaign's counts need no preview computed)."""
+    publication = publications.ensure_published(campaign)
+    if publication is not None:
+        snapshot = publications.snapshot_of(publication)
+        totals = snapshot["responses"].sum(axis=0)
+        return CampaignSummary(
+            len(snapshot.orgs), int(totals[0]), int(totals[1]), PublicationRef.of(publication)
+        )
+    counts = dict(
+        db.session.execute(
+            select(CellStat.audience, func.sum(CellStat.n))
+            .where(
+                CellStat.campaign_id == campaign.id,
+                CellStat.basis == "full",
+                CellStat.measure == RESPONSES,
+            )
+            .group_by(CellStat.audience)
+        ).all()
+    )
+    members = db.session.scalar(
+        select(func.count())
+        .select_from(CampaignOrganisation)
+        .where(CampaignOrganisation.campaign_id == campaign.id)
+    )
+    return CampaignSummary(
+        int(members or 0),
+        int(counts.get("staff") or 0),
+        int(counts.get("patient_leader") or 0),
+        None,
+    )
 
 
 def read(campaign: Campaign, admin: bool = False, number: int | None = None) -> ResultsView:
