@@ -138,7 +138,14 @@ def main() -> None:
     for name in ordinary:
         (oc, ow), (nc, nw) = ordinary[name], national[name]
         print(f"{name:34} {oc:7.1f} /{ow:7.1f} {nc:7.1f} /{nw:7.1f} {nc / oc:7.2f} /{nw / ow:6.2f}")
-    print(f"\npublishing {CAMPAIGN} at national scale: {publish_seconds(args.national):.1f} s")
+    print("\nat national scale:")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.national, "SECRET_KEY": "bench"})
+    from benchmarks.dashboards import measure as dashboard_page
+    from benchmarks.public_search import time_search
+
+    dashboard_page(app, CAMPAIGN, runs=args.runs, browser=False)
+    time_search(app, CAMPAIGN, repeat=args.runs)
+    print(f"publishing {CAMPAIGN}: {publish_seconds(args.national):.1f} s")
 
 
 if __name__ == "__main__":
