@@ -64,7 +64,7 @@ def measure(url: str, runs: int) -> dict[str, tuple[float, float]]:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     client = app.test_client()
     with app.app_context():
-        _, token = create_token("benchmark", ["results:read"], None)
+        _, token = create_token(f"benchmark {time.time_ns()}", ["results:read"], None)
         db.session.commit()
         code = db.session.execute(
             db.text(
