@@ -168,34 +168,28 @@ def _comparable(campaign: Campaign) -> TrendContext | None:
 # --------------------------------------------------------------------------- statements
 
 
-def _cell_update(**values: Any) -> Any:
-    """An executemany UPDATE of cell rows keyed by the parameters c, o, a, b and m."""
-    table = CellStat.__table__
+def _keyed_update(table: Any, keys: dict[str, str], **values: Any) -> Any:
+    """An executemany UPDATE of `table`'s rows keyed by the named bound parameters
+    (column -> parameter name)."""
     return (
         update(table)
-        .where(
-            table.c.campaign_id == bindparam("c"),
-            table.c.org_code == bindparam("o"),
-            table.c.audience == bindparam("a"),
-            table.c.basis == bindparam("b"),
-            table.c.measure == bindparam("m"),
-        )
+        .where(*(table.c[column] == bindparam(name) for column, name in keys.items()))
         .values(**values)
     )
+
+
+_CELL_KEYS = {"campaign_id": "c", "org_code": "o", "audience": "a", "basis": "b", "measure": "m"}
+_DETAIL_KEYS = {"campaign_id": "c", "org_code": "o", "audience": "a", "key": "k"}
+
+
+def _cell_update(**values: Any) -> Any:
+    """Cell statistic rows keyed by the parameters c, o, a, b and m."""
+    return _keyed_update(CellStat.__table__, _CELL_KEYS, **values)
 
 
 def _detail_update(**values: Any) -> Any:
-    table = CellDetail.__table__
-    return (
-        update(table)
-        .where(
-            table.c.campaign_id == bindparam("c"),
-            table.c.org_code == bindparam("o"),
-            table.c.audience == bindparam("a"),
-            table.c.key == bindparam("k"),
-        )
-        .values(**values)
-    )
+    """Profile count rows keyed by the parameters c, o, a and k."""
+    return _keyed_update(CellDetail.__table__, _DETAIL_KEYS, **values)
 
 
 def _increment(
