@@ -332,7 +332,7 @@ def verify(url: str, run: Run) -> dict[str, int]:
     from assessor import create_app, results
     from assessor.campaigns import get_campaign
     from assessor.extensions import db
-    from assessor.models import CellStat, RespondentScore, Response
+    from assessor.models import RespondentScore, Response
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY})
     with app.app_context():
@@ -353,11 +353,7 @@ def verify(url: str, run: Run) -> dict[str, int]:
         )
 
         def snapshot() -> dict:
-            cells = db.session.scalars(select(CellStat).where(CellStat.campaign_id == campaign.id))
-            return {
-                (r.org_code, r.audience, r.basis, r.measure): (r.n, r.total, r.total_sq)
-                for r in cells
-            }
+            return results.cells.statistics(campaign)
 
         maintained = snapshot()
         results.rebuild(campaign)

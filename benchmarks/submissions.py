@@ -87,7 +87,7 @@ def verify(url: str, accepted: dict[str, str]) -> dict[str, int]:
     from assessor import create_app, results
     from assessor.campaigns import get_campaign
     from assessor.extensions import db
-    from assessor.models import CellStat, Response
+    from assessor.models import Response
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
@@ -110,11 +110,7 @@ def verify(url: str, accepted: dict[str, str]) -> dict[str, int]:
         )
 
         def snapshot() -> dict:
-            rows = db.session.scalars(select(CellStat).where(CellStat.campaign_id == campaign.id))
-            return {
-                (r.org_code, r.audience, r.basis, r.measure): (r.n, r.total, r.total_sq)
-                for r in rows
-            }
+            return results.cells.statistics(campaign)
 
         maintained = snapshot()
         results.rebuild(campaign)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from assessor.models import Campaign, CampaignOrganisation, CellStat, Organisation
+from assessor.models import Campaign, CampaignOrganisation, Cell, Organisation
 from tests.factories import add_orgs, publish_shipped
 
 
@@ -43,7 +43,7 @@ def test_create_records_open_organisations_with_their_groups(runner, db) -> None
     db.session.get(Organisation, "A01").region = "South East"
     db.session.commit()
     assert db.session.get(CampaignOrganisation, (campaign.id, "A01")).region == "London"
-    assert db.session.scalar(select(CellStat).where(CellStat.org_code == "A01")) is not None
+    assert db.session.scalar(select(Cell).where(Cell.org_code == "A01")) is not None
 
     assert runner.invoke(args=["campaigns", "open", "spring"]).exit_code == 0
     db.session.expire_all()

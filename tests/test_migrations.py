@@ -66,3 +66,59 @@ def test_models_and_migrations_agree(empty_url: str) -> None:
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_cell_statistics_survive_0006_down_and_up_exactly(empty_url: str) -> None:
+    """0006 folds cell_stat and cell_detail rows into one row of arrays per cell; going down
+    and up again must give back every statistic and profile count to the last bit."""
+    import random
+
+    from assessor import create_app, responses, results
+    from assessor.cli.core import upgrade_database
+    from assessor.extensions import db
+    from tests.conftest import QUESTIONNAIRES_DIR
+    from tests.factories import add_orgs, make_campaign, questionnaire, set_window
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": empty_url,
+            "SECRET_KEY": "test",
+            "QUESTIONNAIRES_DIR": str(QUESTIONNAIRES_DIR),
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    options = ["strongly_disagree", "disagree", "neutral", "agree", "strongly_agree", "dont_know"]
+    rng = random.Random(6)
+    with app.app_context():
+        upgrade_database()
+        add_orgs(("A01", "London", "Urban"), ("B02", "Midlands", "Rural"))
+        campaigns = []
+        for slug, version, previous in (("y1", 1, None), ("y2", 2, "y1")):
+            campaign = make_campaign(slug, version=version, state="open", previous=previous)
+            q = questionnaire(campaign)
+            for _ in range(12):
+                answers = {i.link_id: rng.choice(options) for i in q.scored_items}
+                responses.submit(campaign, rng.choice(["A01", "B02"]), "staff", answers)
+            set_window(campaign, "closed")
+            campaigns.append(campaign.id)
+        db.session.commit()
+
+        def everything() -> list[tuple[dict, dict]]:
+            from assessor.models import Campaign
+
+            found = [db.session.get(Campaign, cid) for cid in campaigns]
+            return [(results.cells.statistics(c), results.cells.profile_counts(c)) for c in found]
+
+        before = everything()
+        assert any(v[0] for v in before[1][0].values() if v)
+        db.session.remove()
+        db.engine.dispose()
+        command.downgrade(_config(empty_url), "0005")
+        engine = create_engine(empty_url)
+        assert {"cell_stat", "cell_detail"} <= set(inspect(engine).get_table_names())
+        engine.dispose()
+        command.upgrade(_config(empty_url), "head")
+        assert everything() == before
+        db.session.remove()
+        db.engine.dispose()

@@ -260,7 +260,7 @@ def test_no_submission_writes_a_row_every_submission_writes(app, db) -> None:
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     db.session.rollback()
-    assert tables == {"cell_stat", "cell_detail"}
+    assert tables == {"cell"}
 
 
 def test_the_admin_preview_is_shared_and_recomputed_at_most_every_few_seconds(app, db) -> None:

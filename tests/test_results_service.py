@@ -11,7 +11,7 @@ from scipy import stats
 from sqlalchemy import select
 
 from assessor import responses, results
-from assessor.models import CellStat, Response
+from assessor.models import Response
 from tests.factories import (
     add_orgs,
     benchmark_items,
@@ -27,11 +27,9 @@ OPTIONS = ["strongly_disagree", "disagree", "neutral", "agree", "strongly_agree"
 
 def _snapshot(campaign_id: int) -> dict[tuple, tuple]:
     from assessor.extensions import db
+    from assessor.models import Campaign
 
-    rows = db.session.execute(select(CellStat).where(CellStat.campaign_id == campaign_id))
-    return {
-        (r.org_code, r.audience, r.basis, r.measure): (r.n, r.total, r.total_sq) for (r,) in rows
-    }
+    return results.cells.statistics(db.session.get(Campaign, campaign_id))
 
 
 def _random_answers(q, rng: random.Random) -> dict[str, str]:
@@ -66,6 +64,8 @@ def test_maintained_statistics_equal_a_rebuild(db) -> None:
         )
     db.session.flush()
     maintained = _snapshot(now.id)
+    maintained_profiles = results.cells.profile_counts(now)
+    assert any(v[0] for v in maintained_profiles.values())
     stored_scores = {r.id: r.scores for r in db.session.scalars(select(Response))}
     assert any(v[0] for k, v in maintained.items() if k[2] == "before_comparable")
     assert any(v[0] for k, v in maintained.items() if k[2] == "now_comparable")
@@ -74,6 +74,7 @@ def test_maintained_statistics_equal_a_rebuild(db) -> None:
     db.session.flush()
     assert outcome == {"responses": 60, "scores_changed": 0}
     assert _snapshot(now.id) == maintained  # exactly: same additions in the same order
+    assert results.cells.profile_counts(now) == maintained_profiles
     assert {r.id: r.scores for r in db.session.scalars(select(Response))} == stored_scores
 
     victim = db.session.scalars(select(Response).where(Response.campaign_id == now.id)).first()

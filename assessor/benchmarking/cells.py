@@ -75,7 +75,11 @@ def t975(df: np.ndarray) -> np.ndarray:
     """t(0.975, df) where df > 0, NaN elsewhere (an infinite df gives the normal quantile)."""
     df = np.asarray(df, dtype=np.float64)
     ok = df > 0
-    return np.where(ok, stats.t.ppf(0.975, np.where(ok, df, 1.0)), np.nan)
+    # Cells' df are n - 1, a few hundred distinct values across thousands of organisations:
+    # the quantile is costly, so compute it once per distinct df.
+    distinct, where = np.unique(np.where(ok, df, 1.0), return_inverse=True)
+    quantiles = stats.t.ppf(0.975, distinct)[where.reshape(df.shape)]
+    return np.where(ok, quantiles, np.nan)
 
 
 def _interval(value: np.ndarray, half: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, ...]:

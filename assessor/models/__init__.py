@@ -9,8 +9,7 @@ from assessor.models.organisation import Organisation
 from assessor.models.questionnaire import QuestionnaireVersion
 from assessor.models.response import Invitation, RespondentScore, Response
 from assessor.models.results import (
-    CellDetail,
-    CellStat,
+    Cell,
     Publication,
     PublicationRow,
     ResultsPreview,
@@ -23,8 +22,7 @@ __all__ = [
     "Base",
     "Campaign",
     "CampaignOrganisation",
-    "CellDetail",
-    "CellStat",
+    "Cell",
     "Cosign",
     "CosignLink",
     "Invitation",

@@ -29,6 +29,9 @@ class Response(Base):
         UniqueConstraint("campaign_id", "submission_id"),
         Index("ix_response_campaign_seq", "campaign_id", "seq"),
         Index("ix_response_campaign_updated", "campaign_id", "updated_at"),
+        # Covers the counts by cell (verdict tallies at publication) without reading the
+        # wide rows that hold answers.
+        Index("ix_response_campaign_cell", "campaign_id", "status", "audience", "org_code", "seq"),
     )
 
     #: Internal order of creation, for stable paging; never shown.

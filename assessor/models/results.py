@@ -1,17 +1,20 @@
 """Cell statistics (kept current on every submission), and the frozen snapshots readers see.
 
-`CellStat`: one row per (campaign, organisation, audience, basis, measure). `basis` is
-`full` (every scored item of the campaign's own version), `now_comparable` (this campaign's
-respondents on the items comparable with its previous campaign) or `before_comparable` (the
-previous campaign's respondents, as at its latest publication, on those same items).
-`measure` is `overall` or a domain key. Rows are created with the campaign, so a submission
-only ever increments rows of its own cell.
+`Cell`: one row per (campaign, organisation, audience), created with the campaign so that a
+submission only ever updates its own cell's row. `responses` counts its submitted responses;
+`stats` and `details` are little-endian float64 arrays (counts are exact in float64):
 
-`CellDetail`: the counts behind the rung and answer profiles (scoring.md s.3), one row per
-(campaign, organisation, audience, key) with key `rung:<domain>:<rung>` (n = respondents
-whose attainment is defined, a = those meeting the rung) or `item:<link_id>` (n = shown,
-a = "don't know", b = "does not happen here", c = answered with a value, total = sum of the
-contributions value / 4).
+- `stats`, shape (3, M, 3): per basis (BASES), per measure (`overall`, then the campaign's
+  domains in questionnaire order), the n, sum and sum of squares of respondent scores.
+  `full` is every scored item of the campaign's own version, `now_comparable` this
+  campaign's respondents on the items comparable with its previous campaign, and
+  `before_comparable` the previous campaign's respondents (as at its latest publication) on
+  those same items.
+- `details`, shape (K, 5): the counts behind the rung and answer profiles (scoring.md s.3),
+  per key `rung:<domain>:<rung>` (n = respondents whose attainment is defined, a = those
+  meeting the rung) then `item:<link_id>` (n = shown, a = "don't know", b = "does not happen
+  here", c = answered with a value, total = sum of the contributions value / 4), in the
+  order of `results.cells.detail_keys_of`.
 
 `Publication`: a frozen snapshot of every number of a campaign's results (scoring.md s.6);
 `ResultsPreview`: the administrators' preview of an open campaign, shared by every worker.
@@ -23,7 +26,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Date,
-    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -37,31 +39,19 @@ from assessor.models.base import Base, UTCDateTime
 BASES = ("full", "now_comparable", "before_comparable")
 
 
-class CellStat(Base):
-    __tablename__ = "cell_stat"
+class Cell(Base):
+    """The running statistics of one cell (campaign, organisation, audience), kept as two
+    float64 arrays so that a submission reads and writes one row (see the module docstring
+    for their layout)."""
+
+    __tablename__ = "cell"
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
     org_code: Mapped[str] = mapped_column(ForeignKey("organisation.code"), primary_key=True)
     audience: Mapped[str] = mapped_column(String(20), primary_key=True)
-    basis: Mapped[str] = mapped_column(String(20), primary_key=True)
-    measure: Mapped[str] = mapped_column(String(100), primary_key=True)
-    n: Mapped[int] = mapped_column(Integer, default=0)
-    total: Mapped[float] = mapped_column(Float, default=0.0)
-    total_sq: Mapped[float] = mapped_column(Float, default=0.0)
-
-
-class CellDetail(Base):
-    __tablename__ = "cell_detail"
-
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
-    org_code: Mapped[str] = mapped_column(ForeignKey("organisation.code"), primary_key=True)
-    audience: Mapped[str] = mapped_column(String(20), primary_key=True)
-    key: Mapped[str] = mapped_column(String(120), primary_key=True)
-    n: Mapped[int] = mapped_column(Integer, default=0)
-    a: Mapped[int] = mapped_column(Integer, default=0)
-    b: Mapped[int] = mapped_column(Integer, default=0)
-    c: Mapped[int] = mapped_column(Integer, default=0)
-    total: Mapped[float] = mapped_column(Float, default=0.0)
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+    stats: Mapped[bytes] = mapped_column(LargeBinary)
+    details: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Publication(Base):

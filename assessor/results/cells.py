@@ -1,16 +1,17 @@
 """The write path: cell statistics and profile counts, kept current on every submission and
 void in the same transaction, and rebuilt from raw answers on demand.
 
-No submission writes a row that other organisations' submissions write: each one increments
-only the rows of its own cell (campaign, organisation, audience), so submitters to different
-organisations never queue on one lock. A follower campaign's `before_comparable` cells hold
+No submission writes a row that other organisations' submissions write: each one updates
+only the row of its own cell (campaign, organisation, audience), so submitters to different
+organisations never queue on one lock. A cell's statistics and profile counts are two arrays
+in that one row (models.results.Cell), so a submission costs two statements, not one per
+measure and profile key. A follower campaign's `before_comparable` cells hold
 the previous campaign as at its latest publication: a void there reaches them only when the
 previous campaign publishes again (`publications.publish`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +23,7 @@ from assessor.config import json_dumps
 from assessor.extensions import db
 from assessor.models import (
     Campaign,
-    CellDetail,
-    CellStat,
+    Cell,
     Publication,
     RespondentScore,
     Response,
@@ -37,8 +37,6 @@ from assessor.responses import visible
 from assessor.scoring.encoding import answer_flags, encode_answers
 from assessor.scoring.engine import ScoringModel, rung_flags, score_respondents
 
-#: The measure row that counts every submitted response of a cell, scored or not.
-RESPONSES = "*responses"
 OVERALL = "overall"
 
 
@@ -65,7 +63,7 @@ def detail_keys_of(q: Questionnaire) -> list[str]:
 class Scored:
     """Scores of many respondents: `scores` (n, 1 + D), overall then each domain, NaN where a
     respondent has no score; `details` (n, K, 5): per detail key the increments of n, a, b, c
-    and total (see models.results.CellDetail)."""
+    and total (see models.results.Cell)."""
 
     scores: np.ndarray
     details: np.ndarray | None
@@ -165,133 +163,126 @@ def _comparable(campaign: Campaign) -> TrendContext | None:
     return context if context is not None and context.comparability.trend_possible else None
 
 
-# --------------------------------------------------------------------------- statements
+# --------------------------------------------------------------------------- storage
+
+BASIS = {basis: i for i, basis in enumerate(BASES)}
 
 
-def _keyed_update(table: Any, keys: dict[str, str], **values: Any) -> Any:
-    """An executemany UPDATE of `table`'s rows keyed by the named bound parameters
-    (column -> parameter name)."""
-    return (
-        update(table)
-        .where(*(table.c[column] == bindparam(name) for column, name in keys.items()))
-        .values(**values)
-    )
+def shapes_of(q: Questionnaire) -> tuple[tuple[int, int, int], tuple[int, int]]:
+    """Shapes of a cell's `stats` and `details` arrays for a questionnaire."""
+    return (len(BASES), len(measures_of(q)), 3), (len(detail_keys_of(q)), 5)
 
 
-_CELL_KEYS = {"campaign_id": "c", "org_code": "o", "audience": "a", "basis": "b", "measure": "m"}
-_DETAIL_KEYS = {"campaign_id": "c", "org_code": "o", "audience": "a", "key": "k"}
+def pack(values: np.ndarray) -> bytes:
+    return np.ascontiguousarray(values, dtype="<f8").tobytes()
 
 
-def _cell_update(**values: Any) -> Any:
-    """Cell statistic rows keyed by the parameters c, o, a, b and m."""
-    return _keyed_update(CellStat.__table__, _CELL_KEYS, **values)
+def unpack(blob: bytes, shape: tuple[int, ...]) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<f8").reshape(shape)
 
 
-def _detail_update(**values: Any) -> Any:
-    """Profile count rows keyed by the parameters c, o, a and k."""
-    return _keyed_update(CellDetail.__table__, _DETAIL_KEYS, **values)
+def put_scores(stats: np.ndarray, basis: str, scores: np.ndarray, sign: int) -> None:
+    """Write one respondent's increments of n, sum and sum of squares for `basis` into a
+    (3, M, 3) delta; a measure without a score adds nothing."""
+    present = ~np.isnan(scores)
+    filled = np.where(present, scores, 0.0)
+    b = BASIS[basis]
+    stats[b, :, 0] = sign * present
+    stats[b, :, 1] = sign * filled
+    stats[b, :, 2] = sign * filled * filled
 
 
-def _increment(
+_table = Cell.__table__
+_KEY = (
+    (_table.c.campaign_id == bindparam("c"))
+    & (_table.c.org_code == bindparam("o"))
+    & (_table.c.audience == bindparam("a"))
+)
+#: Takes the cell's row lock (PostgreSQL) or the database write lock (SQLite) before reading.
+_CLAIM = (
+    update(_table)
+    .where(_KEY)
+    .values(responses=_table.c.responses + bindparam("dr"))
+    .returning(_table.c.stats, _table.c.details)
+)
+_WRITE_STATS = update(_table).where(_KEY).values(stats=bindparam("s"))
+_WRITE_BOTH = update(_table).where(_KEY).values(stats=bindparam("s"), details=bindparam("d"))
+_WRITE_ALL = (
+    update(_table)
+    .where(_KEY)
+    .values(responses=bindparam("r"), stats=bindparam("s"), details=bindparam("d"))
+)
+
+
+def _apply(
     campaign_id: int,
     org_code: str,
     audience: str,
-    basis: str,
-    measures: Sequence[str],
-    values: Sequence[float],
-    sign: int,
+    q: Questionnaire,
+    responses: int,
+    stats: np.ndarray,
+    details: np.ndarray | None = None,
 ) -> None:
-    params = [
-        {
-            "c": campaign_id,
-            "o": org_code,
-            "a": audience,
-            "b": basis,
-            "m": measure,
-            "dn": sign,
-            "dt": sign * value,
-            "dq": sign * value * value,
-        }
-        for measure, value in zip(measures, values, strict=True)
-        if not math.isnan(value)
-    ]
-    if not params:
-        return
-    table = CellStat.__table__
-    stmt = _cell_update(
-        n=table.c.n + bindparam("dn"),
-        total=table.c.total + bindparam("dt"),
-        total_sq=table.c.total_sq + bindparam("dq"),
-    )
-    db.session.connection().execute(stmt, params)
-
-
-def _increment_details(
-    campaign_id: int, org_code: str, audience: str, keys: Sequence[str], rows: np.ndarray, sign: int
-) -> None:
-    params = [
-        {
-            "c": campaign_id,
-            "o": org_code,
-            "a": audience,
-            "k": key,
-            "dn": sign * int(row[0]),
-            "da": sign * int(row[1]),
-            "db": sign * int(row[2]),
-            "dc": sign * int(row[3]),
-            "dt": sign * float(row[4]),
-        }
-        for key, row in zip(keys, rows, strict=True)
-        if row.any()
-    ]
-    if not params:
-        return
-    table = CellDetail.__table__
-    stmt = _detail_update(
-        n=table.c.n + bindparam("dn"),
-        a=table.c.a + bindparam("da"),
-        b=table.c.b + bindparam("db"),
-        c=table.c.c + bindparam("dc"),
-        total=table.c.total + bindparam("dt"),
-    )
-    db.session.connection().execute(stmt, params)
+    """Add increments to one cell's row: an UPDATE that locks the row and returns its
+    arrays, then one that writes the sums back (float64 `+`, as a rebuild adds them)."""
+    connection = db.session.connection()
+    key = {"c": campaign_id, "o": org_code, "a": audience}
+    row = connection.execute(_CLAIM, {**key, "dr": responses}).one()
+    stat_shape, detail_shape = shapes_of(q)
+    values = {**key, "s": pack(unpack(row.stats, stat_shape) + stats)}
+    if details is None:
+        connection.execute(_WRITE_STATS, values)
+    else:
+        connection.execute(
+            _WRITE_BOTH, {**values, "d": pack(unpack(row.details, detail_shape) + details)}
+        )
 
 
 # --------------------------------------------------------------------------- writing
 
 
 def initialise_cells(campaign: Campaign) -> None:
-    """Create the zeroed rows of every cell, then fill the previous campaign's rescored
-    statistics (as at its latest publication), so that submissions only ever increment."""
+    """Create the row of every cell, holding the previous campaign's rescored statistics (as
+    at its latest publication), so that submissions only ever add to existing rows."""
     q = definition_of(campaign.questionnaire)
-    _insert_zero_cells(campaign, q)
+    sums = _Sums(q, [m.org_code for m in campaign.members])
     context = _comparable(campaign)
     if context is not None:
-        sums = _Sums([m.org_code for m in campaign.members], len(measures_of(q)), 0)
         _accumulate_previous(campaign, context, sums)
-        _write_sums(campaign.id, measures_of(q), [], sums)
+    rows = [
+        {
+            "campaign_id": campaign.id,
+            "org_code": org,
+            "audience": audience,
+            "responses": 0,
+            "stats": pack(sums.stats[i]),
+            "details": pack(sums.details[i]),
+        }
+        for (org, audience), i in sums.index.items()
+    ]
+    if rows:
+        db.session.execute(_table.insert(), rows)
 
 
 def record_response(response: Response, campaign: Campaign, sign: int = 1) -> dict[str, Any]:
     """Score a submitted response and add it to (sign=+1) or remove it from (sign=-1) its
     own cell's statistics and profile counts. Returns the respondent's scores."""
     q = definition_of(campaign.questionnaire)
-    measures = measures_of(q)
     full = score_answers(q, [response.answers], details=True)
     scores: dict[str, Any] = {"full": scores_dicts(q, full.scores)[0]}
-    key = (campaign.id, response.org_code, response.audience)
-    _increment(*key, "full", [RESPONSES], [1.0], sign)
-    _increment(*key, "full", measures, list(full.scores[0]), sign)
-    assert full.details is not None
-    _increment_details(*key, detail_keys_of(q), full.details[0], sign)
-
+    stats = np.zeros(shapes_of(q)[0])
+    put_scores(stats, "full", full.scores[0], sign)
     context = _comparable(campaign)
     if context is not None:
         now = respondent_scores(
             q, [response.answers], only=context.comparability.items_for_rescoring_current
         )[0]
         scores["now_comparable"] = scores_dicts(q, now[None, :])[0]
-        _increment(*key, "now_comparable", measures, list(now), sign)
+        put_scores(stats, "now_comparable", now, sign)
+    assert full.details is not None
+    _apply(
+        campaign.id, response.org_code, response.audience, q, sign, stats, sign * full.details[0]
+    )
     return scores
 
 
@@ -310,17 +301,12 @@ def remove_from_followers(previous: Campaign, voided: Sequence[Response]) -> Non
         rows = [r for r in voided if r.org_code in members]
         if not rows:
             continue
+        follower_q = definition_of(follower.questionnaire)
         before = _aligned_previous_scores(follower, previous_q, context, rows)
         for r, values in zip(rows, before, strict=True):
-            _increment(
-                follower.id,
-                r.org_code,
-                r.audience,
-                "before_comparable",
-                measures_of(definition_of(follower.questionnaire)),
-                list(values),
-                -1,
-            )
+            stats = np.zeros(shapes_of(follower_q)[0])
+            put_scores(stats, "before_comparable", values, -1)
+            _apply(follower.id, r.org_code, r.audience, follower_q, 0, stats)
 
 
 def _aligned_previous_scores(
@@ -396,9 +382,8 @@ def rebuild(
     the cells; the cells are then locked only for the short final step, which also counts
     what was submitted or voided meanwhile."""
     q = definition_of(campaign.questionnaire)
-    measures = measures_of(q)
     context = _comparable(campaign)
-    sums = _Sums([m.org_code for m in campaign.members], len(measures), len(detail_keys_of(q)))
+    sums = _Sums(q, [m.org_code for m in campaign.members])
     included: dict[int, Any] = {}
     changed_scores = 0
     last_seq = 0
@@ -452,10 +437,7 @@ def rebuild(
     if context is not None:
         _accumulate_previous(campaign, context, sums)
 
-    db.session.execute(delete(CellStat).where(CellStat.campaign_id == campaign.id))
-    db.session.execute(delete(CellDetail).where(CellDetail.campaign_id == campaign.id))
-    _insert_zero_cells(campaign, q)
-    _write_sums(campaign.id, measures, detail_keys_of(q), sums)
+    _write_sums(campaign.id, sums)
     return {"responses": len(current), "scores_changed": changed_scores}
 
 
@@ -497,17 +479,18 @@ def _add_rows(
 
 
 def _lock_cells(campaign_id: int) -> None:
-    """Hold the campaign's cell rows until commit, so no submission increments a row
-    between reading what is submitted and writing the rebuilt sums."""
+    """Hold the campaign's cell rows until commit, so no submission adds to a row between
+    reading what is submitted and writing the rebuilt sums."""
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(
-            text("SELECT 1 FROM cell_stat WHERE campaign_id = :c FOR UPDATE"), {"c": campaign_id}
+            text("SELECT 1 FROM cell WHERE campaign_id = :c FOR UPDATE"), {"c": campaign_id}
         )
     else:
         # Any write takes SQLite's database write lock for the rest of the transaction.
         connection.execute(
-            text("UPDATE cell_stat SET n = n WHERE campaign_id = :c AND 0"), {"c": campaign_id}
+            text("UPDATE cell SET responses = responses WHERE campaign_id = :c AND 0"),
+            {"c": campaign_id},
         )
 
 
@@ -547,70 +530,25 @@ def _write_scores(updates: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
     )
 
 
-def _insert_zero_cells(campaign: Campaign, q: Questionnaire) -> None:
-    stat_rows = []
-    detail_rows = []
-    details = detail_keys_of(q)
-    for member in campaign.members:
-        for audience in AUDIENCES:
-            for basis, measures in (
-                ("full", [RESPONSES, *measures_of(q)]),
-                ("now_comparable", measures_of(q)),
-                ("before_comparable", measures_of(q)),
-            ):
-                stat_rows.extend(
-                    {
-                        "campaign_id": campaign.id,
-                        "org_code": member.org_code,
-                        "audience": audience,
-                        "basis": basis,
-                        "measure": m,
-                        "n": 0,
-                        "total": 0.0,
-                        "total_sq": 0.0,
-                    }
-                    for m in measures
-                )
-            detail_rows.extend(
-                {
-                    "campaign_id": campaign.id,
-                    "org_code": member.org_code,
-                    "audience": audience,
-                    "key": key,
-                    "n": 0,
-                    "a": 0,
-                    "b": 0,
-                    "c": 0,
-                    "total": 0.0,
-                }
-                for key in details
-            )
-    if stat_rows:
-        db.session.execute(CellStat.__table__.insert(), stat_rows)
-    if detail_rows:
-        db.session.execute(CellDetail.__table__.insert(), detail_rows)
-
-
 class _Sums:
-    """Per-cell running n, sum and sum of squares for a rebuild, one row per (organisation,
-    audience, basis) and one column per measure (column 0 counts responses), plus the
-    profile counts per (organisation, audience).
+    """Per-cell running statistics for a rebuild, shaped as the rows store them: per
+    (organisation, audience) the responses counted, `stats` (3, M, 3) and `details` (K, 5).
 
     `np.add.at` adds each respondent in turn, in submission order, exactly as the
-    incremental path adds them one UPDATE at a time, so both give the same floating-point
-    sums to the last bit."""
+    incremental path adds them one submission at a time, so both give the same
+    floating-point sums to the last bit."""
 
-    def __init__(self, org_codes: Iterable[str], n_measures: int, n_details: int) -> None:
-        codes = list(org_codes)
-        keys = [(o, a, b) for o in codes for a in AUDIENCES for b in BASES]
-        self.index = {key: i for i, key in enumerate(keys)}
-        self.n = np.zeros((len(keys), n_measures + 1))
-        self.total = np.zeros((len(keys), n_measures + 1))
-        self.total_sq = np.zeros((len(keys), n_measures + 1))
-        self.detail_index = {
-            (o, a): i for i, (o, a) in enumerate((o, a) for o in codes for a in AUDIENCES)
-        }
-        self.details = np.zeros((len(self.detail_index), n_details, 5))
+    def __init__(self, q: Questionnaire, org_codes: Iterable[str]) -> None:
+        self.index = {key: i for i, key in enumerate((o, a) for o in org_codes for a in AUDIENCES)}
+        stat_shape, detail_shape = shapes_of(q)
+        self.responses = np.zeros(len(self.index), dtype=np.int64)
+        self.stats = np.zeros((len(self.index), *stat_shape))
+        self.details = np.zeros((len(self.index), *detail_shape))
+
+    def _cells(self, rows: Sequence[Any]) -> np.ndarray:
+        return np.fromiter(
+            (self.index[(r.org_code, r.audience)] for r in rows), dtype=np.int64, count=len(rows)
+        )
 
     def add(
         self,
@@ -620,81 +558,88 @@ class _Sums:
         count: bool = False,
         sign: int = 1,
     ) -> None:
-        cells = np.fromiter(
-            (self.index[(r.org_code, r.audience, basis)] for r in rows),
-            dtype=np.int64,
-            count=len(rows),
-        )
+        cells = self._cells(rows)
         present = ~np.isnan(scores)
         filled = np.where(present, scores, 0.0)
-        np.add.at(self.n[:, 1:], cells, sign * present)
-        np.add.at(self.total[:, 1:], cells, sign * filled)
-        np.add.at(self.total_sq[:, 1:], cells, sign * filled * filled)
+        b = BASIS[basis]
+        np.add.at(self.stats[:, b, :, 0], cells, sign * present)
+        np.add.at(self.stats[:, b, :, 1], cells, sign * filled)
+        np.add.at(self.stats[:, b, :, 2], cells, sign * filled * filled)
         if count:
-            ones = np.full(len(rows), float(sign))
-            for target in (self.n, self.total, self.total_sq):
-                np.add.at(target[:, 0], cells, ones)
+            np.add.at(self.responses, cells, sign)
 
     def add_details(self, rows: Sequence[Any], details: np.ndarray, sign: int) -> None:
-        cells = np.fromiter(
-            (self.detail_index[(r.org_code, r.audience)] for r in rows),
-            dtype=np.int64,
-            count=len(rows),
-        )
-        np.add.at(self.details, cells, sign * details)
+        np.add.at(self.details, self._cells(rows), sign * details)
 
 
-def _write_sums(
-    campaign_id: int, measures: Sequence[str], detail_keys: Sequence[str], sums: _Sums
-) -> None:
-    names = [RESPONSES, *measures]
-    params = []
-    for (org, audience, basis), i in sums.index.items():
-        for j, name in enumerate(names):
-            n = int(sums.n[i, j])
-            if n == 0 or (j == 0 and basis != "full"):
-                continue
-            params.append(
-                {
-                    "c": campaign_id,
-                    "o": org,
-                    "a": audience,
-                    "b": basis,
-                    "m": name,
-                    "n": n,
-                    "t": float(sums.total[i, j]),
-                    "q": float(sums.total_sq[i, j]),
-                }
-            )
-    connection = db.session.connection()
-    if params:
-        connection.execute(
-            _cell_update(n=bindparam("n"), total=bindparam("t"), total_sq=bindparam("q")), params
+def _write_sums(campaign_id: int, sums: _Sums) -> None:
+    """Overwrite every cell row of the campaign in place (a submission waiting on a row's
+    lock then adds to the rebuilt values), creating rows that are missing."""
+    existing = set(
+        db.session.execute(
+            select(_table.c.org_code, _table.c.audience).where(_table.c.campaign_id == campaign_id)
+        ).all()
+    )
+    missing = [key for key in sums.index if key not in existing]
+    if missing:
+        db.session.execute(
+            _table.insert(),
+            [
+                {"campaign_id": campaign_id, "org_code": o, "audience": a, "responses": 0}
+                | {"stats": b"", "details": b""}
+                for o, a in missing
+            ],
         )
-    detail_params = [
-        {
-            "c": campaign_id,
-            "o": org,
-            "a": audience,
-            "k": key,
-            "vn": int(row[0]),
-            "va": int(row[1]),
-            "vb": int(row[2]),
-            "vc": int(row[3]),
-            "vt": float(row[4]),
-        }
-        for (org, audience), i in sums.detail_index.items()
-        for key, row in zip(detail_keys, sums.details[i], strict=True)
-        if row.any()
-    ]
-    if detail_params:
-        connection.execute(
-            _detail_update(
-                n=bindparam("vn"),
-                a=bindparam("va"),
-                b=bindparam("vb"),
-                c=bindparam("vc"),
-                total=bindparam("vt"),
-            ),
-            detail_params,
+    db.session.connection().execute(
+        _WRITE_ALL,
+        [
+            {
+                "c": campaign_id,
+                "o": org,
+                "a": audience,
+                "r": int(sums.responses[i]),
+                "s": pack(sums.stats[i]),
+                "d": pack(sums.details[i]),
+            }
+            for (org, audience), i in sums.index.items()
+        ],
+    )
+
+
+def statistics(campaign: Campaign) -> dict[tuple[str, str, str, str], tuple[int, float, float]]:
+    """Every maintained statistic of a campaign as (n, sum, sum of squares) keyed by
+    (organisation, audience, basis, measure), with each cell's response count under
+    measure `*responses`: for checking maintained statistics against a rebuild."""
+    q = definition_of(campaign.questionnaire)
+    stat_shape, _ = shapes_of(q)
+    measures = measures_of(q)
+    found: dict[tuple[str, str, str, str], tuple[int, float, float]] = {}
+    for org, audience, responses, blob in db.session.execute(
+        select(_table.c.org_code, _table.c.audience, _table.c.responses, _table.c.stats).where(
+            _table.c.campaign_id == campaign.id
         )
+    ):
+        found[(org, audience, "full", "*responses")] = (responses, 0.0, 0.0)
+        stats = unpack(blob, stat_shape)
+        for b, basis in enumerate(BASES):
+            for j, measure in enumerate(measures):
+                n, total, total_sq = stats[b, j]
+                found[(org, audience, basis, measure)] = (int(n), float(total), float(total_sq))
+    return found
+
+
+def profile_counts(campaign: Campaign) -> dict[tuple[str, str, str], tuple[float, ...]]:
+    """Every maintained profile count of a campaign as (n, a, b, c, total), keyed by
+    (organisation, audience, detail key): for checking them against a rebuild."""
+    q = definition_of(campaign.questionnaire)
+    _, detail_shape = shapes_of(q)
+    keys = detail_keys_of(q)
+    found: dict[tuple[str, str, str], tuple[float, ...]] = {}
+    for org, audience, blob in db.session.execute(
+        select(_table.c.org_code, _table.c.audience, _table.c.details).where(
+            _table.c.campaign_id == campaign.id
+        )
+    ):
+        for key, row in zip(keys, unpack(blob, detail_shape), strict=True):
+            found[(org, audience, key)] = tuple(float(v) for v in row)
+    return found

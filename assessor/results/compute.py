@@ -32,15 +32,15 @@ from assessor.extensions import db
 from assessor.models import (
     Campaign,
     CampaignOrganisation,
-    CellDetail,
-    CellStat,
+    Cell,
     Invitation,
     Organisation,
 )
 from assessor.models.base import utcnow
+from assessor.models.results import BASES
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
-from assessor.results.cells import RESPONSES, detail_keys_of, measures_of, trend_context
+from assessor.results.cells import measures_of, shapes_of, trend_context, unpack
 from assessor.results.snapshot import (
     AUDIENCES,
     BAND_CODE,
@@ -118,7 +118,6 @@ def _load(campaign: Campaign, q: Questionnaire) -> dict[str, Any]:
     )
     index = {m.org_code: i for i, m in enumerate(members)}
     measures = measures_of(q)
-    m_index = {m: j for j, m in enumerate(measures)}
     n_orgs, n_measures = len(members), len(measures)
     stats = {
         (basis, a): [
@@ -126,55 +125,30 @@ def _load(campaign: Campaign, q: Questionnaire) -> dict[str, Any]:
             np.zeros((n_orgs, n_measures)),
             np.zeros((n_orgs, n_measures)),
         ]
-        for basis in ("full", "now_comparable", "before_comparable")
+        for basis in BASES
         for a in AUDIENCES
     }
     responses = np.zeros((n_orgs, 2), dtype=np.int64)
-    for org, audience, basis, measure, n, total, total_sq in db.session.execute(
-        select(
-            CellStat.org_code,
-            CellStat.audience,
-            CellStat.basis,
-            CellStat.measure,
-            CellStat.n,
-            CellStat.total,
-            CellStat.total_sq,
-        ).where(CellStat.campaign_id == campaign.id)
-    ):
-        i = index.get(org)
-        if i is None:
-            continue
-        if measure == RESPONSES:
-            responses[i, AUDIENCES.index(audience)] = n
-            continue
-        j = m_index.get(measure)
-        if j is None:
-            continue
-        slot = stats[(basis, audience)]
-        slot[0][i, j], slot[1][i, j], slot[2][i, j] = n, total, total_sq
-    keys = detail_keys_of(q)
-    k_index = {key: j for j, key in enumerate(keys)}
-    details = {a: np.zeros((n_orgs, len(keys), 5)) for a in AUDIENCES}
+    stat_shape, detail_shape = shapes_of(q)
+    details = {a: np.zeros((n_orgs, *detail_shape)) for a in AUDIENCES}
     rows = db.session.execute(
-        select(
-            CellDetail.org_code,
-            CellDetail.audience,
-            CellDetail.key,
-            CellDetail.n,
-            CellDetail.a,
-            CellDetail.b,
-            CellDetail.c,
-            CellDetail.total,
-        ).where(CellDetail.campaign_id == campaign.id)
+        select(Cell.org_code, Cell.audience, Cell.responses, Cell.stats, Cell.details).where(
+            Cell.campaign_id == campaign.id
+        )
     ).all()
-    # A national campaign has about a million of these rows: place them with one fancy
-    # assignment per audience rather than one per row.
-    for a in AUDIENCES:
-        mine = [r for r in rows if r[1] == a and r[0] in index and r[2] in k_index]
-        if mine:
-            i = np.fromiter((index[r[0]] for r in mine), np.int64, len(mine))
-            j = np.fromiter((k_index[r[2]] for r in mine), np.int64, len(mine))
-            details[a][i, j] = np.array([r[3:] for r in mine], dtype=np.float64)
+    # One row per cell holds its arrays: join each audience's blobs and view them at once.
+    for col, a in enumerate(AUDIENCES):
+        mine = [r for r in rows if r.audience == a and r.org_code in index]
+        if not mine:
+            continue
+        i = np.fromiter((index[r.org_code] for r in mine), np.int64, len(mine))
+        responses[i, col] = [r.responses for r in mine]
+        cell_stats = unpack(b"".join(r.stats for r in mine), (len(mine), *stat_shape))
+        for b, basis in enumerate(BASES):
+            slot = stats[(basis, a)]
+            for part in range(3):
+                slot[part][i] = cell_stats[:, b, :, part]
+        details[a][i] = unpack(b"".join(r.details for r in mine), (len(mine), *detail_shape))
     invited = np.zeros((n_orgs, 2), dtype=np.int64)
     for org, audience, count in db.session.execute(
         select(Invitation.org_code, Invitation.audience, func.count())

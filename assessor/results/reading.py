@@ -17,11 +17,10 @@ import numpy as np
 from sqlalchemy import func, select
 
 from assessor.extensions import db
-from assessor.models import Campaign, CampaignOrganisation, CellStat, Publication
+from assessor.models import Campaign, CampaignOrganisation, Cell, Publication
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
 from assessor.results import publications
-from assessor.results.cells import RESPONSES
 from assessor.results.snapshot import (
     AUDIENCES,
     BANDS,
@@ -547,13 +546,9 @@ def summary(campaign: Campaign) -> CampaignSummary:
         )
     counts = dict(
         db.session.execute(
-            select(CellStat.audience, func.sum(CellStat.n))
-            .where(
-                CellStat.campaign_id == campaign.id,
-                CellStat.basis == "full",
-                CellStat.measure == RESPONSES,
-            )
-            .group_by(CellStat.audience)
+            select(Cell.audience, func.sum(Cell.responses))
+            .where(Cell.campaign_id == campaign.id)
+            .group_by(Cell.audience)
         ).all()
     )
     members = db.session.scalar(
