@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from assessor import results
 from assessor.extensions import db
@@ -25,7 +26,11 @@ class CampaignError(ValueError):
 
 
 def get_campaign(slug: str) -> Campaign | None:
-    return db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    """The campaign with its questionnaire version row (its definition is deferred and parsed
+    once per worker by `definition_of`), in one query."""
+    return db.session.scalar(
+        select(Campaign).options(joinedload(Campaign.questionnaire)).where(Campaign.slug == slug)
+    )
 
 
 def require_campaign(slug: str) -> Campaign:

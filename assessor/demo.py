@@ -23,7 +23,7 @@ from datetime import timedelta
 
 import click
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 
 from assessor import campaigns, results
@@ -458,12 +458,24 @@ def load_demo(
         )
     load_action_plans(seed, echo, DEMO_PASSWORD)
     db.session.commit()
+    _refresh_planner_statistics()
     echo(
         f"Demo loaded: {len(orgs)} organisations; responses "
         + ", ".join(f"{slug} {n}" for slug, n in counts.items())
     )
     echo(f"Board login: board@example.nhs.uk / {DEMO_PASSWORD}  (admin: admin@example.nhs.uk)")
     return counts
+
+
+def _refresh_planner_statistics() -> None:
+    """After a bulk load, give the query planner its statistics now rather than whenever
+    autovacuum gets to it: without them PostgreSQL tallied a national campaign's verdicts
+    with nested loops in 20 s instead of 0.6 s."""
+    connection = db.session.connection()
+    connection.execute(
+        text("ANALYZE" if connection.dialect.name == "postgresql" else "PRAGMA optimize")
+    )
+    db.session.commit()
 
 
 def _respondents(

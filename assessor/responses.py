@@ -130,6 +130,8 @@ def _new_response(campaign: Campaign, org_code: str, audience: str, **fields: An
         questionnaire_version_id=campaign.questionnaire_version_id,
         created_at=now,
         updated_at=now,
+        # Known to have no scores yet: saves a query when scoring assigns them.
+        score_row=None,
         **fields,
     )
     db.session.add(response)
@@ -158,7 +160,15 @@ def submit(
     """Validate, store, score and count one submitted response (flushes, never commits)."""
     from assessor import results
 
-    check_submission(campaign, org_code, audience, answers)
+    q = definition_of(campaign.questionnaire)
+    errors = validate_answers(q, audience if isinstance(audience, str) else "", answers)
+    if errors or audience not in AUDIENCES:
+        check_submission(campaign, org_code, audience, answers)
+    # Claiming the cell row (its lock, and the count) doubles as the membership check: an
+    # organisation outside the campaign has no cell, and then nothing has changed.
+    claimed = results.cells.claim_cell(campaign.id, org_code, audience, 1)
+    if claimed is None:
+        raise AnswerErrors(_cell_errors(campaign, org_code, audience))
     response = _new_response(
         campaign,
         org_code,
@@ -169,7 +179,7 @@ def submit(
         body_digest=body_digest,
         submitted_at=today_utc(),
     )
-    response.scores = results.record_response(response, campaign)
+    response.scores = results.record_response(response, campaign, claimed=claimed)
     db.session.flush()
     return response
 

@@ -316,11 +316,20 @@ class CampaignResponses(MethodView):
         campaign = campaign_or_404(slug)
         body, digest = _read_body()
         submission_id = body.get("submission_id") if isinstance(body, dict) else None
-        if isinstance(submission_id, str) and digest is not None:
-            replay = _replay(campaign, submission_id, digest)
+
+        def replayed() -> Response | None:
+            """The answer to a resend, checked before any other refusal."""
+            if isinstance(submission_id, str) and digest is not None:
+                return _replay(campaign, submission_id, digest)
+            return None
+
+        # A new, valid submission (the common case) is simply inserted: a resend is found by
+        # the unique submission_id at insert, and answered below, saving a look-up per
+        # submission. Before any refusal the resend check runs first, as documented.
+        if campaign.status != "open":
+            replay = replayed()
             if replay is not None:
                 return replay
-        if campaign.status != "open":
             return problem(409, "Conflict", f"Campaign {slug!r} is {campaign.status}, not open.")
         if digest is None:
             return problem(
@@ -329,6 +338,9 @@ class CampaignResponses(MethodView):
         try:
             data = SubmissionSchema().load(body if body is not None else {})
         except ma.ValidationError as exc:
+            replay = replayed()
+            if replay is not None:
+                return replay
             return problem(
                 422, INVALID, "The response is not valid.", errors=_all_errors(campaign, body, exc)
             )
@@ -342,10 +354,13 @@ class CampaignResponses(MethodView):
                 body_digest=digest,
             )
         except service.AnswerErrors as exc:
+            replay = replayed()
+            if replay is not None:
+                return replay
             return problem(422, INVALID, "The response is not valid.", errors=exc.errors)
         except IntegrityError:
-            # Another request stored the same submission_id between our look-up and our
-            # insert: the unique constraint kept one; answer as the resend this now is.
+            # This submission_id is stored already (a resend), or another request stored it
+            # between our insert and theirs: the unique constraint kept one.
             db.session.rollback()
             campaign = get_campaign(slug)
             replay = _replay(campaign, data["submission_id"], digest) if campaign else None

@@ -24,7 +24,9 @@ class QuestionnaireVersion(Base):
     status: Mapped[str] = mapped_column(String(20))
     revises: Mapped[int | None] = mapped_column(Integer)
     checksum: Mapped[str] = mapped_column(String(64))
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Deferred: readers use the parsed definition cached by `definition_of`, so loading a
+    #: campaign's version on every submission need not parse its JSON again.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     source_path: Mapped[str | None] = mapped_column(String(500))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

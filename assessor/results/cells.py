@@ -214,6 +214,41 @@ _WRITE_ALL = (
 )
 
 
+def claim_cell(campaign_id: int, org_code: str, audience: str, responses: int) -> Any | None:
+    """Add `responses` to a cell's count with an UPDATE that takes the row's lock and
+    returns its arrays; None (nothing changed) when the campaign has no such cell."""
+    return (
+        db.session.connection()
+        .execute(_CLAIM, {"c": campaign_id, "o": org_code, "a": audience, "dr": responses})
+        .one_or_none()
+    )
+
+
+def _write_cell(
+    campaign_id: int,
+    org_code: str,
+    audience: str,
+    q: Questionnaire,
+    claimed: Any,
+    stats: np.ndarray,
+    details: np.ndarray | None,
+) -> None:
+    """Write a claimed cell's arrays back with the increments added (float64 `+`, as a
+    rebuild adds them)."""
+    stat_shape, detail_shape = shapes_of(q)
+    values = {
+        "c": campaign_id,
+        "o": org_code,
+        "a": audience,
+        "s": pack(unpack(claimed.stats, stat_shape) + stats),
+    }
+    if details is None:
+        db.session.connection().execute(_WRITE_STATS, values)
+    else:
+        values["d"] = pack(unpack(claimed.details, detail_shape) + details)
+        db.session.connection().execute(_WRITE_BOTH, values)
+
+
 def _apply(
     campaign_id: int,
     org_code: str,
@@ -223,19 +258,11 @@ def _apply(
     stats: np.ndarray,
     details: np.ndarray | None = None,
 ) -> None:
-    """Add increments to one cell's row: an UPDATE that locks the row and returns its
-    arrays, then one that writes the sums back (float64 `+`, as a rebuild adds them)."""
-    connection = db.session.connection()
-    key = {"c": campaign_id, "o": org_code, "a": audience}
-    row = connection.execute(_CLAIM, {**key, "dr": responses}).one()
-    stat_shape, detail_shape = shapes_of(q)
-    values = {**key, "s": pack(unpack(row.stats, stat_shape) + stats)}
-    if details is None:
-        connection.execute(_WRITE_STATS, values)
-    else:
-        connection.execute(
-            _WRITE_BOTH, {**values, "d": pack(unpack(row.details, detail_shape) + details)}
-        )
+    """Add increments to one cell's row (two statements)."""
+    claimed = claim_cell(campaign_id, org_code, audience, responses)
+    if claimed is None:
+        raise LookupError(f"campaign {campaign_id} has no cell ({org_code}, {audience})")
+    _write_cell(campaign_id, org_code, audience, q, claimed, stats, details)
 
 
 # --------------------------------------------------------------------------- writing
@@ -264,9 +291,12 @@ def initialise_cells(campaign: Campaign) -> None:
         db.session.execute(_table.insert(), rows)
 
 
-def record_response(response: Response, campaign: Campaign, sign: int = 1) -> dict[str, Any]:
+def record_response(
+    response: Response, campaign: Campaign, sign: int = 1, claimed: Any | None = None
+) -> dict[str, Any]:
     """Score a submitted response and add it to (sign=+1) or remove it from (sign=-1) its
-    own cell's statistics and profile counts. Returns the respondent's scores."""
+    own cell's statistics and profile counts. Returns the respondent's scores. `claimed`:
+    the cell as `claim_cell` already returned it for this response (with `sign`)."""
     q = definition_of(campaign.questionnaire)
     full = score_answers(q, [response.answers], details=True)
     scores: dict[str, Any] = {"full": scores_dicts(q, full.scores)[0]}
@@ -280,9 +310,11 @@ def record_response(response: Response, campaign: Campaign, sign: int = 1) -> di
         scores["now_comparable"] = scores_dicts(q, now[None, :])[0]
         put_scores(stats, "now_comparable", now, sign)
     assert full.details is not None
-    _apply(
-        campaign.id, response.org_code, response.audience, q, sign, stats, sign * full.details[0]
-    )
+    key = (campaign.id, response.org_code, response.audience)
+    if claimed is None:
+        _apply(*key, q, sign, stats, sign * full.details[0])
+    else:
+        _write_cell(*key, q, claimed, stats, sign * full.details[0])
     return scores
 
 

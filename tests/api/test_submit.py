@@ -184,8 +184,9 @@ def test_a_body_that_is_not_a_response_object(api, world):
 
 
 def test_a_lost_race_is_answered_as_the_resend_it_is(api, world, monkeypatch):
-    """Another request stored the same submission between this one's look-up and insert:
-    the unique constraint keeps one response, and this request answers 200 with its id."""
+    """A new submission is inserted without a look-up first: when its submission_id is
+    stored already (a resend, or another request won the race), the unique constraint
+    keeps one response, and this request answers 200 with that response's id."""
     winner = service.submit(
         world.open, "00B", "patient_leader", body(world)["answers"],
         submission_id="sub-1", body_digest=service.canonical_digest(body(world)),
@@ -194,16 +195,16 @@ def test_a_lost_race_is_answered_as_the_resend_it_is(api, world, monkeypatch):
     real = service.find_by_submission_id
     calls = []
 
-    def too_early(campaign, submission_id):  # type: ignore[no-untyped-def]
+    def counted(campaign, submission_id):  # type: ignore[no-untyped-def]
         calls.append(submission_id)
-        return None if len(calls) == 1 else real(campaign, submission_id)
+        return real(campaign, submission_id)
 
-    monkeypatch.setattr(service, "find_by_submission_id", too_early)
+    monkeypatch.setattr(service, "find_by_submission_id", counted)
     count = stored()
     response = post(api, world, body(world))
     assert response.status_code == 200
     assert response.get_json()["id"] == winner.id
-    assert len(calls) == 2 and stored() == count
+    assert calls == ["sub-1"] and stored() == count  # looked up once, after the insert failed
     monkeypatch.undo()
     problem_of(post(api, world, body(world, answers={"gov-1": "agree"})), 409)
 
@@ -212,16 +213,15 @@ def test_identical_submissions_racing_end_as_one_response(app: Flask, api, world
     threads_n = 4
     barrier = threading.Barrier(threads_n, timeout=20)
     local = threading.local()
-    real = service.find_by_submission_id
+    real = service.submit
 
-    def look_up_together(campaign, submission_id):  # type: ignore[no-untyped-def]
-        found = real(campaign, submission_id)
+    def submit_together(*args, **kwargs):  # type: ignore[no-untyped-def]
         if not getattr(local, "waited", False):
             local.waited = True
-            barrier.wait()  # every request has looked and found nothing
-        return found
+            barrier.wait()  # every request has validated and is about to insert
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(service, "find_by_submission_id", look_up_together)
+    monkeypatch.setattr(service, "submit", submit_together)
     # A token's last_used_at is written at most once a minute: make it fresh, so that no
     # request of the race writes it (and holds the lock the barrier would wait on).
     for token in db.session.query(ApiToken):
