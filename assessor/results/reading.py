@@ -243,12 +243,6 @@ class ResultsView:
     def _by_measure(self, build: Any) -> tuple[Any, dict[str, Any]]:
         return build(0), {key: build(j + 1) for j, key in enumerate(self.measures[1:])}
 
-    def level(self, value: float | None) -> tuple[int | None, str | None]:
-        if value is None:
-            return None, None
-        level = int(level_of(np.array([value]), len(self.q.rungs))[0])
-        return level, self.q.level_key(level)
-
     # --------------------------------------------------------------- one organisation
 
     def org_ref(self, i: int) -> OrgRef:
@@ -259,7 +253,12 @@ class ResultsView:
         """The reason a value is withheld from this reader, or None when it is shown."""
         return CAMPAIGN_OPEN if self.hidden else REASONS[int(code)]
 
-    def measure(self, audience: str, o: Row, j: int) -> Measure:
+    def levels(self, audience: str, o: Row) -> np.ndarray:
+        """The level of each measure's score in one organisation's row (-1 without one),
+        worked out for the row at once rather than measure by measure."""
+        return level_of(o[f"{audience}.value"], len(self.q.rungs))
+
+    def measure(self, audience: str, o: Row, j: int, levels: np.ndarray) -> Measure:
         code = self._code(o[f"{audience}.reason"][j])
         if code is not None:
             return Measure(
@@ -274,7 +273,8 @@ class ResultsView:
                 dict.fromkeys(GROUP_BYS),
             )
         score = _num(o[f"{audience}.value"][j])
-        level, level_key = self.level(score)
+        level = None if score is None else int(levels[j])
+        level_key = None if level is None else self.q.level_key(level)
         return Measure(
             score=score,
             level=level,
@@ -324,7 +324,8 @@ class ResultsView:
     ) -> OrgResult:
         s = self.snapshot
         o = row if row is not None else s.row(i)
-        overall, domains = self._by_measure(lambda j: self.measure(audience, o, j))
+        levels = self.levels(audience, o)
+        overall, domains = self._by_measure(lambda j: self.measure(audience, o, j, levels))
         gap_overall, gap_domains = self._by_measure(lambda j: self.gap_measure(o, j))
         trend_overall, trend_domains = self._by_measure(
             lambda j: self.trend_measure(audience, o, j)
