@@ -138,6 +138,12 @@ class Snapshot:
         meta = json.loads(arrays.pop("__meta__").tobytes().decode())
         return cls(meta, arrays, loader)
 
+    @staticmethod
+    def head_array(data: bytes, name: str) -> np.ndarray:
+        """One array of a stored head, without decoding its meta or the other arrays."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            return archive[name]
+
     def _columns(self, flat: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
         """Stored rows (float64, one after another) as whole arrays, one per layout entry:
         a page of rows is cut once per array rather than once per array and row."""
