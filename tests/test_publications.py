@@ -17,6 +17,8 @@ from sqlalchemy import event, select
 from assessor import responses, results
 from assessor.auth.tokens import create_token
 from assessor.models import Publication, Response, ResultsPreview
+from assessor.results import publications
+from assessor.results.reading import PublicationRef, summary
 from tests.factories import (
     add_orgs,
     make_campaign,
@@ -371,3 +373,28 @@ def test_a_rebuild_holds_no_lock_between_chunks_and_loses_nothing(app, db) -> No
     # agree 5, neutral 2/3, agree 5, disagree 1/3, agree 5, strongly agree 5.
     assert staff.overall.n == 6
     assert staff.overall.score == pytest.approx((20 + 2 / 3 + 1 / 3) / 6)
+
+
+def test_a_list_of_campaigns_counts_without_decoding_a_publication_head(db) -> None:
+    """The dashboard index reads one small array of each publication's head, so that it
+    does not grow with the organisations' names and groups; an open campaign's counts come
+    from its cells."""
+    campaign = _closed_campaign(db)
+    first = publications.ensure_published(campaign)
+    db.session.commit()
+    publications.clear_cache()
+    expected = (2, 3, 6, PublicationRef.of(first))
+    found = summary(campaign)
+    assert (found.organisations, found.staff, found.patient_leader, found.publication) == expected
+    assert not publications._CACHE  # no head was decoded
+    results.read(campaign)  # a reader decodes it; the list then uses the decoded one
+    assert len(publications._CACHE) == 1
+    assert summary(campaign) == found
+
+    open_campaign = make_campaign("open", k=K)
+    q = questionnaire(open_campaign)
+    responses.submit(open_campaign, "B02", "staff", uniform_answers(q, "agree"))
+    set_window(open_campaign, "open")
+    found = summary(open_campaign)
+    counts = (found.organisations, found.staff, found.patient_leader, found.publication)
+    assert counts == (2, 1, 0, None)

@@ -114,17 +114,33 @@ def _row_loader(publication_id: int):  # type: ignore[no-untyped-def]
     return load
 
 
+def _key(publication: Publication) -> tuple:
+    return ("publication", publication.id, publication.campaign_id, publication.made_at)
+
+
 def snapshot_of(publication: Publication) -> Snapshot:
     """The publication's head, decoded once per worker; its organisations' rows are read
     as they are asked for."""
-    key = ("publication", publication.id, publication.campaign_id, publication.made_at)
     return _cached(
-        key,
+        _key(publication),
         lambda: Snapshot.from_bytes(
             db.session.scalar(select(Publication.data).where(Publication.id == publication.id)),
             _row_loader(publication.id),
         ),
     )
+
+
+def responses_of(publication: Publication) -> np.ndarray:
+    """Each organisation's responses by audience (O x audiences) as the publication froze
+    them. Taken from this worker's decoded head if it has one, else from that one array of
+    the stored head: a list of campaigns then never decodes a whole head, whose meta (names,
+    regions, ...) grows with the organisations."""
+    with _LOCK:
+        found = _CACHE.get(_key(publication))
+    if found is not None:
+        return found["responses"]
+    data = db.session.scalar(select(Publication.data).where(Publication.id == publication.id))
+    return Snapshot.head_array(data, "responses")
 
 
 def _voided_since(campaign: Campaign, number: int) -> list[Response]:

@@ -242,12 +242,6 @@ class ResultsView:
     def _by_measure(self, build: Any) -> tuple[Any, dict[str, Any]]:
         return build(0), {key: build(j + 1) for j, key in enumerate(self.measures[1:])}
 
-    def level(self, value: float | None) -> tuple[int | None, str | None]:
-        if value is None:
-            return None, None
-        level = int(level_of(np.array([value]), len(self.q.rungs))[0])
-        return level, self.q.level_key(level)
-
     # --------------------------------------------------------------- one organisation
 
     def org_ref(self, i: int) -> OrgRef:
@@ -258,7 +252,12 @@ class ResultsView:
         """The reason a value is withheld from this reader, or None when it is shown."""
         return CAMPAIGN_OPEN if self.hidden else REASONS[int(code)]
 
-    def measure(self, audience: str, o: Row, j: int) -> Measure:
+    def levels(self, audience: str, o: Row) -> np.ndarray:
+        """The level of each measure's score in one organisation's row (-1 without one),
+        worked out for the row at once rather than measure by measure."""
+        return level_of(o[f"{audience}.value"], len(self.q.rungs))
+
+    def measure(self, audience: str, o: Row, j: int, levels: np.ndarray) -> Measure:
         code = self._code(o[f"{audience}.reason"][j])
         if code is not None:
             return Measure(
@@ -273,7 +272,8 @@ class ResultsView:
                 dict.fromkeys(GROUP_BYS),
             )
         score = _num(o[f"{audience}.value"][j])
-        level, level_key = self.level(score)
+        level = None if score is None else int(levels[j])
+        level_key = None if level is None else self.q.level_key(level)
         return Measure(
             score=score,
             level=level,
@@ -323,7 +323,8 @@ class ResultsView:
     ) -> OrgResult:
         s = self.snapshot
         o = row if row is not None else s.row(i)
-        overall, domains = self._by_measure(lambda j: self.measure(audience, o, j))
+        levels = self.levels(audience, o)
+        overall, domains = self._by_measure(lambda j: self.measure(audience, o, j, levels))
         gap_overall, gap_domains = self._by_measure(lambda j: self.gap_measure(o, j))
         trend_overall, trend_domains = self._by_measure(
             lambda j: self.trend_measure(audience, o, j)
@@ -535,15 +536,28 @@ class CampaignSummary:
 
 def summary(campaign: Campaign) -> CampaignSummary:
     """Organisations and response counts of a campaign, as a list of campaigns shows them:
-    from its latest publication, or, before one exists, summed from the cells in SQL (an
-    open campaign's counts need no preview computed)."""
+    from the responses array of its latest publication (not the whole head), or, before one
+    exists, from `submitted_counts` (an open campaign's counts need no preview computed)."""
     publication = publications.ensure_published(campaign)
     if publication is not None:
-        snapshot = publications.snapshot_of(publication)
-        totals = snapshot["responses"].sum(axis=0)
+        responses = publications.responses_of(publication)
+        totals = responses.sum(axis=0)
         return CampaignSummary(
-            len(snapshot.orgs), int(totals[0]), int(totals[1]), PublicationRef.of(publication)
+            len(responses), int(totals[0]), int(totals[1]), PublicationRef.of(publication)
         )
+    counts = submitted_counts(campaign)
+    members = db.session.scalar(
+        select(func.count())
+        .select_from(CampaignOrganisation)
+        .where(CampaignOrganisation.campaign_id == campaign.id)
+    )
+    return CampaignSummary(int(members or 0), counts["staff"], counts["patient_leader"], None)
+
+
+def submitted_counts(campaign: Campaign) -> dict[str, int]:
+    """Submitted responses by audience of a campaign not yet published, summed from its
+    cells in SQL. The one read of a list of campaigns that grows with its organisations (a
+    row per organisation and audience); the only place it reads the cells."""
     counts = dict(
         db.session.execute(
             select(Cell.audience, func.sum(Cell.responses))
@@ -551,17 +565,7 @@ def summary(campaign: Campaign) -> CampaignSummary:
             .group_by(Cell.audience)
         ).all()
     )
-    members = db.session.scalar(
-        select(func.count())
-        .select_from(CampaignOrganisation)
-        .where(CampaignOrganisation.campaign_id == campaign.id)
-    )
-    return CampaignSummary(
-        int(members or 0),
-        int(counts.get("staff") or 0),
-        int(counts.get("patient_leader") or 0),
-        None,
-    )
+    return {audience: int(counts.get(audience) or 0) for audience in AUDIENCES}
 
 
 def read(campaign: Campaign, admin: bool = False, number: int | None = None) -> ResultsView:

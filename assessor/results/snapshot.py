@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,16 +138,24 @@ class Snapshot:
         meta = json.loads(arrays.pop("__meta__").tobytes().decode())
         return cls(meta, arrays, loader)
 
-    def _decode(self, raw: bytes) -> dict[str, np.ndarray]:
-        flat = np.frombuffer(raw, dtype=np.float64)
-        row: dict[str, np.ndarray] = {}
+    @staticmethod
+    def head_array(data: bytes, name: str) -> np.ndarray:
+        """One array of a stored head, without decoding its meta or the other arrays."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            return archive[name]
+
+    def _columns(self, flat: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
+        """Stored rows (float64, one after another) as whole arrays, one per layout entry:
+        a page of rows is cut once per array rather than once per array and row."""
+        matrix = flat.reshape(n_rows, -1)
+        columns = {}
         start = 0
         for name, shape, dtype in self.meta["layout"]:
-            size = int(np.prod(shape)) if shape else 1
-            part = flat[start : start + size]
-            row[name] = (part.reshape(shape) if shape else part[0]).astype(dtype)
+            size = math.prod(shape)
+            part = matrix[:, start : start + size]
+            columns[name] = part.reshape(n_rows, *shape).astype(dtype)
             start += size
-        return row
+        return columns
 
     def rows(self, indices: Sequence[int]) -> list[dict[str, np.ndarray]]:
         """The per-organisation arrays of these organisations, reading only their rows."""
@@ -157,8 +166,13 @@ class Snapshot:
         if missing:
             if len(self._rows) + len(missing) > _ROW_CACHE:
                 self._rows.clear()
-            for i, raw in self.loader(missing).items():
-                self._rows[i] = self._decode(raw)
+            found = self.loader(missing)
+            order = list(found)
+            if order:
+                flat = np.frombuffer(b"".join(found[i] for i in order), dtype=np.float64)
+                columns = self._columns(flat, len(order)).items()
+                for r, i in enumerate(order):
+                    self._rows[i] = {name: column[r] for name, column in columns}
         return [self._rows[i] for i in indices]
 
     def row(self, i: int) -> dict[str, np.ndarray]:
@@ -176,13 +190,7 @@ class Snapshot:
         n_orgs = len(self.orgs)
         raw = self.loader(range(n_orgs))
         flat = np.frombuffer(b"".join(raw[i] for i in range(n_orgs)), dtype=np.float64)
-        matrix = flat.reshape(n_orgs, -1)
-        start = 0
-        for name, shape, dtype in self.meta["layout"]:
-            size = int(np.prod(shape)) if shape else 1
-            part = matrix[:, start : start + size]
-            self.arrays[name] = part.reshape(n_orgs, *shape).astype(dtype)
-            start += size
+        self.arrays.update(self._columns(flat, n_orgs))
         self.loader = None
 
     # ----------------------------------------------------------------- shape
