@@ -121,7 +121,9 @@ def _cell_errors(campaign: Campaign, org_code: Any, audience: Any) -> dict[str, 
     return errors
 
 
-def _new_response(campaign: Campaign, org_code: str, audience: str, **fields: Any) -> Response:
+def _new_response(
+    campaign: Campaign, org_code: str, audience: str, flush: bool = True, **fields: Any
+) -> Response:
     now = today_utc() if fields.get("status") == "submitted" else utcnow()
     response = Response(
         campaign_id=campaign.id,
@@ -135,7 +137,8 @@ def _new_response(campaign: Campaign, org_code: str, audience: str, **fields: An
         **fields,
     )
     db.session.add(response)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return response
 
 
@@ -169,10 +172,12 @@ def submit(
     claimed = results.cells.claim_cell(campaign.id, org_code, audience, 1)
     if claimed is None:
         raise AnswerErrors(_cell_errors(campaign, org_code, audience))
+    # Inserted with its scores in one flush at the end.
     response = _new_response(
         campaign,
         org_code,
         audience,
+        flush=False,
         answers=dict(answers),
         status="submitted",
         submission_id=submission_id,

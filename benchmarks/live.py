@@ -107,7 +107,7 @@ def prepare(url: str, n_orgs: int = 20) -> World:
 class Server:
     """gunicorn with gunicorn.conf.py (as `make serve`), on a free loopback port."""
 
-    def __init__(self, url: str, workers: int = 4, threads: int = 4, **env: str) -> None:
+    def __init__(self, url: str, workers: int = 4, threads: int = 8, **env: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {

@@ -56,7 +56,7 @@ def main() -> int:
     parser.add_argument("--bare-requests", type=int, default=5_000)
     parser.add_argument("--orgs", type=int, default=200, help="organisations in the campaign")
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8, help="as gunicorn.conf.py")
     args = parser.parse_args()
 
     with scratch_database(PG_BASE) as url:

@@ -203,9 +203,14 @@ def _all_errors(campaign: Campaign, body: Any, exc: ma.ValidationError) -> dict[
     return errors
 
 
+#: Built once: a schema's construction costs more than loading one submission.
+_SUBMISSION = SubmissionSchema()
+_SUBMITTED = SubmittedSchema()
+
+
 def _submitted(response: ResponseRow, status: int) -> Response:
     scores = (response.scores or {}).get("full") or {"overall": None, "domains": {}}
-    body = SubmittedSchema().dump({"id": response.id, "scores": scores})
+    body = _SUBMITTED.dump({"id": response.id, "scores": scores})
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
@@ -336,7 +341,7 @@ class CampaignResponses(MethodView):
                 400, "Bad Request", "The body is not valid JSON (or holds a NUL character)."
             )
         try:
-            data = SubmissionSchema().load(body if body is not None else {})
+            data = _SUBMISSION.load(body if body is not None else {})
         except ma.ValidationError as exc:
             replay = replayed()
             if replay is not None:
