@@ -37,7 +37,10 @@ freezing the browser.
 
     .venv/bin/python benchmarks/dashboards.py [--orgs 7000] [--runs 11]
     .venv/bin/python benchmarks/dashboards.py --database sqlite:////tmp/national-copy.db \\
-        [--screenshots tests/browser/screenshots]
+        [--screenshots tests/browser/screenshots] [--bundles]
+
+`--bundles` compares plotly.js's start-up with the full and the cartesian bundle, with and
+without V8's compile hint (`bundles`), instead.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
@@ -272,8 +277,9 @@ def report(rows: list[dict]) -> bool:
     return ok
 
 
-def _draw(app: Flask, client: Any, path: str, views: list[str], shots: Path | None) -> list:
-    """The app served on a free port; `path` and each of `views` (query strings) browsed."""
+@contextmanager
+def _serving(app: Flask) -> Iterator[str]:
+    """The app served on a free local port (werkzeug's threaded server, quiet); its URL."""
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     class Quiet(WSGIRequestHandler):
@@ -283,15 +289,88 @@ def _draw(app: Flask, client: Any, path: str, views: list[str], shots: Path | No
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    cookies = [{"name": c.key, "value": c.value} for c in client._cookies.values()]
     try:
-        rows = browse(base, cookies, [path] + [f"{path}?{v}" for v in views], shots=shots)
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def _cookies(client: Any) -> list[dict]:
+    return [{"name": c.key, "value": c.value} for c in client._cookies.values()]
+
+
+def _draw(app: Flask, client: Any, path: str, views: list[str], shots: Path | None) -> list:
+    """`path` and each of `views` (query strings) browsed; the figures printed."""
+    with _serving(app) as base:
+        rows = browse(base, _cookies(client), [path] + [f"{path}?{v}" for v in views], shots=shots)
     report(rows)
     return rows
+
+
+def bundles(app: Flask, slug: str, rounds: int = 2) -> dict[str, list[float]]:
+    """plotly.js's start-up task on the national page (the longest task before the first chart
+    is drawn) for the full bundle of the plotly Python package and the vendored cartesian one,
+    each with and without V8's compile hint, in turn: a first visit and two new tabs of a new
+    profile each, `rounds` times. The figures in assessor/dashboards/vendor/README.md."""
+    import plotly
+    from playwright.sync_api import sync_playwright
+
+    from assessor.dashboards import assets
+
+    full = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
+    cartesian = assets.PLOTLY_JS.read_bytes()
+    variants = {
+        "full": full,
+        "full, compile hint": assets.COMPILE_ALL + full,
+        "cartesian": cartesian,
+        "cartesian, compile hint": assets.COMPILE_ALL + cartesian,
+    }
+    served = assets._plotly
+    startup: dict[str, list[float]] = {name: [] for name in variants}
+    client = _client(app)
+    path = f"/dashboards/{slug}"
+    client.get(path)
+    try:
+        with _serving(app) as base, sync_playwright() as p:
+            for _ in range(rounds):
+                for name, body in variants.items():
+                    packed = gzip.compress(body, 6, mtime=0)
+                    assets._plotly = lambda b=body, z=packed: (b, z, str(hash(b)))
+                    with tempfile.TemporaryDirectory() as profile:
+                        context = p.chromium.launch_persistent_context(
+                            profile,
+                            executable_path="/usr/bin/chromium",
+                            args=["--no-sandbox", "--disable-gpu"],
+                            viewport={"width": 1280, "height": 900},
+                        )
+                        context.add_cookies([{**c, "url": base} for c in _cookies(client)])
+                        context.add_init_script(OBSERVE)
+                        for _tab in range(3):
+                            page = context.new_page()
+                            page.goto(base + path)
+                            for _ in range(600):
+                                if page.evaluate("window.__perf.drawnAt !== null"):
+                                    break
+                                page.wait_for_timeout(100)
+                            first = page.evaluate(
+                                "performance.getEntriesByName('draw funnel')[0].startTime"
+                            )
+                            tasks = page.evaluate("window.__perf.tasks")
+                            startup[name].append(max([d for s, d in tasks if s < first] or [0]))
+                            page.close()
+                        context.close()
+    finally:
+        assets._plotly = served
+    print("plotly.js start-up task (ms): a first visit, then two new tabs with it cached")
+    for name, times in startup.items():
+        tabs = [t for k, t in enumerate(times) if k % 3]
+        median = statistics.median(tabs)
+        print(
+            f"  {name:24} first visits {', '.join(f'{t:.0f}' for t in times[::3])};"
+            f" new tabs {', '.join(f'{t:.0f}' for t in tabs)} (median {median:.0f})"
+        )
+    return startup
 
 
 def views_of(app: Flask, slug: str) -> list[str]:
@@ -418,12 +497,18 @@ def main() -> None:
     parser.add_argument("--campaign", default="2025-assessment")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--screenshots", type=Path, help="a folder for screenshots")
+    parser.add_argument(
+        "--bundles", action="store_true", help="only compare plotly.js bundles' start-up (bundles)"
+    )
     args = parser.parse_args()
     browser = not args.no_browser
     if args.database:
         from assessor import create_app
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": args.database, "SECRET_KEY": "benchmark"})
+        if args.bundles:
+            bundles(app, args.campaign)
+            return
         measure(app, args.campaign, runs=args.runs, browser=browser, shots=args.screenshots)
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -433,6 +518,9 @@ def main() -> None:
             f"built a synthetic campaign of {args.orgs:,} organisations in"
             f" {time.perf_counter() - start:.1f} s"
         )
+        if args.bundles:
+            bundles(app, slug)
+            return
         measure(app, slug, runs=args.runs, browser=browser, shots=args.screenshots)
 
 

@@ -21,10 +21,10 @@ assets_bp = Blueprint("assets", __name__, url_prefix="/assets")
 PLOTLY_JS = Path(__file__).resolve().parent / "vendor" / "plotly-cartesian.min.js"
 YEAR = 31536000
 #: V8's compile hint (Chromium 136 on; a comment to any other browser): compile every function
-#: of the script while it downloads, on a background thread. Without it Chromium compiles
-#: plotly.js's functions one by one on the page's main thread as its start-up first calls
-#: them, in the same task: 220-340 ms there on this project's busy two-core machine, against
-#: 130-150 ms with the hint (README, "National scale").
+#: of the script on a background thread as it loads. Without it Chromium compiles plotly.js's
+#: functions one by one on the page's main thread as its start-up first calls them, in the
+#: same task: a median 270 ms against 140 ms with the hint on this project's busy two-core
+#: machine (vendor/README.md).
 COMPILE_ALL = b"//# allFunctionsCalledOnLoad\n"
 
 
