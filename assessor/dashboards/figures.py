@@ -777,8 +777,9 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     table = Table(["Organisation", *(d.title for d in domains)], fill, len(idx))
     summary = (
         f"Each row is an organisation{where}, each column a domain; darker is a lower score,"
-        f" yellower a higher one ({_say(f.audience)}). Grey cells marked 'not shown' are"
-        f" suppressed: the table says why. {_responded(view, idx)}. "
+        f" yellower a higher one ({_say(f.audience)}). Grey cells"
+        + (" marked 'not shown'" if named else "")
+        + f" are suppressed: the table says why. {_responded(view, idx)}. "
         + _not_shown(view, reasons.ravel(), "domain score")
         + narrowed
         + ordered
