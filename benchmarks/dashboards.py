@@ -175,7 +175,7 @@ def browse(base: str, cookies: list[dict], paths: list[str], *, shots: Path | No
     path in a new tab of that profile, as a board member opens the dashboards again (plotly.js
     from the HTTP cache, each tab its own renderer), clicking the page's heading every 100 ms
     until every chart is drawn; the figures of each visit. A profile on disk, as a board
-    member's browser has, not a private window: Chromium keeps no compiled code for those."""
+    member's browser has, rather than a private window, whose caches live in memory only."""
     from playwright.sync_api import sync_playwright
 
     rows = []
