@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from assessor import responses, results
 from assessor.auth.passwords import create_user
+from assessor.dashboards.assets import COMPILE_ALL, PLOTLY_JS, plotly_version
 from assessor.dashboards.figures import Z95, Z998
 from assessor.models import AuditEvent, Response
 from tests.factories import (
@@ -87,17 +88,24 @@ def _charts(page: str) -> list[str]:
 # --------------------------------------------------------------------------- plotly.js
 
 
-def test_plotly_js_is_served_from_the_package_with_long_cache_headers(client, db) -> None:
+def test_plotly_js_is_the_vendored_cartesian_bundle_with_long_cache_headers(client, db) -> None:
+    # The bundle that draws the figures is the plotly.js whose schema the tests validate them
+    # against (that of the plotly Python package): upgrading plotly means fetching it again.
     version = get_plotlyjs_version()
-    response = client.get(f"/assets/plotly-{version}.min.js", headers={"Accept-Encoding": "gzip"})
+    assert plotly_version() == version
+    url = f"/assets/plotly-cartesian-{version}.min.js"
+    response = client.get(url, headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200
     assert response.headers["Content-Encoding"] == "gzip"
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert response.mimetype == "text/javascript"
-    plain = client.get(f"/assets/plotly-{version}.min.js")
-    assert plain.data.startswith(b"/**") and b"plotly.js v" + version.encode() in plain.data[:200]
+    plain = client.get(url)
+    # V8's compile hint first, then the bundle byte for byte.
+    assert plain.data == COMPILE_ALL + PLOTLY_JS.read_bytes()
+    assert f"plotly.js (cartesian - minified) v{version}".encode() in plain.data[:200]
     assert len(response.data) < len(plain.data) / 2
-    assert client.get("/assets/plotly-0.0.1.min.js").status_code == 404
+    assert client.get("/assets/plotly-cartesian-0.0.1.min.js").status_code == 404
+    assert client.get(f"/assets/plotly-{version}.min.js").status_code == 404
 
 
 def test_pages_load_plotly_from_the_app_and_no_third_party_resource(client, db) -> None:
@@ -105,7 +113,7 @@ def test_pages_load_plotly_from_the_app_and_no_third_party_resource(client, db) 
     _login(client, "board@example.nhs.uk")
     for path in ("/dashboards/spring", "/dashboards/spring/A01"):
         page = client.get(path).get_data(as_text=True)
-        assert f'src="/assets/plotly-{get_plotlyjs_version()}.min.js"' in page
+        assert f'src="/assets/plotly-cartesian-{get_plotlyjs_version()}.min.js"' in page
         assert not re.search(r'(src|href)="(https?:)?//', page)
         assert "<script>" not in page.replace(HOSTILE, "")  # no inline script at all
 
@@ -185,6 +193,74 @@ def test_filters_narrow_every_chart_and_the_funnel_uses_that_groups_limits(clien
     expected = sorted((i["domains"]["governance"]["score"] for i in api.values()), reverse=True)
     assert ranked["y"] == pytest.approx(expected, abs=1e-6)
     assert "around the target of London (region)" in page
+
+
+def test_a_funnel_of_many_shades_those_within_the_limits_and_marks_the_others(
+    client, db, monkeypatch
+) -> None:
+    """Above FUNNEL_MARKS_MAX organisations (national scale), those within the 95% limits are a
+    density (how many in each cell), and only the others are marks, each linked by its code."""
+    import dataclasses
+
+    from assessor.dashboards import figures
+    from assessor.results.reading import ResultsView
+
+    _world(db)
+    monkeypatch.setattr(figures, "FUNNEL_MARKS_MAX", 1)
+    real = ResultsView.funnel
+
+    def one_below(self, *args):  # type: ignore[no-untyped-def]
+        """This world's four organisations are all within the limits: put B01 below them."""
+        found = real(self, *args)
+        bands = [
+            "low_95" if c == "B01" else b for c, b in zip(found.codes, found.bands, strict=True)
+        ]
+        return dataclasses.replace(found, bands=bands)
+
+    monkeypatch.setattr(ResultsView, "funnel", one_below)
+    _login(client, "board@example.nhs.uk")
+    page = client.get("/dashboards/spring?audience=staff").get_data(as_text=True)
+    funnel = _figure(page, "funnel")
+    go.Figure(funnel)
+    bands = {"A01": "within", "A02": "within", "B01": "low_95", "B02": "within"}
+    within = {code for code, band in bands.items() if band == "within"}
+    (density,) = [t for t in funnel["data"] if t["type"] == "heatmap"]
+    assert sum(z for row in density["z"] for z in row if z is not None) == len(within)
+    assert "customdata" not in density and "meta" not in density  # a click goes nowhere
+    marked = {
+        c for t in funnel["data"] if t.get("mode") == "markers" for c in t.get("customdata") or []
+    }
+    assert marked == set(bands) - within
+    legend = [t["name"] for t in funnel["data"] if t.get("showlegend", True) and "name" in t]
+    assert "Within the 95% limits: shaded, darker where more" in legend
+    assert f"The {len(within)} organisations within the 95% limits are too many" in page
+    # The heat map's cells do link: its rows are organisations, and it says so.
+    assert {t["meta"] for t in _figure(page, "heatmap")["data"]} == {"rows are organisations"}
+
+
+def test_a_map_of_many_organisations_orders_them_by_the_chosen_score(
+    client, db, monkeypatch
+) -> None:
+    """Too many rows to name: ordered by the chosen measure's score, highest first, the table in
+    the same order."""
+    from assessor.dashboards import figures
+
+    campaign = _world(db)
+    monkeypatch.setattr(figures, "HEAT_NAMED_ROWS", 1)
+    _login(client, "board@example.nhs.uk")
+    page = client.get("/dashboards/spring?measure=governance").get_data(as_text=True)
+    scores = {
+        item["organisation"]["code"]: item["domains"]["governance"]["score"]
+        for item in result_items(campaign)
+    }
+    expected = sorted(scores, key=lambda code: -scores[code])
+    heat = _figure(page, "heatmap")
+    go.Figure(heat)
+    assert heat["data"][0]["y"] == expected
+    assert heat["layout"]["yaxis"]["showticklabels"] is False
+    section = re.search(r'<section class="chart-block" id="heatmap".*?</section>', page, re.S)[0]
+    assert re.findall(r"\((\w\d\d)\)</a>", section) == expected
+    assert "The rows are ordered by decision-making and governance score, highest at" in section
 
 
 def test_csv_is_the_table_on_the_page(client, db) -> None:

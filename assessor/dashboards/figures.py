@@ -4,8 +4,9 @@ a plain table of the same numbers (also the CSV download), built from the result
 
 One colour scheme, readable in greyscale and by colour-blind readers: levels and scores use
 cividis (luminance rises steadily from level 0 to the top rung); funnel bands use the
-Okabe-Ito blue and vermilion *and* a marker shape each; everything else is ink on white,
-told apart by line dash or marker shape rather than hue.
+Okabe-Ito blue and vermilion *and* a marker shape each (at national scale those within the
+limits are a grey density instead, darker where more); everything else is ink on white, told
+apart by line dash or marker shape rather than hue.
 """
 
 from __future__ import annotations
@@ -25,13 +26,28 @@ from assessor.scoring.engine import level_of
 #: scoring.md conventions.
 Z95 = 1.959964
 Z998 = 3.090232
-#: Above this many points a chart draws with WebGL (Scattergl), which stays smooth at 7,000.
-WEBGL_FROM = 1000
+#: From this many organisations on, a chart's marks carry each organisation's code but not its
+#: name (a lighter page; the name is a click away), and the ranked chart is a band and a line.
+MANY = 1000
+#: Above this many organisations with a score, the funnel shades those within its 95% limits by
+#: how many there are in each small cell and marks only those outside them, each linked to its
+#: organisation. Every chart is SVG (plotly.js's cartesian bundle, which has no WebGL): a mark
+#: costs the browser about 0.1 ms to draw, so 7,000 marks would block it for most of a second,
+#: and a reader looks for the organisations outside the limits. A region or peer group of up
+#: to this many shows every organisation as a mark; the table always lists them all.
+FUNNEL_MARKS_MAX = 1500
+#: The density's cells: at most this many across the respondents, and this many up the scores.
+DENSITY_BINS = (60, 40)
 #: A table longer than this is a page of its own (and a CSV), linked from beside its chart,
 #: rather than inlined: 7,000 rows would weigh megabytes and freeze the browser's layout.
 INLINE_ROWS = 250
 #: Above this many organisations the heat map shows one region at a time.
 HEAT_MAX_ROWS = 400
+#: Up to this many rows the heat map names each (in code order); above it the rows are too thin
+#: to name, so they are ordered by the chosen score, highest first, and the map shows a pattern.
+HEAT_NAMED_ROWS = 60
+#: The heat map's height at most, in pixels: a region's thousand organisations at 1 px a row.
+HEAT_MAX_HEIGHT = 1000
 
 INK = "#0b0c0c"
 MUTED = "#505a5f"
@@ -48,6 +64,9 @@ LEVEL_COLOURS = (
     "rgb(254, 232, 56)",
 )
 SUPPRESSED_FILL = "#ffffff"
+#: The funnel's density of organisations within the limits: light to mid grey, lighter than
+#: the limit lines drawn over it.
+DENSITY = [[0, "#e4e6e7"], [1, "#8d9499"]]
 SUPPRESSED_CELL = "#dedfe0"
 #: band -> (colour, marker symbol, words).
 BAND_STYLE: dict[str | None, tuple[str, str, str]] = {
@@ -160,7 +179,7 @@ def _trace(kind: str) -> Callable[..., dict]:
     return lambda **props: {"type": kind, **props}
 
 
-Scatter, Scattergl, Bar, Heatmap = (_trace(k) for k in ("scatter", "scattergl", "bar", "heatmap"))
+Scatter, Bar, Heatmap = (_trace(k) for k in ("scatter", "bar", "heatmap"))
 
 
 def _rounded(value: object) -> object:
@@ -340,6 +359,9 @@ def _link(template: str | None, code: str) -> str | None:
     return None if template is None else template.replace("__CODE__", code)
 
 
+#: A heat map whose rows are organisations (their codes) says so in its trace's `meta`, so a
+#: click on a cell goes to the row's organisation (dashboards.js); no other heat map links.
+ROWS_ARE_ORGANISATIONS = "rows are organisations"
 #: Above this many rows a heat map's hover is a template rather than a sentence per cell.
 HOVER_WORDS_MAX = 200
 
@@ -351,8 +373,27 @@ def _hover_names(names: list[str] | None, rest: str) -> dict:
     return {"text": names, "hovertemplate": f"%{{text}} (%{{customdata}})<br>{rest}<extra></extra>"}
 
 
-def _scatter(n_points: int) -> Callable[..., dict]:
-    return Scattergl if n_points >= WEBGL_FROM else Scatter
+def _density(x: np.ndarray, y: np.ndarray) -> dict:
+    """How many organisations fall in each cell of respondents by score, as a heat map drawn
+    under the funnel's lines (an empty cell is left white)."""
+    # Respondents are whole numbers: cells a whole number of them wide, or some stay empty.
+    step = max(1, int(np.ceil((float(x.max()) + 1.0) / DENSITY_BINS[0])))
+    x_edges = np.arange(0.0, float(x.max()) + step + 1.0, step) - 0.5
+    lo, hi = float(y.min()), float(y.max())
+    y_edges = np.linspace(lo, hi if hi > lo else lo + 1.0, DENSITY_BINS[1] + 1)
+    counts, _, _ = np.histogram2d(x, y, bins=[x_edges, y_edges])
+    return Heatmap(
+        x=(x_edges[:-1] + x_edges[1:]) / 2,
+        y=(y_edges[:-1] + y_edges[1:]) / 2,
+        z=np.where(counts.T > 0, counts.T, np.nan),
+        zmin=1,
+        colorscale=DENSITY,
+        showscale=False,
+        hovertemplate=(
+            "%{z} organisations within the 95% limits<br>about %{x:.0f} responded,"
+            " score about %{y:.2f}<extra></extra>"
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- national page
@@ -391,6 +432,11 @@ def funnel_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     title = _title(view, f"Funnel plot: {titles[f.measure]}, {_voice(f.audience)}")
     target, tau2 = inputs.target, inputs.tau2
     fig = Figure(layout=_layout(view, 460))
+    within = shown & np.array([b == "within" for b in bands], dtype=bool)
+    shaded = int(shown.sum()) > FUNNEL_MARKS_MAX and bool(within.any())
+    marked = shown & ~within if shaded else shown
+    if shaded:
+        fig.add_trace(_density(n[within], y[within]))
     limits = None
     if target is not None and shown.sum() >= 1:
         with np.errstate(invalid="ignore"):
@@ -434,13 +480,25 @@ def funnel_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
         )
     names = s.meta["names"]
     for band in BANDS:
-        pick = [k for k in range(len(bands)) if shown[k] and bands[k] == band]
+        colour, symbol, words = BAND_STYLE[band]
+        if band == "within" and shaded:
+            fig.add_trace(  # the density's entry in the legend
+                Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="markers",
+                    marker={"color": DENSITY[1][1], "symbol": "square", "size": 11},
+                    name=f"{words}: shaded, darker where more",
+                    hoverinfo="skip",
+                )
+            )
+            continue
+        pick = [k for k in range(len(bands)) if marked[k] and bands[k] == band]
         if not pick:
             continue
-        colour, symbol, words = BAND_STYLE[band]
         codes = [s.orgs[rows_i[k]] for k in pick]
         fig.add_trace(
-            _scatter(int(shown.sum()))(
+            Scatter(
                 x=n[pick],
                 y=y[pick],
                 mode="markers",
@@ -448,7 +506,7 @@ def funnel_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
                 name=words,
                 customdata=codes,
                 **_hover_names(
-                    [names[rows_i[k]] for k in pick] if shown.sum() < WEBGL_FROM else None,
+                    [names[rows_i[k]] for k in pick] if marked.sum() < MANY else None,
                     "Score %{y:.2f}, %{x} responded",
                 ),
             )
@@ -510,6 +568,13 @@ def funnel_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
         )
     if target is None:
         summary += " No limits: fewer than 3 organisations have a value, or there is no spread."
+    if shaded:
+        summary += (
+            f" The {_count(int(within.sum()), 'organisation')} within the 95% limits are too many"
+            " to mark one by one: they are shaded grey, darker where more of them are; each"
+            " organisation outside the limits is a mark. Choose a region or a peer group to see"
+            " every organisation as a mark, or open the table."
+        )
     alt = (
         f"Funnel plot of {int(shown.sum())} organisations. {counts['high_99.8']} above the 99.8%"
         f" limit, {counts['high_95']} above the 95% limit only, {counts['within']} within the"
@@ -610,6 +675,20 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
             f" There are too many organisations to draw at once, so this map shows {region};"
             " choose a region above to see another."
         )
+    named = len(idx) <= HEAT_NAMED_ROWS
+    ordered = ""
+    measure = _measure_titles(view)[f.measure].lower()
+    if not named:
+        j = s.measure_index(f.measure)
+        key = np.where(
+            s[f"{f.audience}.reason"][idx, j] == 0, s[f"{f.audience}.value"][idx, j], -np.inf
+        )
+        idx = idx[np.argsort(-key, kind="stable")]
+        ordered = (
+            f" The rows are ordered by {measure} score, highest"
+            " at the top (suppressed last); point at a row for its organisation, or open the"
+            " table, in the same order."
+        )
     domains = view.q.domains
     z = np.column_stack([s[f"{f.audience}.value"][idx, j + 1] for j in range(len(domains))])
     reasons = np.column_stack(
@@ -620,7 +699,7 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     codes = [s.orgs[i] for i in idx]
     where = f" in {region}" if region else ""
     title = _title(view, f"Scores by organisation and domain{where}: {_voice(f.audience)}")
-    height = int(min(1600, max(320, 16 * len(idx) + 160)))
+    height = int(min(HEAT_MAX_HEIGHT, max(320, 16 * len(idx) + 160)))
     fig = Figure(layout=_layout(view, height))
     names = s.meta["names"]
     if len(idx) <= HOVER_WORDS_MAX:
@@ -646,6 +725,7 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
             zmax=len(view.q.rungs),
             colorscale=CIVIDIS,
             colorbar={"title": {"text": "Score"}},
+            meta=ROWS_ARE_ORGANISATIONS,
             **hover,
             xgap=1,
             ygap=1 if len(idx) <= 100 else 0,
@@ -661,13 +741,14 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
                 y=codes,
                 colorscale=[[0, SUPPRESSED_CELL], [1, SUPPRESSED_CELL]],
                 showscale=False,
+                meta=ROWS_ARE_ORGANISATIONS,
                 **(
                     {
                         "text": np.where(hidden, "not shown", "").tolist(),
                         "texttemplate": "%{text}",
                         "textfont": {"color": INK, "size": 11},
                     }
-                    if len(idx) <= 60
+                    if named
                     else {}
                 ),
                 **hover_hidden,
@@ -675,8 +756,11 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
                 ygap=1 if len(idx) <= 100 else 0,
             )
         )
-    fig.update_yaxes(autorange="reversed", showticklabels=len(idx) <= 60, type="category")
-    fig.update_xaxes(side="top", tickangle=0)
+    fig.update_yaxes(autorange="reversed", showticklabels=named, ticks="", type="category")
+    if not named:
+        fig.update_yaxes(title_text=f"{len(idx):,} organisations, highest {measure} score first")
+    # Domain titles over lines; turned by plotly.js only if a narrow screen makes them overlap.
+    fig.update_xaxes(side="top", automargin=True)
     fig.update_layout(margin={"t": 100}, plot_bgcolor="#ffffff")
 
     def fill(table: Table) -> None:
@@ -693,10 +777,12 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     table = Table(["Organisation", *(d.title for d in domains)], fill, len(idx))
     summary = (
         f"Each row is an organisation{where}, each column a domain; darker is a lower score,"
-        f" yellower a higher one ({_say(f.audience)}). Grey cells marked 'not shown' are"
-        f" suppressed: the table says why. {_responded(view, idx)}. "
+        f" yellower a higher one ({_say(f.audience)}). Grey cells"
+        + (" marked 'not shown'" if named else "")
+        + f" are suppressed: the table says why. {_responded(view, idx)}. "
         + _not_shown(view, reasons.ravel(), "domain score")
         + narrowed
+        + ordered
     )
     shown = reasons == 0
     means = [
@@ -731,7 +817,7 @@ def ranked_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
         view, f"Ranked scores with 95% intervals: {titles[f.measure]}, {_voice(f.audience)}"
     )
     fig = Figure(layout=_layout(view, 440))
-    big = len(keep) >= WEBGL_FROM
+    big = len(keep) >= MANY
     if big:
         # Thousands of organisations: the intervals as a shaded band and the scores as a line
         # through them (three SVG paths, drawn in milliseconds; each point still hovers and
@@ -771,7 +857,7 @@ def ranked_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
             customdata=codes,
             name="Score" if big else "Score and 95% interval",
             **_hover_names(
-                [names[i] for i in keep] if len(keep) < WEBGL_FROM else None,
+                [names[i] for i in keep] if len(keep) < MANY else None,
                 "Rank %{x}: %{y:.2f}",
             ),
         )

@@ -198,3 +198,57 @@ def test_hostile_free_text_is_inert(live_server, page, db) -> None:
     assert watch.dialogs == [] and watch.errors == [] and watch.outside == []
     page.locator("#comments").screenshot(path=str(SHOTS / "comments.png"))
     assert _axe(page) == []
+
+
+def test_the_national_page_at_national_scale(app, live_server, page, db) -> None:
+    """7,000 organisations (the demo's 40 resampled, as benchmarks/dashboards.py does): every
+    chart drawn, the funnel a density of those within its limits and a mark for each other,
+    a real click on a mark opens that organisation's page, no axe violation. How long the
+    browser takes is measured by benchmarks/dashboards.py, not asserted here."""
+    from assessor import results
+    from assessor.campaigns import get_campaign
+    from assessor.results import publications
+    from benchmarks.dashboards import replace_publication, scale_snapshot
+
+    publish_shipped()
+    db.session.commit()
+    load_demo(seed=5, echo=lambda _: None, organisations=40)
+    create_user("dash@example.nhs.uk", "viewer", PASSWORD)
+    slug = "2025-assessment"
+    publication = results.ensure_published(get_campaign(slug))
+    big = scale_snapshot(publications.snapshot_of(publication).complete(), 7000)
+    replace_publication(publication, big)
+    db.session.commit()
+    publications.clear_cache()
+    SHOTS.mkdir(exist_ok=True)
+    watch = Watch(page, live_server)
+    _sign_in(page, live_server, "dash@example.nhs.uk")
+
+    _open(page, f"{live_server}/dashboards/{slug}")
+    traces = page.evaluate(
+        """() => document.getElementById("funnel-plot").data.map(t => ({type: t.type,
+             mode: t.mode || null, marks: t.mode === "markers" ? t.x.filter(x => x !== null).length
+             : 0, z: t.type === "heatmap" ? t.z.flat().reduce((a, b) => a + (b || 0), 0) : 0}))"""
+    )
+    shaded = sum(t["z"] for t in traces)
+    marks = sum(t["marks"] for t in traces)
+    assert [t["type"] for t in traces].count("heatmap") == 1 and shaded > 5000
+    assert 0 < marks < 2000
+    assert "organisations within the 95% limits are too many to mark one by one" in page.inner_text(
+        "#funnel"
+    )
+    assert page.locator("#heatmap .chart-summary").inner_text().count("highest at the top") == 1
+    page.screenshot(path=str(SHOTS / "national-scale.png"), full_page=True)
+    assert _axe(page) == []
+
+    # A real click on a funnel mark (not an event sent to plotly.js) opens its organisation.
+    point = page.locator("#funnel-plot .scatterlayer .trace .points path.point").first
+    point.scroll_into_view_if_needed()
+    box = point.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.wait_for_timeout(200)
+    page.mouse.click(x, y)
+    page.wait_for_url(f"{live_server}/dashboards/{slug}/X*")
+    assert page.locator("h1").inner_text().startswith("Synthetic organisation")
+    assert watch.errors == [] and watch.outside == [] and watch.dialogs == []
