@@ -398,3 +398,35 @@ def test_a_list_of_campaigns_counts_without_decoding_a_publication_head(db) -> N
     found = summary(open_campaign)
     counts = (found.organisations, found.staff, found.patient_leader, found.publication)
     assert counts == (2, 1, 0, None)
+
+
+def test_a_publication_head_stores_groups_as_codes_and_sections_apart() -> None:
+    """A cold reader decodes neither features' sections (they grow with action plans) nor a
+    JSON list of each organisation's region; both come back exactly when asked for."""
+    import io
+
+    import numpy as np
+
+    from assessor.results.snapshot import Snapshot
+
+    meta = {
+        "orgs": ["A01", "B02", "C03"],
+        "names": ["A", "B", "C"],
+        "regions": ["London", None, "London"],
+        "peer_groups": ["Urban", "Rural", "Urban"],
+        "sections": {"verdicts": {"A01:1": {"n": 5}}},
+    }
+    snapshot = Snapshot(meta, {"responses": np.array([[1, 2], [3, 4], [5, 6]])})
+    stored = snapshot.head_to_bytes()
+    with np.load(io.BytesIO(stored)) as archive:
+        head_meta = archive["__meta__"].tobytes().decode()
+    assert "London" in head_meta and head_meta.count("London") == 1
+    assert "verdicts" not in head_meta
+    read = Snapshot.from_bytes(stored)
+    assert read.meta["regions"] == ["London", None, "London"]
+    assert read.meta["peer_groups"] == ["Urban", "Rural", "Urban"]
+    assert "sections" not in read.meta
+    assert read.sections() == {"verdicts": {"A01:1": {"n": 5}}}
+    assert (
+        Snapshot.from_bytes(Snapshot({**meta, "sections": {}}, {}).head_to_bytes()).sections() == {}
+    )

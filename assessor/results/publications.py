@@ -163,7 +163,7 @@ def published_section(campaign: Campaign, name: str) -> dict[str, Any]:
     last = ensure_published(campaign)
     if last is None:
         return {}
-    return snapshot_of(last).meta.get("sections", {}).get(name, {})
+    return snapshot_of(last).sections().get(name, {})
 
 
 def revision_pending(campaign: Campaign) -> bool:
@@ -219,7 +219,7 @@ def publish(campaign: Campaign, reason: str | None = None) -> Publication:
         previous = snapshot_of(last).with_refs(refs)
         remove_from_followers(campaign, _voided_since(campaign, last.number))
     snapshot = compute(campaign, previous)
-    sections = previous.meta.get("sections", {}) if previous is not None else {}
+    sections = previous.sections() if previous is not None else {}
     snapshot.meta["sections"] = {
         name: section(campaign, sections.get(name)) for name, section in SECTIONS.items()
     }

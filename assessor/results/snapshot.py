@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,11 @@ def _in_rows(name: str) -> bool:
     return not name.startswith((REF, "gid.", "grp.")) and name not in ("responses", "rate")
 
 
+#: Per-organisation names stored in a publication's head as codes (`cat.<key>` arrays).
+_CATEGORICAL = ("regions", "peer_groups")
+_CATEGORY = "cat."
+_SECTIONS = "__sections__"
+
 #: Loads the stored rows of the given organisation indices.
 RowLoader = Callable[[Sequence[int]], dict[int, bytes]]
 _ROW_CACHE = 2048
@@ -84,6 +90,8 @@ class Snapshot:
     _index: dict[str, int] = field(default_factory=dict, repr=False)
     _codes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object), repr=False)
     _rows: dict[int, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    #: The stored head, where features' sections wait to be decoded on first use.
+    _stored: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._index = {code: i for i, code in enumerate(self.meta["orgs"])}
@@ -104,7 +112,23 @@ class Snapshot:
             if _in_rows(name)
         ]
         head = {k: v for k, v in self.arrays.items() if not _in_rows(k) and not k.startswith(REF)}
-        return self._archive(head, {**self.meta, "layout": layout})
+        meta = {**self.meta, "layout": layout}
+        # Features' sections (action plans' verdicts: one entry per action) are stored apart
+        # and decoded only by the features that read them, not by every cold reader.
+        sections = meta.pop("sections", None)
+        if sections is not None:
+            packed = zlib.compress(json.dumps(sections).encode())
+            head[_SECTIONS] = np.frombuffer(packed, dtype=np.uint8)
+        # Each organisation's region and peer group as a code into the distinct names: a
+        # cold reader then parses far less JSON (these lists were half the head).
+        for key in _CATEGORICAL:
+            values = meta.pop(key)
+            names = list(dict.fromkeys(values))  # distinct, None included, in first-seen order
+            code = {name: c for c, name in enumerate(names)}
+            meta.setdefault("categories", {})[key] = names
+            head[f"{_CATEGORY}{key}"] = np.array([code[v] for v in values], dtype=np.int32)
+        # Stored uncompressed: decompressing it was a cold reader's largest cost.
+        return self._archive(head, meta, compress=False)
 
     def rows_to_bytes(self) -> list[bytes]:
         """One row per organisation: every per-organisation array's slice, as float64."""
@@ -115,10 +139,15 @@ class Snapshot:
         )
         return [matrix[i].tobytes() for i in range(n_orgs)]
 
-    def _archive(self, arrays: dict[str, np.ndarray], meta: dict[str, Any] | None = None) -> bytes:
+    def _archive(
+        self,
+        arrays: dict[str, np.ndarray],
+        meta: dict[str, Any] | None = None,
+        compress: bool = True,
+    ) -> bytes:
         buffer = io.BytesIO()
         encoded = np.frombuffer(json.dumps(meta or self.meta).encode(), dtype=np.uint8)
-        np.savez_compressed(buffer, __meta__=encoded, **arrays)
+        (np.savez_compressed if compress else np.savez)(buffer, __meta__=encoded, **arrays)
         return buffer.getvalue()
 
     def refs_to_bytes(self) -> bytes:
@@ -129,14 +158,27 @@ class Snapshot:
     def with_refs(self, data: bytes) -> Snapshot:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             refs = {name: archive[name] for name in archive.files}
-        return Snapshot(self.meta, {**self.arrays, **refs}, self.loader)
+        return Snapshot(self.meta, {**self.arrays, **refs}, self.loader, _stored=self._stored)
 
     @classmethod
     def from_bytes(cls, data: bytes, loader: RowLoader | None = None) -> Snapshot:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
+            arrays = {name: archive[name] for name in archive.files if name != _SECTIONS}
         meta = json.loads(arrays.pop("__meta__").tobytes().decode())
-        return cls(meta, arrays, loader)
+        for key, names in meta.pop("categories", {}).items():
+            codes = arrays.pop(f"{_CATEGORY}{key}")
+            meta[key] = np.array(names, dtype=object)[codes].tolist()
+        return cls(meta, arrays, loader, _stored=data)
+
+    def sections(self) -> dict[str, Any]:
+        """Features' sections frozen with this snapshot ({} when none)."""
+        if "sections" not in self.meta and self._stored is not None:
+            with np.load(io.BytesIO(self._stored), allow_pickle=False) as archive:
+                found = archive[_SECTIONS].tobytes() if _SECTIONS in archive.files else None
+            if found and not found.startswith(b"{"):
+                found = zlib.decompress(found)
+            self.meta["sections"] = json.loads(found) if found else {}
+        return self.meta.get("sections", {})
 
     @staticmethod
     def head_array(data: bytes, name: str) -> np.ndarray:
