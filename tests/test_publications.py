@@ -9,6 +9,7 @@ neutral -> 2/3, disagree -> 1/3.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -400,9 +401,9 @@ def test_a_list_of_campaigns_counts_without_decoding_a_publication_head(db) -> N
     assert counts == (2, 1, 0, None)
 
 
-def test_a_publication_head_stores_groups_as_codes_and_sections_apart() -> None:
-    """A cold reader decodes neither features' sections (they grow with action plans) nor a
-    JSON list of each organisation's region; both come back exactly when asked for."""
+def test_a_publication_head_stores_groups_as_codes() -> None:
+    """A cold reader parses no JSON list of each organisation's region or peer group; both
+    come back exactly."""
     import io
 
     import numpy as np
@@ -414,19 +415,42 @@ def test_a_publication_head_stores_groups_as_codes_and_sections_apart() -> None:
         "names": ["A", "B", "C"],
         "regions": ["London", None, "London"],
         "peer_groups": ["Urban", "Rural", "Urban"],
-        "sections": {"verdicts": {"A01:1": {"n": 5}}},
     }
-    snapshot = Snapshot(meta, {"responses": np.array([[1, 2], [3, 4], [5, 6]])})
-    stored = snapshot.head_to_bytes()
+    stored = Snapshot(meta, {"responses": np.array([[1, 2], [3, 4], [5, 6]])}).head_to_bytes()
     with np.load(io.BytesIO(stored)) as archive:
         head_meta = archive["__meta__"].tobytes().decode()
-    assert "London" in head_meta and head_meta.count("London") == 1
-    assert "verdicts" not in head_meta
+    assert head_meta.count("London") == 1 and head_meta.count("Urban") == 1
     read = Snapshot.from_bytes(stored)
     assert read.meta["regions"] == ["London", None, "London"]
     assert read.meta["peer_groups"] == ["Urban", "Rural", "Urban"]
-    assert "sections" not in read.meta
-    assert read.sections() == {"verdicts": {"A01:1": {"n": 5}}}
-    assert (
-        Snapshot.from_bytes(Snapshot({**meta, "sections": {}}, {}).head_to_bytes()).sections() == {}
+
+
+def test_sections_are_stored_per_organisation_and_read_one_at_a_time(db, monkeypatch) -> None:
+    """A feature's section (the action plans' verdicts grow with every action) is frozen
+    beside each organisation's row: one organisation's page reads only its own part, and
+    the next publication is given the whole section as frozen."""
+    from assessor.models import PublicationRow
+
+    add_orgs(("A01", "London", "Urban"), ("B02", "London", "Urban"))
+    campaign = make_campaign("c", k=K, state="closed")
+    given: list[Any] = []
+
+    def section(c: Any, previous: Any) -> dict[str, Any]:
+        given.append(previous)
+        return {"A01": {"n": len(given)}}
+
+    monkeypatch.setitem(publications.SECTIONS, "test", section)
+    first = publications.ensure_published(campaign)
+    assert publications.published_section(campaign, "test", "A01") == {"n": 1}
+    assert publications.published_section(campaign, "test", "B02") is None
+    assert b"test" not in db.session.scalar(
+        select(Publication.data).where(Publication.id == first.id)
     )
+    stored = db.session.scalars(
+        select(PublicationRow.sections).where(PublicationRow.publication_id == first.id)
+    ).all()
+    assert [json.loads(raw) for raw in stored if raw] == [{"test": {"n": 1}}]
+    assert stored.count(None) == 1
+    publications.publish(campaign, reason="again")
+    assert given == [None, {"A01": {"n": 1}}]
+    assert publications.published_section(campaign, "test", "A01") == {"n": 2}

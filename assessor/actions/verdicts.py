@@ -193,7 +193,7 @@ def _tallies(
     tallies: dict[tuple[str, int], dict[str, Any]] = {}
     for action_id, org_code in actions:
         tally = counts[action_id]
-        before = (previous or {}).get(f"{org_code}:{action_id}", {})
+        before = (previous or {}).get(org_code, {}).get(str(action_id), {})
         ref_n = int(before.get("ref_n") or 0)
         if tally["n"] < k:
             tallies[(org_code, action_id)] = {**_suppressed(BELOW_MINIMUM), "ref_n": ref_n}
@@ -213,11 +213,12 @@ def _tallies(
 
 
 def published_section(campaign: Campaign, previous: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The verdicts as a publication of `campaign` freezes them (JSON keys "org:action")."""
-    return {
-        f"{org_code}:{action_id}": tally
-        for (org_code, action_id), tally in _tallies(campaign, previous).items()
-    }
+    """The verdicts as a publication of `campaign` freezes them: {organisation code:
+    {action id: tally}} (JSON keys), stored beside each organisation's numbers."""
+    section: dict[str, dict[str, Any]] = {}
+    for (org_code, action_id), tally in _tallies(campaign, previous).items():
+        section.setdefault(org_code, {})[str(action_id)] = tally
+    return section
 
 
 def verdicts_for_plan(
@@ -227,10 +228,8 @@ def verdicts_for_plan(
     following campaign is published; None before."""
     if following is None or not is_published(following):
         return None
-    frozen = results.published_section(following, SECTION)
-    prefix = f"{org_code}:"
+    frozen = results.published_section(following, SECTION, org_code) or {}
     return {
-        int(key[len(prefix) :]): {k: v for k, v in tally.items() if k != "ref_n"}
-        for key, tally in frozen.items()
-        if key.startswith(prefix)
+        int(action_id): {k: v for k, v in tally.items() if k != "ref_n"}
+        for action_id, tally in frozen.items()
     }

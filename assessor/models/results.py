@@ -30,6 +30,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -85,6 +86,9 @@ class PublicationRow(Base):
     )
     org_index: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Features' sections for this organisation, JSON {name: value} (NULL: none), so that
+    #: one organisation's page reads its own part of e.g. the action plans' verdicts.
+    sections: Mapped[str | None] = mapped_column(Text)
 
 
 class ResultsPreview(Base):

@@ -9,6 +9,7 @@ decoded in memory, keyed by what makes them unique, so no worker can serve anoth
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -23,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
+from assessor.config import json_dumps
 from assessor.extensions import db
 from assessor.models import (
     Campaign,
@@ -39,8 +41,8 @@ from assessor.results.snapshot import AUDIENCES, RESULT_AUDIENCES, Snapshot
 
 #: Features that publish numbers of their own with a campaign (action plans' verdicts): name
 #: -> function(campaign, the section as the latest publication froze it, or None) -> a JSON
-#: object frozen into each publication. Registered by the feature, so results never
-#: imports it.
+#: object keyed by organisation code, frozen into each publication beside each
+#: organisation's row. Registered by the feature, so results never imports it.
 SECTIONS: dict[str, Callable[[Campaign, dict[str, Any] | None], dict[str, Any]]] = {}
 
 
@@ -158,12 +160,50 @@ def _voided_since(campaign: Campaign, number: int) -> list[Response]:
     )
 
 
-def published_section(campaign: Campaign, name: str) -> dict[str, Any]:
-    """A feature's section as the campaign's latest publication froze it ({} before)."""
+def published_section(campaign: Campaign, name: str, org_code: str) -> Any:
+    """One organisation's part of a feature's section as the campaign's latest publication
+    froze it (None before, or when the section has nothing for it): reads only its row."""
     last = ensure_published(campaign)
     if last is None:
-        return {}
-    return snapshot_of(last).sections().get(name, {})
+        return None
+    snapshot = snapshot_of(last)
+    if "sections" in snapshot.meta:  # made before sections were stored per organisation
+        return _legacy_sections(snapshot.meta["sections"]).get(name, {}).get(org_code)
+    i = snapshot.index(org_code)
+    if i is None:
+        return None
+    raw = db.session.scalar(
+        select(PublicationRow.sections).where(
+            PublicationRow.publication_id == last.id, PublicationRow.org_index == i
+        )
+    )
+    return json.loads(raw).get(name) if raw else None
+
+
+def _all_sections(publication: Publication, snapshot: Snapshot) -> dict[str, dict[str, Any]]:
+    """Every section of a publication as {name: {organisation code: value}}."""
+    if "sections" in snapshot.meta:
+        return _legacy_sections(snapshot.meta["sections"])
+    found: dict[str, dict[str, Any]] = {}
+    for i, raw in db.session.execute(
+        select(PublicationRow.org_index, PublicationRow.sections).where(
+            PublicationRow.publication_id == publication.id, PublicationRow.sections.is_not(None)
+        )
+    ):
+        for name, value in json.loads(raw).items():
+            found.setdefault(name, {})[snapshot.orgs[i]] = value
+    return found
+
+
+def _legacy_sections(sections: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Sections as publications before migration 0006 froze them in the head, keyed
+    "organisation:key", regrouped by organisation."""
+    regrouped: dict[str, dict[str, Any]] = {}
+    for name, section in sections.items():
+        for key, value in section.items():
+            org_code, _, rest = key.partition(":")
+            regrouped.setdefault(name, {}).setdefault(org_code, {})[rest] = value
+    return regrouped
 
 
 def revision_pending(campaign: Campaign) -> bool:
@@ -219,10 +259,11 @@ def publish(campaign: Campaign, reason: str | None = None) -> Publication:
         previous = snapshot_of(last).with_refs(refs)
         remove_from_followers(campaign, _voided_since(campaign, last.number))
     snapshot = compute(campaign, previous)
-    sections = previous.sections() if previous is not None else {}
-    snapshot.meta["sections"] = {
-        name: section(campaign, sections.get(name)) for name, section in SECTIONS.items()
-    }
+    frozen = _all_sections(last, previous) if last is not None and previous is not None else {}
+    by_org: dict[str, dict[str, Any]] = {}
+    for name, section in SECTIONS.items():
+        for org_code, value in section(campaign, frozen.get(name)).items():
+            by_org.setdefault(org_code, {})[name] = value
     publication = Publication(
         campaign_id=campaign.id,
         number=1 if last is None else last.number + 1,
@@ -238,8 +279,15 @@ def publish(campaign: Campaign, reason: str | None = None) -> Publication:
     db.session.execute(
         PublicationRow.__table__.insert(),
         [
-            {"publication_id": publication.id, "org_index": i, "data": raw}
-            for i, raw in enumerate(snapshot.rows_to_bytes())
+            {
+                "publication_id": publication.id,
+                "org_index": i,
+                "data": raw,
+                "sections": json_dumps(by_org[code]) if code in by_org else None,
+            }
+            for i, (code, raw) in enumerate(
+                zip(snapshot.orgs, snapshot.rows_to_bytes(), strict=True)
+            )
         ],
     )
     return publication

@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,7 +72,6 @@ def _in_rows(name: str) -> bool:
 #: Per-organisation names stored in a publication's head as codes (`cat.<key>` arrays).
 _CATEGORICAL = ("regions", "peer_groups")
 _CATEGORY = "cat."
-_SECTIONS = "__sections__"
 
 #: Loads the stored rows of the given organisation indices.
 RowLoader = Callable[[Sequence[int]], dict[int, bytes]]
@@ -90,8 +88,6 @@ class Snapshot:
     _index: dict[str, int] = field(default_factory=dict, repr=False)
     _codes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object), repr=False)
     _rows: dict[int, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
-    #: The stored head, where features' sections wait to be decoded on first use.
-    _stored: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._index = {code: i for i, code in enumerate(self.meta["orgs"])}
@@ -113,12 +109,6 @@ class Snapshot:
         ]
         head = {k: v for k, v in self.arrays.items() if not _in_rows(k) and not k.startswith(REF)}
         meta = {**self.meta, "layout": layout}
-        # Features' sections (action plans' verdicts: one entry per action) are stored apart
-        # and decoded only by the features that read them, not by every cold reader.
-        sections = meta.pop("sections", None)
-        if sections is not None:
-            packed = zlib.compress(json.dumps(sections).encode())
-            head[_SECTIONS] = np.frombuffer(packed, dtype=np.uint8)
         # Each organisation's region and peer group as a code into the distinct names: a
         # cold reader then parses far less JSON (these lists were half the head).
         for key in _CATEGORICAL:
@@ -158,27 +148,17 @@ class Snapshot:
     def with_refs(self, data: bytes) -> Snapshot:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             refs = {name: archive[name] for name in archive.files}
-        return Snapshot(self.meta, {**self.arrays, **refs}, self.loader, _stored=self._stored)
+        return Snapshot(self.meta, {**self.arrays, **refs}, self.loader)
 
     @classmethod
     def from_bytes(cls, data: bytes, loader: RowLoader | None = None) -> Snapshot:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files if name != _SECTIONS}
+            arrays = {name: archive[name] for name in archive.files}
         meta = json.loads(arrays.pop("__meta__").tobytes().decode())
         for key, names in meta.pop("categories", {}).items():
             codes = arrays.pop(f"{_CATEGORY}{key}")
             meta[key] = np.array(names, dtype=object)[codes].tolist()
-        return cls(meta, arrays, loader, _stored=data)
-
-    def sections(self) -> dict[str, Any]:
-        """Features' sections frozen with this snapshot ({} when none)."""
-        if "sections" not in self.meta and self._stored is not None:
-            with np.load(io.BytesIO(self._stored), allow_pickle=False) as archive:
-                found = archive[_SECTIONS].tobytes() if _SECTIONS in archive.files else None
-            if found and not found.startswith(b"{"):
-                found = zlib.decompress(found)
-            self.meta["sections"] = json.loads(found) if found else {}
-        return self.meta.get("sections", {})
+        return cls(meta, arrays, loader)
 
     @staticmethod
     def head_array(data: bytes, name: str) -> np.ndarray:

@@ -1,5 +1,5 @@
 """one row per cell: cell_stat and cell_detail become the arrays of `cell`; an index by cell
-on response
+on response; features' published sections per organisation
 
 A submission used to update about 80 rows (one per basis and measure, one per profile key);
 it now reads and writes one row. The arrays' layout is in models.results; existing
@@ -140,6 +140,7 @@ def upgrade() -> None:
             )
     op.drop_table("cell_detail")
     op.drop_table("cell_stat")
+    op.add_column("publication_row", sa.Column("sections", sa.Text(), nullable=True))
     op.create_index(
         "ix_response_campaign_cell",
         "response",
@@ -150,6 +151,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_response_campaign_cell", table_name="response")
+    with op.batch_alter_table("publication_row") as batch:
+        batch.drop_column("sections")
     op.create_table(
         "cell_stat",
         sa.Column("campaign_id", sa.Integer(), nullable=False),
