@@ -401,9 +401,9 @@ def test_a_list_of_campaigns_counts_without_decoding_a_publication_head(db) -> N
     assert counts == (2, 1, 0, None)
 
 
-def test_a_publication_head_stores_groups_as_codes() -> None:
-    """A cold reader parses no JSON list of each organisation's region or peer group; both
-    come back exactly."""
+def test_a_publication_head_is_read_without_decoding_every_organisation() -> None:
+    """A cold reader of one organisation finds it through sorted codes and parses no list
+    of every organisation's code, name, region or peer group; all come back exactly."""
     import numpy as np
 
     from assessor.results.snapshot import Snapshot
@@ -417,6 +417,9 @@ def test_a_publication_head_stores_groups_as_codes() -> None:
     stored = Snapshot(meta, {"responses": np.array([[1, 2], [3, 4], [5, 6]])}).head_to_bytes()
     assert stored.count(b"London") == 1 and stored.count(b"Urban") == 1
     read = Snapshot.from_bytes(stored)
+    assert [read.index(code) for code in ("C03", "A01", "B02", "Z99")] == [2, 0, 1, None]
+    assert not set(dict.keys(read.meta)) & {"orgs", "names", "regions"}  # nothing parsed yet
+    assert read.meta["orgs"] == ["A01", "B02", "C03"] and read.meta["names"] == ["A", "B", "C"]
     assert read.meta["regions"] == ["London", None, "London"]
     assert read.meta["peer_groups"] == ["Urban", "Rural", "Urban"]
     assert read["responses"].tolist() == [[1, 2], [3, 4], [5, 6]]

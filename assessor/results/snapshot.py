@@ -72,6 +72,42 @@ def _in_rows(name: str) -> bool:
 #: Per-organisation names stored in a publication's head as codes (`cat.<key>` arrays).
 _CATEGORICAL = ("regions", "peer_groups")
 _CATEGORY = "cat."
+#: Per-organisation lists stored in a head as JSON bytes, parsed on first use.
+_LISTS = ("orgs", "names")
+_JSON = "json."
+_KEYS = "key.sorted"
+_ORDER = "key.order"
+
+
+class _LazyMeta(dict):  # type: ignore[type-arg]
+    """A stored head's meta whose per-organisation lists are decoded when first read: a
+    reader of one organisation never pays for the other 7,000."""
+
+    def __init__(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        super().__init__(meta)
+        self._sources = {key: arrays.pop(f"{_JSON}{key}") for key in _LISTS}
+        categories = self.pop("categories", {})
+        for key, names in categories.items():
+            self._sources[key] = (names, arrays.pop(f"{_CATEGORY}{key}"))
+
+    def __missing__(self, key: str) -> Any:
+        source = self._sources.get(key)
+        if source is None:
+            raise KeyError(key)
+        if isinstance(source, tuple):
+            names, codes = source
+            value = np.array(names, dtype=object)[codes].tolist()
+        else:
+            value = json.loads(source.tobytes())
+        self[key] = value
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key) or key in self._sources
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default  # noqa: SIM401 (dict.get skips __missing__)
+
 
 #: Loads the stored rows of the given organisation indices.
 RowLoader = Callable[[Sequence[int]], dict[int, bytes]]
@@ -85,13 +121,18 @@ class Snapshot:
     #: Where the per-organisation rows of a stored publication come from; None when every
     #: array is in `arrays` (a snapshot just computed, or a preview).
     loader: RowLoader | None = None
-    _index: dict[str, int] = field(default_factory=dict, repr=False)
-    _codes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object), repr=False)
+    _index: dict[str, int] | None = field(default=None, repr=False)
+    _code_array: np.ndarray | None = field(default=None, repr=False)
     _rows: dict[int, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    #: A stored head's organisation codes as sorted bytes, and their positions: finds one
+    #: organisation without decoding every code.
+    _sorted: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        self._index = {code: i for i, code in enumerate(self.meta["orgs"])}
-        self._codes = np.array(self.meta["orgs"], dtype=object)
+    @property
+    def _codes(self) -> np.ndarray:
+        if self._code_array is None:
+            self._code_array = np.array(self.meta["orgs"], dtype=object)
+        return self._code_array
 
     # ----------------------------------------------------------------- storage
 
@@ -117,6 +158,14 @@ class Snapshot:
             code = {name: c for c, name in enumerate(names)}
             meta.setdefault("categories", {})[key] = names
             head[f"{_CATEGORY}{key}"] = np.array([code[v] for v in values], dtype=np.int32)
+        # Codes and names are parsed only by readers of many organisations; one organisation
+        # is found through the sorted codes.
+        for key in _LISTS:
+            head[f"{_JSON}{key}"] = np.frombuffer(json.dumps(meta.pop(key)).encode(), np.uint8)
+        codes = np.array([code.encode() for code in self.orgs], dtype=bytes)
+        order = np.argsort(codes, kind="stable")
+        head[_KEYS] = codes[order]
+        head[_ORDER] = order.astype(np.int32)
         return _pack(head, meta)
 
     def rows_to_bytes(self) -> list[bytes]:
@@ -153,6 +202,13 @@ class Snapshot:
     def from_bytes(cls, data: bytes, loader: RowLoader | None = None) -> Snapshot:
         if data.startswith(_MAGIC):
             meta, arrays = _unpack(data)
+            if _KEYS in arrays:
+                return cls(
+                    _LazyMeta(meta, arrays),
+                    arrays,
+                    loader,
+                    _sorted=(arrays.pop(_KEYS), arrays.pop(_ORDER)),
+                )
         else:  # a preview, or a publication head stored before the packed format
             with np.load(io.BytesIO(data), allow_pickle=False) as archive:
                 arrays = {name: archive[name] for name in archive.files}
@@ -235,6 +291,13 @@ class Snapshot:
         return self.arrays[name]
 
     def index(self, code: str) -> int | None:
+        if self._index is None and self._sorted is not None:
+            keys, order = self._sorted
+            wanted = code.encode()
+            at = int(np.searchsorted(keys, wanted))
+            return int(order[at]) if at < len(keys) and keys[at] == wanted else None
+        if self._index is None:
+            self._index = {c: i for i, c in enumerate(self.meta["orgs"])}
         return self._index.get(code)
 
     def measure_index(self, measure: str) -> int:
