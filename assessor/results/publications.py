@@ -120,13 +120,24 @@ def _key(publication: Publication) -> tuple:
     return ("publication", publication.id, publication.campaign_id, publication.made_at)
 
 
+def _head_bytes(publication_id: int) -> bytes:
+    """A publication's stored head. On PostgreSQL read in binary: as text, a national head
+    (0.7 MB) took 3.2 ms to fetch against 1.0 ms."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor(binary=True) as cursor:  # type: ignore[union-attr]
+            cursor.execute("SELECT data FROM publication WHERE id = %s", (publication_id,))
+            return bytes(cursor.fetchone()[0])
+    return db.session.scalar(select(Publication.data).where(Publication.id == publication_id))
+
+
 def snapshot_of(publication: Publication) -> Snapshot:
     """The publication's head, decoded once per worker; its organisations' rows are read
     as they are asked for."""
     return _cached(
         _key(publication),
         lambda: Snapshot.from_bytes(
-            db.session.scalar(select(Publication.data).where(Publication.id == publication.id)),
+            _head_bytes(publication.id),
             _row_loader(publication.id),
         ),
     )
@@ -141,7 +152,7 @@ def responses_of(publication: Publication) -> np.ndarray:
         found = _CACHE.get(_key(publication))
     if found is not None:
         return found["responses"]
-    data = db.session.scalar(select(Publication.data).where(Publication.id == publication.id))
+    data = _head_bytes(publication.id)
     return Snapshot.head_array(data, "responses")
 
 
