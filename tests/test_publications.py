@@ -418,7 +418,8 @@ def test_a_publication_head_is_read_without_decoding_every_organisation() -> Non
     assert stored.count(b"London") == 1 and stored.count(b"Urban") == 1
     read = Snapshot.from_bytes(stored)
     assert [read.index(code) for code in ("C03", "A01", "B02", "Z99")] == [2, 0, 1, None]
-    assert not set(dict.keys(read.meta)) & {"orgs", "names", "regions"}  # nothing parsed yet
+    assert [read.field(key, 1) for key in ("orgs", "names", "regions")] == ["B02", "B", None]
+    assert not set(dict.keys(read.meta)) & {"orgs", "names", "regions"}  # nothing decoded yet
     assert read.meta["orgs"] == ["A01", "B02", "C03"] and read.meta["names"] == ["A", "B", "C"]
     assert read.meta["regions"] == ["London", None, "London"]
     assert read.meta["peer_groups"] == ["Urban", "Rural", "Urban"]

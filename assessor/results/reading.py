@@ -245,8 +245,13 @@ class ResultsView:
     # --------------------------------------------------------------- one organisation
 
     def org_ref(self, i: int) -> OrgRef:
-        meta = self.snapshot.meta
-        return OrgRef(meta["orgs"][i], meta["names"][i], meta["regions"][i], meta["peer_groups"][i])
+        s = self.snapshot
+        return OrgRef(
+            s.field("orgs", i),
+            s.field("names", i),
+            s.field("regions", i),
+            s.field("peer_groups", i),
+        )
 
     def _code(self, code: int) -> str | None:
         """The reason a value is withheld from this reader, or None when it is shown."""

@@ -72,9 +72,11 @@ def _in_rows(name: str) -> bool:
 #: Per-organisation names stored in a publication's head as codes (`cat.<key>` arrays).
 _CATEGORICAL = ("regions", "peer_groups")
 _CATEGORY = "cat."
-#: Per-organisation lists stored in a head as JSON bytes, parsed on first use.
+#: Per-organisation texts stored in a head as UTF-8 joined with offsets: one is read
+#: without decoding the others, the whole list on first use.
 _LISTS = ("orgs", "names")
-_JSON = "json."
+_TEXT = "text."
+_OFFSETS = "offsets."
 _KEYS = "key.sorted"
 _ORDER = "key.order"
 
@@ -85,7 +87,13 @@ class _LazyMeta(dict):  # type: ignore[type-arg]
 
     def __init__(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         super().__init__(meta)
-        self._sources = {key: arrays.pop(f"{_JSON}{key}") for key in _LISTS}
+        self._sources: dict[str, Any] = {}
+        for key in _LISTS:
+            if f"{_TEXT}{key}" in arrays:
+                text, offsets = arrays.pop(f"{_TEXT}{key}"), arrays.pop(f"{_OFFSETS}{key}")
+                self._sources[key] = (text.tobytes(), offsets)
+            elif f"json.{key}" in arrays:  # an early packed head, written this way briefly
+                self[key] = json.loads(arrays.pop(f"json.{key}").tobytes())
         categories = self.pop("categories", {})
         for key, names in categories.items():
             self._sources[key] = (names, arrays.pop(f"{_CATEGORY}{key}"))
@@ -94,13 +102,23 @@ class _LazyMeta(dict):  # type: ignore[type-arg]
         source = self._sources.get(key)
         if source is None:
             raise KeyError(key)
-        if isinstance(source, tuple):
-            names, codes = source
-            value = np.array(names, dtype=object)[codes].tolist()
+        first, second = source
+        if isinstance(first, bytes):
+            ends = second.tolist()
+            value = [first[a:b].decode() for a, b in zip(ends[:-1], ends[1:], strict=True)]
         else:
-            value = json.loads(source.tobytes())
+            value = np.array(first, dtype=object)[second].tolist()
         self[key] = value
         return value
+
+    def one(self, key: str, i: int) -> Any:
+        """`self[key][i]`, without decoding the whole list when it is not decoded yet."""
+        if dict.__contains__(self, key) or key not in self._sources:
+            return self[key][i]
+        first, second = self._sources[key]
+        if isinstance(first, bytes):
+            return first[int(second[i]) : int(second[i + 1])].decode()
+        return first[int(second[i])]
 
     def __contains__(self, key: object) -> bool:
         return super().__contains__(key) or key in self._sources
@@ -161,7 +179,9 @@ class Snapshot:
         # Codes and names are parsed only by readers of many organisations; one organisation
         # is found through the sorted codes.
         for key in _LISTS:
-            head[f"{_JSON}{key}"] = np.frombuffer(json.dumps(meta.pop(key)).encode(), np.uint8)
+            encoded = [str(value).encode() for value in meta.pop(key)]
+            head[f"{_TEXT}{key}"] = np.frombuffer(b"".join(encoded), np.uint8)
+            head[f"{_OFFSETS}{key}"] = np.cumsum([0, *map(len, encoded)], dtype=np.int64)
         codes = np.array([code.encode() for code in self.orgs], dtype=bytes)
         order = np.argsort(codes, kind="stable")
         head[_KEYS] = codes[order]
@@ -289,6 +309,13 @@ class Snapshot:
         if name not in self.arrays and _in_rows(name):
             self.complete()
         return self.arrays[name]
+
+    def field(self, key: str, i: int) -> Any:
+        """One organisation's code, name, region or peer group (`meta[key][i]`), decoding
+        no other organisation's."""
+        if isinstance(self.meta, _LazyMeta):
+            return self.meta.one(key, i)
+        return self.meta[key][i]
 
     def index(self, code: str) -> int | None:
         if self._index is None and self._sorted is not None:
