@@ -198,15 +198,30 @@ _KEY = (
     & (_table.c.org_code == bindparam("o"))
     & (_table.c.audience == bindparam("a"))
 )
-#: Takes the cell's row lock (PostgreSQL) or the database write lock (SQLite) before reading.
-_CLAIM = (
+#: SQLite: an UPDATE takes the database write lock before the arrays are read (a read
+#: first could not be upgraded under concurrent writers), and counts the response.
+_CLAIM_BY_UPDATE = (
     update(_table)
     .where(_KEY)
     .values(responses=_table.c.responses + bindparam("dr"))
     .returning(_table.c.stats, _table.c.details)
 )
-_WRITE_STATS = update(_table).where(_KEY).values(stats=bindparam("s"))
-_WRITE_BOTH = update(_table).where(_KEY).values(stats=bindparam("s"), details=bindparam("d"))
+#: PostgreSQL: a row lock, so that the submission writes one new row version, not two.
+_CLAIM_BY_LOCK = select(_table.c.stats, _table.c.details).where(_KEY).with_for_update()
+_WRITE_STATS = (
+    update(_table)
+    .where(_KEY)
+    .values(responses=_table.c.responses + bindparam("dr"), stats=bindparam("s"))
+)
+_WRITE_BOTH = (
+    update(_table)
+    .where(_KEY)
+    .values(
+        responses=_table.c.responses + bindparam("dr"),
+        stats=bindparam("s"),
+        details=bindparam("d"),
+    )
+)
 _WRITE_ALL = (
     update(_table)
     .where(_KEY)
@@ -214,14 +229,27 @@ _WRITE_ALL = (
 )
 
 
-def claim_cell(campaign_id: int, org_code: str, audience: str, responses: int) -> Any | None:
-    """Add `responses` to a cell's count with an UPDATE that takes the row's lock and
-    returns its arrays; None (nothing changed) when the campaign has no such cell."""
-    return (
-        db.session.connection()
-        .execute(_CLAIM, {"c": campaign_id, "o": org_code, "a": audience, "dr": responses})
-        .one_or_none()
-    )
+@dataclass(frozen=True)
+class Claim:
+    """A cell's arrays as read under its lock, and the count still to add when written."""
+
+    stats: bytes
+    details: bytes
+    responses: int
+
+
+def claim_cell(campaign_id: int, org_code: str, audience: str, responses: int) -> Claim | None:
+    """Lock a cell's row and read its arrays, to add `responses` to its count when written;
+    None (nothing changed) when the campaign has no such cell."""
+    connection = db.session.connection()
+    key = {"c": campaign_id, "o": org_code, "a": audience}
+    if connection.dialect.name == "postgresql":
+        row = connection.execute(_CLAIM_BY_LOCK, key).one_or_none()
+        pending = responses
+    else:
+        row = connection.execute(_CLAIM_BY_UPDATE, {**key, "dr": responses}).one_or_none()
+        pending = 0
+    return None if row is None else Claim(row.stats, row.details, pending)
 
 
 def _write_cell(
@@ -229,7 +257,7 @@ def _write_cell(
     org_code: str,
     audience: str,
     q: Questionnaire,
-    claimed: Any,
+    claimed: Claim,
     stats: np.ndarray,
     details: np.ndarray | None,
 ) -> None:
@@ -240,6 +268,7 @@ def _write_cell(
         "c": campaign_id,
         "o": org_code,
         "a": audience,
+        "dr": claimed.responses,
         "s": pack(unpack(claimed.stats, stat_shape) + stats),
     }
     if details is None:
@@ -292,7 +321,7 @@ def initialise_cells(campaign: Campaign) -> None:
 
 
 def record_response(
-    response: Response, campaign: Campaign, sign: int = 1, claimed: Any | None = None
+    response: Response, campaign: Campaign, sign: int = 1, claimed: Claim | None = None
 ) -> dict[str, Any]:
     """Score a submitted response and add it to (sign=+1) or remove it from (sign=-1) its
     own cell's statistics and profile counts. Returns the respondent's scores. `claimed`:
