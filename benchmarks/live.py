@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import create_engine, func, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -380,6 +381,19 @@ def verify(url: str, run: Run) -> dict[str, int]:
         "half_written": unscored + not_submitted,
         "cells_differing_from_rebuild": differing,
     }
+
+
+def describe(name: str, run: Run) -> float:
+    """Print a run's throughput and latency percentiles; returns requests per second."""
+    lat = np.array(run.latencies) * 1000
+    p50, p95, p99 = np.percentile(lat, [50, 95, 99])
+    throughput = run.requests / run.elapsed
+    print(
+        f"  {name:12} {run.requests:>7,} requests in {run.elapsed:6.1f} s = {throughput:6.0f}/s;"
+        f" p50 {p50:5.0f} ms, p95 {p95:5.0f} ms, p99 {p99:5.0f} ms;"
+        f" statuses {dict(sorted(run.statuses.items()))}"
+    )
+    return throughput
 
 
 def problems(checks: dict[str, int], run: Run) -> list[str]:

@@ -16,13 +16,11 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.live import (  # noqa: E402
-    Run,
     Server,
+    describe,
     get_all,
     prepare,
     problems,
@@ -34,18 +32,6 @@ from benchmarks.live import (  # noqa: E402
 PG_BASE = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-
-
-def describe(name: str, run: Run) -> float:
-    lat = np.array(run.latencies) * 1000
-    p50, p95, p99 = np.percentile(lat, [50, 95, 99])
-    throughput = run.requests / run.elapsed
-    print(
-        f"  {name:12} {run.requests:>7,} requests in {run.elapsed:6.1f} s = {throughput:6.0f}/s;"
-        f" p50 {p50:5.0f} ms, p95 {p95:5.0f} ms, p99 {p99:5.0f} ms;"
-        f" statuses {dict(sorted(run.statuses.items()))}"
-    )
-    return throughput
 
 
 def main() -> int:

@@ -8,6 +8,7 @@ request is written to the audit log with the token's name, the campaign and the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -322,20 +323,24 @@ class CampaignResponses(MethodView):
         body, digest = _read_body()
         submission_id = body.get("submission_id") if isinstance(body, dict) else None
 
-        def replayed() -> Response | None:
-            """The answer to a resend, checked before any other refusal."""
+        def refuse(refusal: Callable[[], Response]) -> Response:
+            """A resend's answer when this is one, else the refusal: the resend check comes
+            before any other refusal."""
             if isinstance(submission_id, str) and digest is not None:
-                return _replay(campaign, submission_id, digest)
-            return None
+                replay = _replay(campaign, submission_id, digest)
+                if replay is not None:
+                    return replay
+            return refusal()
 
         # A new, valid submission (the common case) is simply inserted: a resend is found by
         # the unique submission_id at insert, and answered below, saving a look-up per
         # submission. Before any refusal the resend check runs first, as documented.
         if campaign.status != "open":
-            replay = replayed()
-            if replay is not None:
-                return replay
-            return problem(409, "Conflict", f"Campaign {slug!r} is {campaign.status}, not open.")
+            return refuse(
+                lambda: problem(
+                    409, "Conflict", f"Campaign {slug!r} is {campaign.status}, not open."
+                )
+            )
         if digest is None:
             return problem(
                 400, "Bad Request", "The body is not valid JSON (or holds a NUL character)."
@@ -343,11 +348,14 @@ class CampaignResponses(MethodView):
         try:
             data = _SUBMISSION.load(body if body is not None else {})
         except ma.ValidationError as exc:
-            replay = replayed()
-            if replay is not None:
-                return replay
-            return problem(
-                422, INVALID, "The response is not valid.", errors=_all_errors(campaign, body, exc)
+            shape = exc  # the name `exc` is unbound when the except block ends
+            return refuse(
+                lambda: problem(
+                    422,
+                    INVALID,
+                    "The response is not valid.",
+                    errors=_all_errors(campaign, body, shape),
+                )
             )
         try:
             stored = service.submit(
@@ -359,10 +367,10 @@ class CampaignResponses(MethodView):
                 body_digest=digest,
             )
         except service.AnswerErrors as exc:
-            replay = replayed()
-            if replay is not None:
-                return replay
-            return problem(422, INVALID, "The response is not valid.", errors=exc.errors)
+            errors = exc.errors
+            return refuse(
+                lambda: problem(422, INVALID, "The response is not valid.", errors=errors)
+            )
         except IntegrityError:
             # This submission_id is stored already (a resend), or another request stored it
             # between our insert and theirs: the unique constraint kept one.

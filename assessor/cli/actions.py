@@ -11,7 +11,7 @@ from assessor.actions.cosign import (
     cosign_link_url,
     create_cosign_links,
 )
-from assessor.extensions import db
+from assessor.cli.links import print_new_links
 from assessor.invitations import MAX_PER_CALL
 
 _ARGUMENT_NAMES = {"campaign": "CAMPAIGN", "org": "ORG", "count": "--count", "days": "--days"}
@@ -37,20 +37,13 @@ def actions() -> None:
 def cosign_links_command(campaign: str, org: str, count: int, days: int) -> None:
     """Print COUNT single-use links asking ORG's patient leaders to co-sign its plan after
     CAMPAIGN, one per line. A link stops working when the plan is changed."""
-    try:
-        tokens = create_cosign_links(campaign, org, count, days=days)
-    except CosignError as exc:
-        db.session.rollback()
-        raise click.BadParameter(
-            str(exc), param_hint=_ARGUMENT_NAMES.get(exc.argument, exc.argument)
-        ) from None
-    db.session.commit()
-    for token in tokens:
-        click.echo(cosign_link_url(token))
-    click.echo(
+    print_new_links(
+        lambda: create_cosign_links(campaign, org, count, days=days),
+        cosign_link_url,
+        CosignError,
+        _ARGUMENT_NAMES,
         f"{count} co-sign link(s) created for {org}'s plan after {campaign}, valid for"
-        f" {days} days. The links cannot be shown again.",
-        err=True,
+        f" {days} days.",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from assessor.extensions import db
+from assessor.cli.links import print_new_links
 from assessor.invitations import (
     MAX_PER_CALL,
     InvitationError,
@@ -30,20 +30,12 @@ def invitations() -> None:
 def create_command(campaign: str, org: str, audience: str, count: int) -> None:
     """Print COUNT single-use links for CAMPAIGN, organisation code ORG and AUDIENCE
     (staff or patient_leader), one per line. Only hashes are stored: keep the links."""
-    try:
-        tokens = create_invitations(campaign, org, audience, count)
-    except InvitationError as exc:
-        db.session.rollback()
-        raise click.BadParameter(
-            str(exc), param_hint=_ARGUMENT_NAMES.get(exc.argument, exc.argument)
-        ) from None
-    db.session.commit()
-    for token in tokens:
-        click.echo(invitation_link(token))
-    click.echo(
-        f"{count} invitation(s) created for {org} ({audience}) in {campaign}."
-        " The links cannot be shown again.",
-        err=True,
+    print_new_links(
+        lambda: create_invitations(campaign, org, audience, count),
+        invitation_link,
+        InvitationError,
+        _ARGUMENT_NAMES,
+        f"{count} invitation(s) created for {org} ({audience}) in {campaign}.",
     )
 
 

@@ -89,11 +89,8 @@ class _LazyMeta(dict):  # type: ignore[type-arg]
         super().__init__(meta)
         self._sources: dict[str, Any] = {}
         for key in _LISTS:
-            if f"{_TEXT}{key}" in arrays:
-                text, offsets = arrays.pop(f"{_TEXT}{key}"), arrays.pop(f"{_OFFSETS}{key}")
-                self._sources[key] = (text.tobytes(), offsets)
-            elif f"json.{key}" in arrays:  # an early packed head, written this way briefly
-                self[key] = json.loads(arrays.pop(f"json.{key}").tobytes())
+            text, offsets = arrays.pop(f"{_TEXT}{key}"), arrays.pop(f"{_OFFSETS}{key}")
+            self._sources[key] = (text.tobytes(), offsets)
         categories = self.pop("categories", {})
         for key, names in categories.items():
             self._sources[key] = (names, arrays.pop(f"{_CATEGORY}{key}"))
@@ -222,20 +219,12 @@ class Snapshot:
     def from_bytes(cls, data: bytes, loader: RowLoader | None = None) -> Snapshot:
         if data.startswith(_MAGIC):
             meta, arrays = _unpack(data)
-            if _KEYS in arrays:
-                return cls(
-                    _LazyMeta(meta, arrays),
-                    arrays,
-                    loader,
-                    _sorted=(arrays.pop(_KEYS), arrays.pop(_ORDER)),
-                )
-        else:  # a preview, or a publication head stored before the packed format
-            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-                arrays = {name: archive[name] for name in archive.files}
-            meta = json.loads(arrays.pop("__meta__").tobytes().decode())
-        for key, names in meta.pop("categories", {}).items():
-            codes = arrays.pop(f"{_CATEGORY}{key}")
-            meta[key] = np.array(names, dtype=object)[codes].tolist()
+            keys = (arrays.pop(_KEYS), arrays.pop(_ORDER))
+            return cls(_LazyMeta(meta, arrays), arrays, loader, _sorted=keys)
+        # A preview, or a publication head stored before the packed format (an .npz).
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+        meta = json.loads(arrays.pop("__meta__").tobytes().decode())
         return cls(meta, arrays, loader)
 
     @staticmethod
