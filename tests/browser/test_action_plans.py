@@ -11,6 +11,7 @@ from assessor.actions.cosign import create_cosign_links
 from assessor.auth.passwords import create_user
 from assessor.models import Action, Cosign
 from tests.browser.axe import violations
+from tests.browser.conftest import shot
 from tests.factories import add_orgs, make_campaign
 
 PASSWORD = "a long enough password"
@@ -81,6 +82,7 @@ def test_an_editor_writes_a_plan_and_a_patient_leader_cosigns_it(live_server, br
     phone = browser.new_context(viewport={"width": 375, "height": 800})
     page = phone.new_page()
     page.goto(f"{live_server}/cosign/{token}")
+    shot(page, "cosign-375")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert "co-chair the quality committee" in page.inner_text("main")
     assert violations(page) == []
@@ -135,6 +137,7 @@ def test_a_patient_leader_gives_a_verdict_with_the_keyboard(live_server, browser
     phone = browser.new_context(viewport={"width": 375, "height": 800})
     page = phone.new_page()
     page.goto(f"{live_server}/r/{token}/actions")
+    shot(page, "verdicts-375")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert "Patient leaders on the board" in page.inner_text("main")
     assert violations(page) == []

@@ -8,19 +8,17 @@ clean machine needs nothing else."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assessor.auth.passwords import create_user
 from assessor.auth.tokens import create_token
 from assessor.demo import load_demo
 from tests.browser.axe import inject_axe
+from tests.browser.conftest import SHOTS
 from tests.factories import publish_shipped
 from tests.test_dashboards import HOSTILE, _fresh_results_cache, _world  # noqa: F401
 
 PASSWORD = "a long enough password"
-SHOTS = Path(__file__).parent / "screenshots"
 #: 210 mm less two 15 mm margins, at 96 px per inch.
 A4_WIDTH = 680
 

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.browser.axe import violations
+from tests.browser.conftest import shot
 from tests.published_data import build_two_campaigns
 
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -36,6 +37,7 @@ def test_public_pages_pass_axe(live_server, browser, db, width: int) -> None:
     problems = {}
     for path in PUBLIC_PAGES:
         page.goto(live_server + path)
+        shot(page, f"public{re.sub(r'[^a-z0-9]+', '-', path.lower()).rstrip('-')}-{width}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width, path
         violations = _axe(page)
         if violations:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from assessor.models import Response
 from assessor.survey.pages import survey_pages
+from tests.browser.conftest import shot
 from tests.browser.test_survey_keyboard import _tab
 from tests.factories import add_orgs, make_campaign, questionnaire
 
@@ -20,8 +21,10 @@ def test_does_not_happen_here_by_keyboard_on_a_phone(live_server, browser, db) -
     page = context.new_page()
     page.goto(f"{live_server}/s/v3/A01/staff")
     assert "Who is a patient leader?" in page.inner_text("main")
+    shot(page, "survey-start-375")
     with page.expect_navigation():
         page.click("button:has-text('Start now')")
+    shot(page, "survey-page-1-375")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     for _ in range(200):
         el = _tab(page)
