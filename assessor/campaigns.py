@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from assessor import results
@@ -25,12 +25,18 @@ class CampaignError(ValueError):
     """A campaign request that cannot be carried out; the message says which argument."""
 
 
+#: Built once: every survey page and API call on a campaign runs it.
+_BY_SLUG = (
+    select(Campaign)
+    .options(joinedload(Campaign.questionnaire))
+    .where(Campaign.slug == bindparam("slug"))
+)
+
+
 def get_campaign(slug: str) -> Campaign | None:
     """The campaign with its questionnaire version row (its definition is deferred and parsed
     once per worker by `definition_of`), in one query."""
-    return db.session.scalar(
-        select(Campaign).options(joinedload(Campaign.questionnaire)).where(Campaign.slug == slug)
-    )
+    return db.session.scalar(_BY_SLUG, {"slug": slug})
 
 
 def require_campaign(slug: str) -> Campaign:

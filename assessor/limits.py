@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
@@ -82,7 +83,27 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "assessor")
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Flask-Limiter's X-RateLimit-* headers cost a second storage round trip on every limited
+    # request (a fifth of an API submission's time in the limiter); only a refusal needs to
+    # say when to retry, so Retry-After is set on 429s alone (below).
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     if app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config.pop("RATELIMIT_STORAGE_OPTIONS")
     limiter.init_app(app)
+    app.after_request(retry_after)
+
+
+def retry_after(response: Response) -> Response:
+    """On a 429 from a limit, Retry-After: the whole seconds until the window lets one more
+    request in (at least 1)."""
+    if response.status_code != 429 or "Retry-After" in response.headers:
+        return response
+    breached = limiter.current_limit
+    if breached is not None:
+        try:
+            wait = breached.reset_at - time.time()
+        except Exception:  # storage down: the refusal still says to come back later
+            current_app.logger.exception("rate limit storage unreachable for Retry-After")
+            wait = 60
+        response.headers["Retry-After"] = str(max(1, int(wait)))
+    return response

@@ -14,7 +14,9 @@ from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from assessor.extensions import db
 from assessor.models import (
@@ -22,11 +24,13 @@ from assessor.models import (
     Campaign,
     CampaignOrganisation,
     Invitation,
+    RespondentScore,
     Response,
     VerdictAnswer,
     utcnow,
 )
 from assessor.models.campaign import AUDIENCES
+from assessor.models.response import new_response_id
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
 
@@ -151,6 +155,12 @@ def check_submission(campaign: Campaign, org_code: Any, audience: Any, answers: 
         raise AnswerErrors(errors)
 
 
+#: A new submission is written with two Core INSERTs rather than a unit-of-work flush: the
+#: flush's bookkeeping cost three times the CPU of the statements, on the busiest write path.
+_INSERT_RESPONSE = insert(Response).returning(Response.seq)
+_INSERT_SCORES = insert(RespondentScore)
+
+
 def submit(
     campaign: Campaign,
     org_code: str,
@@ -160,7 +170,8 @@ def submit(
     submission_id: str | None = None,
     body_digest: str | None = None,
 ) -> Response:
-    """Validate, store, score and count one submitted response (flushes, never commits)."""
+    """Validate, store, score and count one submitted response (never commits). Returns the
+    stored response, persistent in the session with its scores."""
     from assessor import results
 
     q = definition_of(campaign.questionnaire)
@@ -172,20 +183,44 @@ def submit(
     claimed = results.cells.claim_cell(campaign.id, org_code, audience, 1)
     if claimed is None:
         raise AnswerErrors(_cell_errors(campaign, org_code, audience))
-    # Inserted with its scores in one flush at the end.
-    response = _new_response(
-        campaign,
-        org_code,
-        audience,
-        flush=False,
-        answers=dict(answers),
-        status="submitted",
-        submission_id=submission_id,
-        body_digest=body_digest,
-        submitted_at=today_utc(),
-    )
-    response.scores = results.record_response(response, campaign, claimed=claimed)
-    db.session.flush()
+    day = today_utc()
+    values: dict[str, Any] = {
+        "id": new_response_id(),
+        "campaign_id": campaign.id,
+        "org_code": org_code,
+        "audience": audience,
+        "questionnaire_version_id": campaign.questionnaire_version_id,
+        "answers": dict(answers),
+        "status": "submitted",
+        "submission_id": submission_id,
+        "body_digest": body_digest,
+        "resume_token_hash": None,
+        "invitation_id": None,
+        "created_at": day,
+        "updated_at": day,
+        "submitted_at": day,
+        "voided_at": None,
+        "void_reason": None,
+        "voided_after": None,
+    }
+    response = Response(**values)
+    scores = results.record_response(response, campaign, claimed=claimed)
+    connection = db.session.connection()
+    # A resend of a stored submission_id fails here, on the unique constraint.
+    response.seq = connection.execute(_INSERT_RESPONSE, values).scalar_one()
+    connection.execute(_INSERT_SCORES, {"response_seq": response.seq, "scores": scores})
+    return _as_loaded(response, RespondentScore(response_seq=response.seq, scores=scores))
+
+
+def _as_loaded(response: Response, score_row: RespondentScore) -> Response:
+    """Objects whose rows were just inserted, made persistent in the session as if loaded,
+    without a query."""
+    make_transient_to_detached(response)
+    make_transient_to_detached(score_row)
+    db.session.add(response)
+    db.session.add(score_row)
+    set_committed_value(response, "score_row", score_row)
+    set_committed_value(score_row, "response", response)
     return response
 
 

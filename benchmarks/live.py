@@ -119,6 +119,8 @@ class Server:
             "WEB_CONCURRENCY": str(workers),
             "GUNICORN_THREADS": str(threads),
             "API_SUBMISSIONS_LIMIT": "1000000 per minute",
+            # As in production with several workers: limits counted in Redis, shared.
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             "PYTHONPATH": str(ROOT),
             **env,
         }
@@ -211,6 +213,16 @@ class Run:
     @property
     def requests(self) -> int:
         return len(self.latencies)
+
+    @classmethod
+    def combined(cls, *runs: Run) -> Run:
+        """Several runs of the same requests as one: their times and statuses together."""
+        out = cls()
+        for run in runs:
+            out.latencies += run.latencies
+            out.statuses += run.statuses
+            out.elapsed += run.elapsed
+        return out
 
 
 def submission_body(world: World, rng: random.Random, sid: str) -> bytes:

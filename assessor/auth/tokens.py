@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from assessor.extensions import db
 from assessor.models import ApiToken, AuditEvent, utcnow
@@ -22,6 +22,9 @@ ADMIN = "admin"
 #: made with one token (a bulk submission run) do not queue on a lock on the token's row.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 _MAX_NAME_LENGTH = 200
+#: Built once: every API request runs it, and building it per request cost a third as much
+#: as running it.
+_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
 
 
 class TokenError(ValueError):
@@ -95,7 +98,7 @@ def authenticate(raw: str | None) -> ApiToken | None:
     """The active token with this secret, or None (unknown, revoked or expired)."""
     if not raw:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    token = db.session.scalar(_BY_HASH, {"token_hash": hash_token(raw)})
     now = utcnow()
     if token is None or not is_active(token, now):
         return None

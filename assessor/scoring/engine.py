@@ -176,9 +176,7 @@ def _score_block(
     encoded[:, n_items] = 0.0
 
     gathered = np.take(encoded, model.gather.ravel(), axis=1).reshape(n, d * r, -1)
-    packed = gathered[:, :, 0].copy()
-    for slot in range(1, gathered.shape[2]):
-        packed += gathered[:, :, slot]
+    packed = gathered.sum(axis=2)  # exact in any order (see PACK)
     counts = np.floor(packed * (1.0 / PACK))
     packed -= counts * PACK  # now the sums of contributions
     with np.errstate(invalid="ignore"):
@@ -188,12 +186,9 @@ def _score_block(
 
     # NaN compares False, so an undefined rung is never met.
     met = np.round(attain, COMPARE_DECIMALS) >= round(model.threshold, COMPARE_DECIMALS)
-    counts = counts.reshape(n, d, r)
-    code = met[:, :, 0].astype(np.intp)
-    answered = counts[:, :, 0] > 0
-    for rung in range(1, r):
-        code |= met[:, :, rung].astype(np.intp) << rung
-        answered |= counts[:, :, rung] > 0
+    # Bit r-1 set when rung r is met (a sum of distinct powers of two).
+    code = (met.astype(np.intp) << np.arange(r)).sum(axis=2)
+    answered = (counts.reshape(n, d, r) > 0).any(axis=2)
     level = model.level_of_code[code]
 
     # a(d, L+1), the first rung not met; nothing to add when L = R or a(d, L+1) is undefined.
@@ -204,14 +199,12 @@ def _score_block(
     scores[...] = np.where(answered, level + partial, np.nan)
     levels[...] = np.where(answered, level, -1)
 
-    # The mean of the domain scores that exist, added domain by domain.
-    total = np.zeros(n)
-    n_scored = np.zeros(n)
-    for k in range(d):
-        total += np.where(answered[:, k], scores[:, k], 0.0)
-        n_scored += answered[:, k]
+    # The mean of the domain scores that exist, added domain by domain from the first
+    # (accumulate is sequential, so the sum is the same to the last bit whatever numpy's
+    # reduction order).
+    total = np.add.accumulate(np.where(answered, scores, 0.0), axis=1)[:, -1]
     with np.errstate(invalid="ignore"):
-        overall[...] = total / n_scored
+        overall[...] = total / answered.sum(axis=1)
 
 
 @dataclass(frozen=True)
