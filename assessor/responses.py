@@ -73,7 +73,7 @@ def validate_answers(
     if not isinstance(answers, Mapping):
         errors[prefix] = ["must be an object from link_id to answer"]
         return errors
-    known = {item.link_id: item for item in q.items}
+    known = q.items_by_link_id
     for link_id, answer in answers.items():
         path = f"{prefix}.{link_id}"
         item = known.get(link_id)

@@ -84,11 +84,15 @@ class SubmissionSchema(ma.Schema):
     )
     organisation = ma.fields.String(required=True, metadata={"example": "00L"})
     audience = ma.fields.String(required=True, validate=ma.validate.OneOf(AUDIENCES))
+    # Checked here as an object only: JSON keys are always strings, and each value is checked
+    # against the questionnaire by the service, with its field path. Key and value fields
+    # would add two marshmallow calls per answer and no check.
     answers = ma.fields.Dict(
-        keys=ma.fields.String(),
-        values=ma.fields.Raw(metadata={"type": "string"}),
         required=True,
-        metadata={"description": "link_id -> option key (or text, for free-text items)."},
+        metadata={
+            "description": "link_id -> option key (or text, for free-text items).",
+            "additionalProperties": {"type": "string"},
+        },
     )
 
 

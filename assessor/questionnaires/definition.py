@@ -102,6 +102,10 @@ class Item:
         return AGREEMENT_OPTIONS
 
     def option_keys(self) -> tuple[str, ...]:
+        return self._option_keys
+
+    @cached_property
+    def _option_keys(self) -> tuple[str, ...]:
         if self.type == "agreement":
             return tuple(key for key, _, _ in self.agreement_options())
         return tuple(option.key for option in self.options)
@@ -169,10 +173,11 @@ class Questionnaire:
         return tuple(dict.fromkeys(p.framework for p in self.principles))
 
     def item(self, link_id: str) -> Item:
-        for item in self.items:
-            if item.link_id == link_id:
-                return item
-        raise KeyError(link_id)
+        return self.items_by_link_id[link_id]
+
+    @cached_property
+    def items_by_link_id(self) -> dict[str, Item]:
+        return {item.link_id: item for item in self.items}
 
     def to_dict(self) -> dict[str, Any]:
         """The normalised definition, in a fixed shape. The fields of format version 3

@@ -148,7 +148,7 @@ class TrendContext:
 
 def trend_context(campaign: Campaign) -> TrendContext | None:
     """How this campaign compares with its previous one, or None with no previous."""
-    if campaign.previous is None:
+    if campaign.previous_id is None or campaign.previous is None:
         return None
     return TrendContext(
         previous=campaign.previous,
