@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from assessor.extensions import db
@@ -105,11 +105,21 @@ def today_utc() -> datetime:
     return utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+_BY_SUBMISSION_ID = (
+    select(Response)
+    .options(joinedload(Response.score_row))
+    .where(
+        Response.campaign_id == bindparam("campaign_id"),
+        Response.submission_id == bindparam("submission_id"),
+    )
+)
+
+
 def find_by_submission_id(campaign: Campaign, submission_id: str) -> Response | None:
+    """The response stored with this submission_id, with its scores (a resend is answered
+    with them), in one query."""
     return db.session.scalar(
-        select(Response).where(
-            Response.campaign_id == campaign.id, Response.submission_id == submission_id
-        )
+        _BY_SUBMISSION_ID, {"campaign_id": campaign.id, "submission_id": submission_id}
     )
 
 

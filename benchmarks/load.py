@@ -42,7 +42,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--submissions", type=int, default=10_000)
     parser.add_argument("--resend-share", type=float, default=0.1)
-    parser.add_argument("--bare-requests", type=int, default=5_000)
+    parser.add_argument("--bare-requests", type=int, default=10_000)
     parser.add_argument("--orgs", type=int, default=200, help="organisations in the campaign")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8, help="as gunicorn.conf.py")
