@@ -255,7 +255,15 @@ def submit_all(
     lock = threading.Lock()
     path = f"/api/v1/campaigns/{SLUG}/responses"
     headers = {"Authorization": f"Bearer {world.token}", "Content-Type": "application/json"}
-    counter = iter(range(submissions))
+    # Bodies and resend decisions are made before the clock starts: the clients share the
+    # server's cores, and building bodies while timing would charge their work to it.
+    plan = []
+    for i in range(submissions):
+        rng = random.Random(f"{seed}-{i}")
+        sid = f"s{seed}-{i}"
+        resend = rng.random() < resend_share
+        plan.append((sid, submission_body(world, rng, sid), resend, resend and rng.random() < 0.25))
+    counter = iter(plan)
 
     def send(conn: Connection, body: bytes, sid: str) -> None:
         for attempt in range(max_attempts):
@@ -279,20 +287,17 @@ def submit_all(
         with lock:
             run.unacknowledged += 1
 
-    def client(number: int) -> None:
-        rng = random.Random(seed * 1000 + number)
+    def client() -> None:
         conn = Connection(server.port)
         while True:
             with lock:
-                i = next(counter, None)
-            if i is None:
+                planned = next(counter, None)
+            if planned is None:
                 return
-            sid = f"s{seed}-{i}"
-            body = submission_body(world, rng, sid)
+            sid, body, resend, race = planned
             with lock:
                 run.attempted.add(sid)
-            resend = rng.random() < resend_share
-            if resend and rng.random() < 0.25:  # the resend races the original
+            if race:  # the resend races the original
                 racer = threading.Thread(target=send, args=(Connection(server.port), body, sid))
                 racer.start()
                 send(conn, body, sid)
@@ -303,7 +308,7 @@ def submit_all(
                 send(conn, body, sid)
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    threads = [threading.Thread(target=client) for _ in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
