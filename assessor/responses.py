@@ -135,27 +135,6 @@ def _cell_errors(campaign: Campaign, org_code: Any, audience: Any) -> dict[str, 
     return errors
 
 
-def _new_response(
-    campaign: Campaign, org_code: str, audience: str, flush: bool = True, **fields: Any
-) -> Response:
-    now = today_utc() if fields.get("status") == "submitted" else utcnow()
-    response = Response(
-        campaign_id=campaign.id,
-        org_code=org_code,
-        audience=audience,
-        questionnaire_version_id=campaign.questionnaire_version_id,
-        created_at=now,
-        updated_at=now,
-        # Known to have no scores yet: saves a query when scoring assigns them.
-        score_row=None,
-        **fields,
-    )
-    db.session.add(response)
-    if flush:
-        db.session.flush()
-    return response
-
-
 def check_submission(campaign: Campaign, org_code: Any, audience: Any, answers: Any) -> None:
     """Raise AnswerErrors with every problem of a submission to this campaign."""
     errors = _cell_errors(campaign, org_code, audience)
@@ -170,6 +149,7 @@ def check_submission(campaign: Campaign, org_code: Any, audience: Any, answers: 
 _INSERT_RESPONSE = insert(Response).returning(Response.seq)
 _INSERT_SCORES = insert(RespondentScore)
 _RESPONSE_COLUMNS = [column for column in Response.__table__.c if column.name != "seq"]
+_RESPONSE_COLUMN_NAMES = [column.name for column in _RESPONSE_COLUMNS]
 _NEW_RESPONSE = (
     insert(Response)
     .values({c.name: bindparam(c.name, type_=c.type) for c in _RESPONSE_COLUMNS})
@@ -210,7 +190,8 @@ def submit(
     if claimed is None:
         raise AnswerErrors(_cell_errors(campaign, org_code, audience))
     day = today_utc()
-    values: dict[str, Any] = {
+    # Every column named (None where unset): the statement binds each one.
+    values: dict[str, Any] = dict.fromkeys(_RESPONSE_COLUMN_NAMES) | {
         "id": new_response_id(),
         "campaign_id": campaign.id,
         "org_code": org_code,
@@ -220,14 +201,9 @@ def submit(
         "status": "submitted",
         "submission_id": submission_id,
         "body_digest": body_digest,
-        "resume_token_hash": None,
-        "invitation_id": None,
         "created_at": day,
         "updated_at": day,
         "submitted_at": day,
-        "voided_at": None,
-        "void_reason": None,
-        "voided_after": None,
     }
     response = Response(**values)
     scores = results.record_response(response, campaign, claimed=claimed)
@@ -321,15 +297,23 @@ def start(
     if errors:
         raise AnswerErrors(errors)
     raw = secrets.token_urlsafe(24)
-    response = _new_response(
-        campaign,
-        org_code,
-        audience,
+    now = utcnow()
+    response = Response(
+        campaign_id=campaign.id,
+        org_code=org_code,
+        audience=audience,
+        questionnaire_version_id=campaign.questionnaire_version_id,
         answers={},
         status="in_progress",
         resume_token_hash=_token_hash(raw),
         invitation_id=invitation_id,
+        created_at=now,
+        updated_at=now,
+        # Known to have no scores yet: saves a query when scoring assigns them.
+        score_row=None,
     )
+    db.session.add(response)
+    db.session.flush()
     return response, raw
 
 
