@@ -413,6 +413,11 @@ def describe(name: str, run: Run) -> float:
     return throughput
 
 
+def print_checks(checks: dict[str, int]) -> None:
+    for key, value in checks.items():
+        print(f"  {key.replace('_', ' '):30} {value:>8,}")
+
+
 def problems(checks: dict[str, int], run: Run) -> list[str]:
     """Every way the run broke a promise (empty: none)."""
     found = [

@@ -26,6 +26,7 @@ from benchmarks.live import (  # noqa: E402
     describe,
     get_all,
     prepare,
+    print_checks,
     problems,
     scratch_database,
     submit_all,
@@ -88,8 +89,7 @@ def main() -> int:
         f"  distinct submissions {args.submissions:,}, acknowledged {len(run.accepted):,},"
         f" unacknowledged after retries {run.unacknowledged}"
     )
-    for key, value in checks.items():
-        print(f"  {key.replace('_', ' '):30} {value:>8,}")
+    print_checks(checks)
     found = problems(checks, run)
     if checks["distinct_acknowledged"] != args.submissions:
         found.append("not every submission was acknowledged")

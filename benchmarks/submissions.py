@@ -23,6 +23,7 @@ from benchmarks.live import (  # noqa: E402
     Server,
     describe,
     prepare,
+    print_checks,
     problems,
     scratch_database,
     submit_all,
@@ -58,8 +59,7 @@ def main() -> int:
 
     print(f"{args.clients} clients, gunicorn {args.workers} workers, PostgreSQL")
     describe("submissions", run)
-    for key, value in checks.items():
-        print(f"  {key.replace('_', ' '):30} {value:>8,}")
+    print_checks(checks)
     found = problems(checks, run)
     print("  verdict: " + ("; ".join(found) if found else "none lost or duplicated"))
     return 1 if found else 0
