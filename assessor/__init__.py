@@ -16,46 +16,63 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
-    from assessor.extensions import db, login_manager
+    from assessor.extensions import api, db, login_manager
 
     db.init_app(app)
     login_manager.init_app(app)
 
-    from assessor import errors, guards, transactions
+    from assessor.web import (
+        api_docs,
+        errors,
+        guards,
+        headers,
+        health,
+        limits,
+        presentation,
+        transactions,
+    )
+    from assessor.web.api import init_api
 
     guards.init_app(app)
     transactions.init_app(app)
+    init_api(app)
+    api.register_blueprint(health.blp)
+    app.register_blueprint(api_docs.bp)
+    # flask-smorest registers its own HTTPException handler (plain JSON); the application's
+    # answers problem+json under /api/ and pages elsewhere.
     errors.init_app(app)
 
-    from assessor.api import init_api
-
-    init_api(app)
-
-    from assessor.public import bp as public_bp
-
-    app.register_blueprint(public_bp)
-
-    from assessor import headers, limits, presentation
     from assessor.auth import csrf
     from assessor.auth.views import bp as auth_bp
-    from assessor.dashboards import bp as dashboards_bp
-    from assessor.dashboards.assets import assets_bp
-    from assessor.published import bp as published_bp
-    from assessor.survey import bp as survey_bp
 
     csrf.init_app(app)
     limits.init_app(app)
     headers.init_app(app)
     presentation.init_app(app)
     app.register_blueprint(auth_bp)
-    app.register_blueprint(dashboards_bp)
-    app.register_blueprint(assets_bp)
-    app.register_blueprint(published_bp)
-    app.register_blueprint(survey_bp)
 
-    from assessor import actions
+    from assessor import (
+        actions,
+        campaigns,
+        dashboards,
+        organisations,
+        published,
+        questionnaires,
+        responses,
+        survey,
+    )
 
-    actions.init_app(app)
+    for feature in (
+        organisations,
+        questionnaires,
+        campaigns,
+        responses,
+        published,
+        dashboards,
+        survey,
+        actions,
+    ):
+        feature.init_app(app)
 
     proxies = int(app.config.get("TRUSTED_PROXIES", 0))
     if proxies:

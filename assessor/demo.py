@@ -26,8 +26,9 @@ import numpy as np
 from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 
-from assessor import campaigns, results
+from assessor import results
 from assessor.actions.demo import load_action_plans
+from assessor.campaigns import service as campaigns
 from assessor.extensions import db
 from assessor.models import (
     Campaign,

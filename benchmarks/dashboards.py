@@ -379,7 +379,7 @@ def views_of(app: Flask, slug: str) -> list[str]:
     from collections import Counter
 
     from assessor import results
-    from assessor.campaigns import get_campaign
+    from assessor.campaigns.service import get_campaign
 
     with app.app_context():
         view = results.read(get_campaign(slug), admin=False)
@@ -454,7 +454,7 @@ def replace_publication(publication: Any, snapshot: Any) -> None:
 
 def synthetic_app(n_orgs: int, directory: Path) -> tuple[Flask, str]:
     from assessor import create_app, results
-    from assessor.campaigns import get_campaign
+    from assessor.campaigns.service import get_campaign
     from assessor.cli.core import upgrade_database
     from assessor.demo import load_demo
     from assessor.extensions import db

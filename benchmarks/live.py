@@ -70,8 +70,9 @@ class World:
 
 def prepare(url: str, n_orgs: int = 20) -> World:
     """Schema, questionnaires, organisations, an open campaign and a write token."""
-    from assessor import campaigns, create_app
+    from assessor import create_app
     from assessor.auth.tokens import create_token
+    from assessor.campaigns import service as campaigns
     from assessor.cli.core import upgrade_database
     from assessor.extensions import db
     from assessor.models import Organisation, utcnow
@@ -348,7 +349,7 @@ def get_all(server: Server, *, clients: int, requests: int, path: str = "/api/v1
 def verify(url: str, run: Run) -> dict[str, int]:
     """What the database holds against what the clients were told."""
     from assessor import create_app, results
-    from assessor.campaigns import get_campaign
+    from assessor.campaigns.service import get_campaign
     from assessor.extensions import db
     from assessor.models import RespondentScore, Response
 

@@ -117,7 +117,7 @@ def measure(url: str, runs: int) -> dict[str, tuple[float, float]]:
 def publish_seconds(url: str) -> float:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():
-        from assessor.campaigns import get_campaign
+        from assessor.campaigns.service import get_campaign
         from assessor.results import publish
 
         campaign = get_campaign(CAMPAIGN)

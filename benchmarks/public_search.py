@@ -87,7 +87,8 @@ def time_organisation_page(app: Flask, slug: str, codes: list[str], repeat: int 
 def build(app: Flask, n_orgs: int) -> str:
     """A closed, published campaign over `n_orgs` synthetic organisations (no responses: a
     search reads names and codes only)."""
-    from assessor import campaigns, results
+    from assessor import results
+    from assessor.campaigns import service as campaigns
     from assessor.cli.core import upgrade_database
     from assessor.extensions import db
     from assessor.models import Organisation, utcnow

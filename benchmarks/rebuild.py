@@ -27,7 +27,8 @@ PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def run(url: str, n_orgs: int, per_org: int, seed: int) -> dict[str, float]:
-    from assessor import campaigns, create_app, results
+    from assessor import create_app, results
+    from assessor.campaigns import service as campaigns
     from assessor.cli.core import upgrade_database
     from assessor.extensions import db
     from assessor.models import Organisation, Response

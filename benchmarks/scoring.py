@@ -42,7 +42,7 @@ from assessor.benchmarking import (  # noqa: E402
     summarise_cells,
 )
 from assessor.scoring.engine import ScoringModel, score_respondents  # noqa: E402
-from tests import reference  # noqa: E402
+from tests.support import reference  # noqa: E402
 
 N_DOMAINS, N_RUNGS, THRESHOLD = 6, 5, 0.75
 DONT_KNOW = 0.10

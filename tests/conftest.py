@@ -15,8 +15,11 @@ from sqlalchemy import create_engine, text
 
 from assessor import create_app
 from assessor.extensions import db as _db
-from assessor.limits import limiter
 from assessor.models import Base
+from assessor.web.limits import limiter
+
+#: The API tests' small world (its fixtures serve tests across the tree).
+pytest_plugins = ["tests.fixtures.api"]
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRES_DIR = ROOT / "questionnaires"

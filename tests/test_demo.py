@@ -8,11 +8,11 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from assessor.campaigns import get_campaign
+from assessor.campaigns.service import get_campaign
 from assessor.demo import REGIONS, load_demo
 from assessor.models import Campaign, Organisation, Response, User
 from assessor.questionnaires.publishing import definition_of
-from tests.factories import publish_shipped, result_items
+from tests.support.factories import publish_shipped, result_items
 
 
 def _digest(db) -> str:  # type: ignore[no-untyped-def]

@@ -73,11 +73,12 @@ def test_cell_statistics_survive_0006_down_and_up_exactly(empty_url: str) -> Non
     and up again must give back every statistic and profile count to the last bit."""
     import random
 
-    from assessor import create_app, responses, results
+    from assessor import create_app, results
     from assessor.cli.core import upgrade_database
     from assessor.extensions import db
+    from assessor.responses import submission as responses
     from tests.conftest import QUESTIONNAIRES_DIR
-    from tests.factories import add_orgs, make_campaign, questionnaire, set_window
+    from tests.support.factories import add_orgs, make_campaign, questionnaire, set_window
 
     app = create_app(
         {

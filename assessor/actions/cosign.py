@@ -15,9 +15,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from assessor.actions.operations import is_published, plan_digest, plan_of
-from assessor.campaigns import get_campaign, in_campaign
+from assessor.campaigns.invitations import DEFAULT_BASE_URL, MAX_PER_CALL, hash_token
+from assessor.campaigns.service import get_campaign, in_campaign
 from assessor.extensions import db
-from assessor.invitations import DEFAULT_BASE_URL, MAX_PER_CALL, hash_token
 from assessor.models import Action, AuditEvent, Campaign, Cosign, CosignLink, utcnow
 
 DEFAULT_DAYS = 60

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from assessor.actions.operations import plan_digest
-from assessor.campaigns import get_campaign
+from assessor.campaigns.service import get_campaign
 from assessor.extensions import db
 from assessor.models import (
     Action,

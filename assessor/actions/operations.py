@@ -6,18 +6,17 @@ Services flush, never commit: the request or the CLI command commits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
-from assessor import campaigns
+from assessor.campaigns import service as campaigns
 from assessor.extensions import db
 from assessor.models import Action, AuditEvent, Campaign, User, utcnow
 from assessor.models.action import ACTION_STATUSES
 from assessor.questionnaires.publishing import definition_of
-from assessor.responses import canonical_digest
+from assessor.responses.submission import canonical_digest
 
 STATUS_LABELS = {
     "planned": "Planned",
@@ -227,38 +226,4 @@ def history(campaign: Campaign, org_code: str) -> list[AuditEvent]:
             )
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         )
-    )
-
-
-@dataclass
-class PlanView:
-    """A plan as the pages and the API show it: each action with its verdict (None until the
-    next campaign is published), and the co-sign counts of the plan as it stands."""
-
-    campaign: Campaign
-    org_code: str
-    actions: list[Action]
-    cosign: dict[str, int]
-    verdict_campaign: Campaign | None
-    verdicts: dict[int, dict[str, Any]] | None
-    domain_titles: dict[str, str] = field(default_factory=dict)
-
-    def verdict_of(self, action: Action) -> dict[str, Any] | None:
-        return None if self.verdicts is None else self.verdicts.get(action.id)
-
-
-def plan_view(campaign: Campaign, org_code: str) -> PlanView:
-    from assessor.actions.cosign import cosign_counts
-    from assessor.actions.verdicts import verdicts_for_plan
-
-    actions = plan_of(campaign, org_code)
-    following = next_campaign(campaign)
-    return PlanView(
-        campaign=campaign,
-        org_code=org_code,
-        actions=actions,
-        cosign=cosign_counts(campaign, org_code, actions),
-        verdict_campaign=following,
-        verdicts=verdicts_for_plan(campaign, org_code, following),
-        domain_titles=domain_titles(campaign),
     )

@@ -3,19 +3,28 @@ co-sign page patient leaders reach through their link (`/cosign/<token>`)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from assessor.actions import bp, cosign, operations
-from assessor.actions.operations import STATUS_LABELS, ActionErrors, plan_view
+from assessor.actions import cosign, operations
+from assessor.actions.operations import STATUS_LABELS, ActionErrors
+from assessor.actions.reading import plan_view
 from assessor.auth.csrf import check_csrf
-from assessor.campaigns import get_campaign, in_campaign
+from assessor.campaigns.service import get_campaign, in_campaign
 from assessor.extensions import db, login_manager
 from assessor.models import Action, Campaign, Organisation
+
+bp = Blueprint("actions", __name__)
+
+
+def long_date(day: date | None) -> str:
+    return "" if day is None else f"{day.day} {day.strftime('%B %Y')}"
+
 
 Page = str | tuple[str, int] | Response
 

@@ -13,7 +13,8 @@ from werkzeug.wrappers import Response
 from assessor.auth.csrf import check_csrf
 from assessor.auth.passwords import authenticate, end_sessions
 from assessor.extensions import db, login_manager
-from assessor.limits import (
+from assessor.models import User
+from assessor.web.limits import (
     account_key,
     address_key,
     failed_sign_in,
@@ -21,7 +22,6 @@ from assessor.limits import (
     login_account_limit,
     login_address_limit,
 )
-from assessor.models import User
 
 bp = Blueprint("auth", __name__)
 

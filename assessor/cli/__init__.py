@@ -1,6 +1,8 @@
-"""The `assessor` command. Each command group lives in its own module."""
+"""The `assessor` command: core commands here, and each feature's group from its `cli` module."""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 from flask.cli import FlaskGroup
@@ -12,7 +14,27 @@ def _create_app():  # type: ignore[no-untyped-def]
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+class _AssessorGroup(FlaskGroup):
+    """Collects the feature groups on first use, not at import: a feature's CLI module may
+    import helpers from this package without importing itself in a circle."""
+
+    _registered = False
+
+    def _ensure(self) -> None:
+        if not _AssessorGroup._registered:
+            _AssessorGroup._registered = True
+            _register()
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._ensure()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        self._ensure()
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_AssessorGroup, create_app=_create_app, add_default_commands=False)
 def main() -> None:
     """Administer assessor: questionnaires, organisations, campaigns, results, tokens."""
 
@@ -22,23 +44,16 @@ def _register() -> None:
 
     core.register(main)
     for name in (
-        "questionnaires",
-        "orgs",
-        "campaigns",
-        "invitations",
-        "responses",
-        "results",
-        "users",
-        "tokens",
-        "actions",
+        "assessor.questionnaires.cli",
+        "assessor.organisations.cli",
+        "assessor.campaigns.cli",
+        "assessor.campaigns.invitations_cli",
+        "assessor.responses.cli",
+        "assessor.results.cli",
+        "assessor.auth.users_cli",
+        "assessor.auth.tokens_cli",
+        "assessor.actions.cli",
     ):
-        try:
-            module = __import__(f"assessor.cli.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"assessor.cli.{name}":
-                raise
-            continue
+        module = importlib.import_module(name)
         module.register(main)
 
-
-_register()

@@ -2,8 +2,12 @@
 (`results.read`), which applies suppression and the publication rule (scoring.md s.3, s.6);
 `figures` turns it into Plotly charts with their tables."""
 
-from flask import Blueprint
+from flask import Flask
 
-bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
-from assessor.dashboards import views  # noqa: E402,F401
+def init_app(app: Flask) -> None:
+    from assessor.dashboards.assets import assets_bp
+    from assessor.dashboards.views import bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(assets_bp)

@@ -18,10 +18,10 @@ import numpy as np
 import plotly.io as pio
 from markupsafe import Markup
 
-from assessor.presentation import AUDIENCE_LABELS, interval, level_label, number, reason_text
 from assessor.results.reading import OVERALL, ResultsView
 from assessor.results.snapshot import AUDIENCES, BANDS, REASONS
 from assessor.scoring.engine import level_of
+from assessor.web.presentation import AUDIENCE_LABELS, interval, level_label, number, reason_text
 
 #: scoring.md conventions.
 Z95 = 1.959964

@@ -3,21 +3,23 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from assessor import results
 from assessor.auth.csrf import check_csrf
-from assessor.campaigns import get_campaign
-from assessor.dashboards import bp, comments, figures
+from assessor.campaigns.service import get_campaign
+from assessor.dashboards import comments, figures
 from assessor.dashboards.assets import plotly_url
 from assessor.extensions import db, login_manager
-from assessor.headers import CHART_CONTENT_SECURITY_POLICY
 from assessor.models import Campaign
-from assessor.presentation import domain_titles
 from assessor.results.reading import OVERALL, ResultsView, summary
+from assessor.web.headers import CHART_CONTENT_SECURITY_POLICY
+from assessor.web.presentation import domain_titles
+
+bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
 
 @bp.before_request

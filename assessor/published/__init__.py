@@ -1,8 +1,14 @@
 """Published results, readable by everyone without signing in: patient leaders above all
-(design.md, "Everyone"). Nothing is shown here that the publication rule withholds."""
+(design.md, "Everyone"), and the landing, methodology, privacy and easy-read pages. Nothing is
+shown here that the disclosure rule withholds."""
 
-from flask import Blueprint
+from flask import Flask
 
-bp = Blueprint("published", __name__)
 
-from assessor.published import report, views  # noqa: E402,F401
+def init_app(app: Flask) -> None:
+    from assessor.published import report  # noqa: F401  (its routes join the blueprint)
+    from assessor.published.landing import bp as landing_bp
+    from assessor.published.views import bp
+
+    app.register_blueprint(landing_bp)
+    app.register_blueprint(bp)

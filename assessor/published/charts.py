@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from assessor.presentation import number
 from assessor.questionnaires.definition import Questionnaire
 from assessor.results.reading import GroupResult, OrgResult
+from assessor.web.presentation import number
 
 WIDTH = 340
 LEFT, RIGHT = 10, 330

@@ -9,8 +9,8 @@ import io
 from flask import Response, abort, render_template
 
 from assessor import results
-from assessor.campaigns import get_campaign
-from assessor.published import bp
+from assessor.campaigns.service import get_campaign
+from assessor.published.views import bp
 from assessor.results.reading import PrincipleResult, ResultsView
 
 FRAMEWORKS = {

@@ -2,17 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from assessor import results
-from assessor.campaigns import get_campaign, in_campaign
-from assessor.presentation import domain_titles, reason_text
-from assessor.published import bp, charts, finding, readings
+from assessor.campaigns.service import get_campaign, in_campaign
+from assessor.published import charts, finding, readings
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
 from assessor.results.reading import OrgResult, ResultsView
 from assessor.results.snapshot import NATIONAL
+from assessor.web.presentation import domain_titles, reason_text
+
+bp = Blueprint("published", __name__)
 
 
 @bp.errorhandler(404)

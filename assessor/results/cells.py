@@ -30,10 +30,10 @@ from assessor.models import (
 )
 from assessor.models.campaign import AUDIENCES
 from assessor.models.results import BASES
+from assessor.questionnaires.answers import visible
 from assessor.questionnaires.comparability import Comparability, compare
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
-from assessor.responses import visible
 from assessor.scoring.encoding import answer_flags, encode_answers
 from assessor.scoring.engine import ScoringModel, rung_flags, score_respondents
 

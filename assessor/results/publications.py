@@ -34,7 +34,6 @@ from assessor.models import (
     ResultsPreview,
     utcnow,
 )
-from assessor.responses import delete_in_progress
 from assessor.results.cells import remove_from_followers
 from assessor.results.compute import REVISED, compute
 from assessor.results.snapshot import AUDIENCES, RESULT_AUDIENCES, Snapshot
@@ -261,7 +260,6 @@ def publish(campaign: Campaign, reason: str | None = None) -> Publication:
     now = utcnow()
     if last is None:
         reason = None
-        delete_in_progress(Response.campaign_id == campaign.id)
         previous = None
     else:
         if not reason or not reason.strip():

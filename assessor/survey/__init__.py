@@ -1,8 +1,12 @@
 """The pages respondents fill in: open and invitation links, one page per domain, review,
-confirmation. Thin views over assessor.responses and assessor.invitations."""
+confirmation, and the verdict pages on last round's action plan. Thin views over
+assessor.responses and assessor.campaigns.invitations."""
 
-from flask import Blueprint
+from flask import Flask
 
-bp = Blueprint("survey", __name__)
 
-from assessor.survey import verdict_page, views  # noqa: E402,F401
+def init_app(app: Flask) -> None:
+    from assessor.survey import verdict_page  # noqa: F401  (its routes join the blueprint)
+    from assessor.survey.views import bp
+
+    app.register_blueprint(bp)

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from assessor.questionnaires.answers import visible
 from assessor.questionnaires.definition import NOT_HAPPENING, Item, Questionnaire
-from assessor.responses import visible
 
 OTHER_TITLE = "A few more questions"
 OTHER_DESCRIPTION = (

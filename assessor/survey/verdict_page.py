@@ -20,9 +20,8 @@ from assessor.actions.verdicts import (
 )
 from assessor.auth.csrf import check_csrf
 from assessor.extensions import db
-from assessor.survey import bp
 from assessor.survey.pages import survey_pages
-from assessor.survey.views import Page, _not_open, _open_response
+from assessor.survey.views import Page, _not_open, _open_response, bp
 
 
 @bp.route("/r/<token>/actions", methods=["GET", "POST"])

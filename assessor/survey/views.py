@@ -4,7 +4,7 @@ Invitations are marked used when a response started from them is submitted, not 
 started, so that a respondent who opens their link and walks away has not burnt it. The
 in-progress response remembers its invitation until then (the link is forgotten at
 submission, like the resume token), so one invitation submits one response however many
-browsers open it. Open links and invitation links are rate-limited (assessor.limits);
+browsers open it. Open links and invitation links are rate-limited (assessor.web.limits);
 survey pages are sent with `Cache-Control: no-store` and `Referrer-Policy: no-referrer` so
 that the resume token in their address stays out of caches and other sites' logs.
 """
@@ -13,28 +13,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from assessor import invitations, responses
 from assessor.actions.verdicts import verdict_pages, verdict_review_rows
 from assessor.auth.csrf import check_csrf
-from assessor.campaigns import get_campaign
+from assessor.campaigns import invitations
+from assessor.campaigns.service import get_campaign
 from assessor.extensions import db
-from assessor.limits import (
-    address_key,
-    invitation_limit,
-    limiter,
-    open_link_key,
-    survey_starts_limit,
-)
 from assessor.models import Campaign, CampaignOrganisation, Response
 from assessor.models.campaign import AUDIENCES
 from assessor.models.response import Invitation
 from assessor.questionnaires.definition import Item, Questionnaire
 from assessor.questionnaires.publishing import definition_of
-from assessor.survey import bp
+from assessor.responses import submission as responses
 from assessor.survey.pages import (
     AUDIENCE_NAMES,
     SurveyPage,
@@ -44,6 +37,15 @@ from assessor.survey.pages import (
     split_options,
     survey_pages,
 )
+from assessor.web.limits import (
+    address_key,
+    invitation_limit,
+    limiter,
+    open_link_key,
+    survey_starts_limit,
+)
+
+bp = Blueprint("survey", __name__)
 
 Page = str | tuple[str, int] | WerkzeugResponse
 

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from assessor.actions import operations
 from assessor.auth.passwords import create_user
 from assessor.models import Action, Campaign, User
-from tests.factories import add_orgs, make_campaign
+from tests.support.factories import add_orgs, make_campaign
 
 PASSWORD = "a long enough password"
 CSRF = "test-csrf-token"
@@ -83,7 +83,7 @@ DUE = date(2026, 4, 30)
 
 @pytest.fixture(autouse=True)
 def fresh_limiter(app):  # type: ignore[no-untyped-def]
-    from assessor.limits import limiter
+    from assessor.web.limits import limiter
 
     limiter.reset()
     yield

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select
 
 from assessor.actions import operations
 from assessor.actions.cosign import cosign_counts, create_cosign_links
-from assessor.invitations import hash_token
+from assessor.campaigns.invitations import hash_token
 from assessor.models import Cosign, CosignLink, utcnow
 from tests.actions.conftest import action_form, add, post, sign_in
 

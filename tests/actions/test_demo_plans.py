@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from assessor.actions.operations import plan_view
+from assessor.actions.reading import plan_view
 from assessor.actions.verdicts import verdict_tallies
-from assessor.campaigns import get_campaign
+from assessor.campaigns.service import get_campaign
 from assessor.demo import load_demo
 from assessor.models import Action, Cosign, Organisation, User, VerdictAnswer
-from tests.factories import publish_shipped
+from tests.support.factories import publish_shipped
 
 
 def test_the_demo_has_plans_cosignatures_and_verdicts(db) -> None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from assessor import responses
-from assessor.actions.operations import plan_view
+from assessor.actions.reading import plan_view
 from assessor.actions.verdicts import verdict_tallies
 from assessor.auth.tokens import create_token
 from assessor.models import Response, VerdictAnswer
+from assessor.responses import submission as responses
 from assessor.survey.pages import survey_pages
 from tests.actions.conftest import add, post, sign_in
-from tests.factories import questionnaire, set_window, uniform_answers
+from tests.support.factories import questionnaire, set_window, uniform_answers
 
 
 def _started(db, world, org: str = "A01", audience: str = "patient_leader"):  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from assessor.auth.passwords import create_user
 from assessor.models import Action, Cosign
 from tests.browser.axe import violations
 from tests.browser.conftest import shot
-from tests.factories import add_orgs, make_campaign
+from tests.support.factories import add_orgs, make_campaign
 
 PASSWORD = "a long enough password"
 
@@ -112,10 +112,10 @@ def test_an_editor_writes_a_plan_and_a_patient_leader_cosigns_it(live_server, br
 
 
 def test_a_patient_leader_gives_a_verdict_with_the_keyboard(live_server, browser, db):
-    from assessor import responses
     from assessor.actions import operations
     from assessor.auth.passwords import create_user as make_user
-    from tests.factories import questionnaire, set_window, uniform_answers
+    from assessor.responses import submission as responses
+    from tests.support.factories import questionnaire, set_window, uniform_answers
 
     add_orgs(("A01", "London", "Urban"))
     before = make_campaign("before", state="closed", k=3)

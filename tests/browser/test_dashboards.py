@@ -15,8 +15,8 @@ from assessor.auth.tokens import create_token
 from assessor.demo import load_demo
 from tests.browser.axe import inject_axe
 from tests.browser.conftest import SHOTS
-from tests.factories import publish_shipped
-from tests.test_dashboards import HOSTILE, _fresh_results_cache, _world  # noqa: F401
+from tests.dashboards.test_dashboards import HOSTILE, _fresh_results_cache, _world  # noqa: F401
+from tests.support.factories import publish_shipped
 
 PASSWORD = "a long enough password"
 #: 210 mm less two 15 mm margins, at 96 px per inch.
@@ -204,7 +204,7 @@ def test_the_national_page_at_national_scale(app, live_server, page, db) -> None
     a real click on a mark opens that organisation's page, no axe violation. How long the
     browser takes is measured by benchmarks/dashboards.py, not asserted here."""
     from assessor import results
-    from assessor.campaigns import get_campaign
+    from assessor.campaigns.service import get_campaign
     from assessor.results import publications
     from benchmarks.dashboards import replace_publication, scale_snapshot
 

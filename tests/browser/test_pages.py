@@ -3,9 +3,15 @@ taking focus, and the dashboard usable on a phone-sized screen."""
 
 from __future__ import annotations
 
-from assessor import responses
 from assessor.auth.passwords import create_user
-from tests.factories import add_orgs, make_campaign, questionnaire, set_window, uniform_answers
+from assessor.responses import submission as responses
+from tests.support.factories import (
+    add_orgs,
+    make_campaign,
+    questionnaire,
+    set_window,
+    uniform_answers,
+)
 
 PASSWORD = "a long enough password"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from assessor.models import Response
-from tests.factories import add_orgs, make_campaign, questionnaire
+from tests.support.factories import add_orgs, make_campaign, questionnaire
 
 ACTIVE = """() => {
   const el = document.activeElement;

@@ -9,7 +9,7 @@ from assessor.models import Response
 from assessor.survey.pages import survey_pages
 from tests.browser.conftest import shot
 from tests.browser.test_survey_keyboard import _tab
-from tests.factories import add_orgs, make_campaign, questionnaire
+from tests.support.factories import add_orgs, make_campaign, questionnaire
 
 
 def test_does_not_happen_here_by_keyboard_on_a_phone(live_server, browser, db) -> None:

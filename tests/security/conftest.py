@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from assessor.limits import limiter
-from tests.api.conftest import _fresh_results_cache, api, make_token, world  # noqa: F401
+from assessor.web.limits import limiter
+from tests.fixtures.api import _fresh_results_cache, api, make_token, world  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -17,15 +17,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from assessor.api import paging
 from assessor.auth.passwords import create_user
 from assessor.auth.tokens import create_token, revoke
-from assessor.crypto import seal
 from assessor.extensions import db
 from assessor.models import Base, utcnow
-from tests.api.conftest import OPEN, uniform
+from assessor.web import paging
+from assessor.web.crypto import seal
 from tests.conftest import RequestPerContextClient
-from tests.factories import add_orgs, make_campaign
+from tests.fixtures.api import OPEN, uniform
+from tests.support.factories import add_orgs, make_campaign
 
 CSRF = "corpus-csrf-token"
 SUBMIT = f"/api/v1/campaigns/{OPEN}/responses"
@@ -512,7 +512,7 @@ def api_cases(world) -> list[Case]:  # type: ignore[no-untyped-def]
         Case(
             "a forged cursor",
             "GET",
-            f"{SUBMIT}?cursor=" + seal("guess", "assessor.api.cursor", {"p": 1, "a": 0}),
+            f"{SUBMIT}?cursor=" + seal("guess", "assessor.web.api.cursor", {"p": 1, "a": 0}),
             (400,),
             "cursor",
             token="read",

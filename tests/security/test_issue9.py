@@ -15,17 +15,17 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from assessor import invitations
-from assessor.api import paging
 from assessor.auth.passwords import create_user
-from assessor.crypto import seal
+from assessor.campaigns import invitations
 from assessor.extensions import db
-from assessor.headers import HEADERS
 from assessor.models import Invitation, Response, utcnow
 from assessor.survey.pages import survey_pages
-from tests.api.conftest import OPEN, uniform
+from assessor.web import paging
+from assessor.web.crypto import seal
+from assessor.web.headers import HEADERS
 from tests.conftest import RequestPerContextClient
-from tests.factories import add_orgs, make_campaign, questionnaire
+from tests.fixtures.api import OPEN, uniform
+from tests.support.factories import add_orgs, make_campaign, questionnaire
 
 CSRF = "test-csrf-token"
 PASSWORD = "a long enough password"
@@ -163,7 +163,7 @@ def test_forged_tampered_and_expired_cursors_are_refused(api, world, monkeypatch
     url = f"/api/v1/campaigns/{OPEN}/responses?limit=2"
     first = api.get(url, headers=read).get_json()
     cursor = _cursor(first["next"])
-    forged = seal("another key", "assessor.api.cursor", {"p": 10**9, "a": 0})
+    forged = seal("another key", "assessor.web.api.cursor", {"p": 10**9, "a": 0})
     flipped = cursor[:10] + ("A" if cursor[10] != "A" else "B") + cursor[11:]
     for bad in (forged, flipped, cursor[:-4], "", "x" * 400):
         answer = api.get(f"{url}&cursor={bad}", headers=read)
@@ -447,7 +447,7 @@ def test_an_idle_response_cannot_be_resumed_even_before_the_purge(app, db, runne
 
 
 def test_dates_are_utc_midnights(db) -> None:
-    from assessor.responses import today_utc
+    from assessor.responses.submission import today_utc
 
     today = today_utc()
     assert today.tzinfo is not None and today.utcoffset() == timedelta(0)

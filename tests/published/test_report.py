@@ -1,0 +1,65 @@
+"""The report by principle and IAF criterion (questionnaire v3), on hand-computed numbers.
+
+Every scored item answered alike: agree contributes 3/4, neutral 2/4, "does not happen here"
+0 (scoring.md s.2), so each principle's figure is that contribution.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from assessor.responses import submission as responses
+from tests.support.factories import (
+    add_orgs,
+    make_campaign,
+    questionnaire,
+    set_window,
+    uniform_answers,
+)
+
+
+def _campaign(db, leaders: list[str]):  # type: ignore[no-untyped-def]
+    add_orgs(("A01", "London", "Urban"))
+    campaign = make_campaign("c", version=3, k=3)
+    q = questionnaire(campaign)
+    for option in ["agree", "agree", "agree"]:
+        responses.submit(campaign, "A01", "staff", uniform_answers(q, option))
+    for option in leaders:
+        responses.submit(campaign, "A01", "patient_leader", uniform_answers(q, option))
+    set_window(campaign, "closed")
+    db.session.commit()
+    return q
+
+
+def test_report_by_principle_on_hand_computed_numbers(client, db) -> None:
+    q = _campaign(db, ["neutral", "neutral", "not_happening"])
+    body = client.get("/results/c/A01/report.csv")
+    assert body.status_code == 200 and body.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(body.get_data(as_text=True))))
+    assert [r["key"] for r in rows] == [p.key for p in q.principles]
+    assert {r["framework"] for r in rows} == {"nhse-2022", "iaf"}
+    leaders = (0.5 + 0.5 + 0.0) / 3
+    for row in rows:
+        assert float(row["staff.agreement"]) == pytest.approx(0.75)
+        assert float(row["patient_leader.agreement"]) == pytest.approx(leaders)
+        assert float(row["combined.agreement"]) == pytest.approx((0.75 + leaders) / 2)
+        assert row["publication"] == "1"
+    page = client.get("/results/c/A01/report").get_data(as_text=True)
+    assert "ten principles" in page and "improvement and assessment framework" in page
+    assert f"{(0.75 + leaders) / 2 * 100:.0f}%" in page
+
+
+def test_a_principle_below_k_is_withheld_in_words(client, db) -> None:
+    _campaign(db, ["neutral", "neutral"])
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/results/c/A01/report.csv").get_data(as_text=True)))
+    )
+    for row in rows:
+        assert row["patient_leader.agreement"] == "" and row["combined.agreement"] == ""
+        assert row["patient_leader.reason"] == "below_minimum"
+        assert row["combined.reason"] == "patient_leader_below_minimum"
+    page = client.get("/results/c/A01/report").get_data(as_text=True)
+    assert "Not shown (fewer than 3 patient leaders responded)" in page

@@ -1,0 +1,109 @@
+"""Small builders for tests: organisations, published questionnaires, campaigns, answers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from assessor import results
+from assessor.campaigns import service as campaigns
+from assessor.extensions import db
+from assessor.models import Campaign, Organisation, utcnow
+from assessor.questionnaires.definition import Questionnaire
+from assessor.questionnaires.publishing import definition_of, get_version, publish_directory
+from tests.conftest import QUESTIONNAIRES_DIR
+
+KEY = "engagement-maturity"
+
+
+def publish_shipped() -> None:
+    if get_version(KEY, 1) is None:
+        publish_directory(QUESTIONNAIRES_DIR)
+        db.session.flush()
+
+
+def add_orgs(*specs: tuple[str, str, str]) -> list[Organisation]:
+    """(code, region, peer_group) triples."""
+    orgs = [
+        Organisation(
+            code=code,
+            name=f"NHS {code}",
+            kind="sub_icb",
+            region=region,
+            peer_group=peer,
+            closed=False,
+        )
+        for code, region, peer in specs
+    ]
+    db.session.add_all(orgs)
+    db.session.flush()
+    return orgs
+
+
+def make_campaign(
+    slug: str,
+    version: int = 2,
+    *,
+    state: str = "open",
+    previous: str | None = None,
+    k: int = 3,
+    access: str = "open",
+) -> Campaign:
+    """A campaign over every organisation, open (or closed, or scheduled) now."""
+    publish_shipped()
+    now = utcnow()
+    opens = {
+        "open": now - timedelta(days=1),
+        "closed": now - timedelta(days=30),
+        "scheduled": now + timedelta(days=1),
+    }[state]
+    closes = {
+        "open": now + timedelta(days=1),
+        "closed": now - timedelta(days=1),
+        "scheduled": now + timedelta(days=5),
+    }[state]
+    return campaigns.create_campaign(
+        slug,
+        slug.title(),
+        KEY,
+        version,
+        opens_at=opens,
+        closes_at=closes,
+        previous=previous,
+        access=access,
+        min_respondents=k,
+    )
+
+
+def questionnaire(campaign: Campaign) -> Questionnaire:
+    return definition_of(campaign.questionnaire)
+
+
+def uniform_answers(q: Questionnaire, option: str) -> dict[str, str]:
+    """Every scored item answered with the same option."""
+    return {item.link_id: option for item in q.scored_items}
+
+
+def set_window(campaign: Campaign, state: str) -> None:
+    now = utcnow()
+    if state == "closed":
+        campaign.opens_at, campaign.closes_at = now - timedelta(days=30), now - timedelta(days=1)
+    else:
+        campaign.opens_at, campaign.closes_at = now - timedelta(days=1), now + timedelta(days=1)
+    db.session.flush()
+
+
+def result_items(campaign: Campaign, audience: str = "combined", admin: bool = False) -> list[dict]:
+    """Every organisation's results item as the API dumps it."""
+    from assessor.campaigns.api import ResultSchema
+
+    items, _, _ = results.read(campaign, admin=admin).page(audience)
+    return ResultSchema(many=True).dump(items)
+
+
+def benchmark_items(
+    campaign: Campaign, audience: str = "combined", group_by: str = "national", admin: bool = False
+) -> list[dict]:
+    from assessor.campaigns.api import BenchmarkSchema
+
+    view = results.read(campaign, admin=admin)
+    return BenchmarkSchema(many=True).dump(view.benchmarks(audience, group_by))
