@@ -56,4 +56,3 @@ def _register() -> None:
     ):
         module = importlib.import_module(name)
         module.register(main)
-
