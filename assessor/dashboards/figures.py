@@ -18,8 +18,12 @@ import numpy as np
 import plotly.io as pio
 from markupsafe import Markup
 
+from assessor.disclosure import REASONS
 from assessor.results.reading import OVERALL, ResultsView
-from assessor.results.snapshot import AUDIENCES, BANDS, REASONS
+from assessor.results.snapshot import (
+    AUDIENCES,
+    BANDS,
+)
 from assessor.scoring.engine import level_of
 from assessor.web.presentation import AUDIENCE_LABELS, interval, level_label, number, reason_text
 

@@ -28,6 +28,7 @@ from assessor.benchmarking.cells import (
 )
 from assessor.benchmarking.funnel import funnel_from_cells, funnel_from_values
 from assessor.benchmarking.groups import group_statistics, percentile_ranks
+from assessor.disclosure import REASON_CODE, differenced
 from assessor.extensions import db
 from assessor.models import (
     Campaign,
@@ -47,7 +48,6 @@ from assessor.results.snapshot import (
     GROUP_BYS,
     GROUP_FIELDS,
     NATIONAL,
-    REASON_CODE,
     RESULT_AUDIENCES,
     Snapshot,
 )
@@ -57,22 +57,6 @@ BELOW = REASON_CODE["below_minimum"]
 REVISED = REASON_CODE["revision_below_minimum"]
 PL_BELOW = REASON_CODE["patient_leader_below_minimum"]
 STAFF_BELOW = REASON_CODE["staff_below_minimum"]
-
-
-def _differenced(
-    n: np.ndarray, k: int, ref: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(shown, reason code, new ref) of counts n under k and the differencing rule."""
-    n = np.asarray(n, dtype=np.int64)
-    enough = n >= k
-    reason = np.where(enough, 0, BELOW).astype(np.int8)
-    if ref is None:
-        return enough, reason, np.where(enough, n, 0)
-    left = ref - n
-    revised = enough & (ref > 0) & (left >= 1) & (left <= k - 1)
-    reason[revised] = REVISED
-    shown = enough & ~revised
-    return shown, reason, np.where(shown, n, ref)
 
 
 def _masked(cells: CellSummary, shown: np.ndarray) -> CellSummary:
@@ -196,7 +180,7 @@ def compute(campaign: Campaign, previous: Snapshot | None = None) -> Snapshot:
     cell_reason: dict[str, np.ndarray] = {}
     for a in AUDIENCES:
         n, total, total_sq = stats[("full", a)]
-        shown, reason, arrays[f"ref.full.{a}"] = _differenced(n, k, ref(f"full.{a}"))
+        shown, reason, arrays[f"ref.full.{a}"] = differenced(n, k, ref(f"full.{a}"))
         cells[a] = _masked(summarise_cells(n, total, total_sq, k), shown)
         cell_reason[a] = reason
         arrays[f"{a}.value"] = cells[a].mean
@@ -299,7 +283,7 @@ def _trend(
         for basis, target in (("now_comparable", now), ("before_comparable", before)):
             n, total, total_sq = stats[(basis, a)]
             name = f"{'now' if basis == 'now_comparable' else 'before'}.{a}"
-            shown, reason, arrays[f"ref.{name}"] = _differenced(n, k, ref(name))
+            shown, reason, arrays[f"ref.{name}"] = differenced(n, k, ref(name))
             target[a] = _masked(summarise_cells(n, total, total_sq, k), shown)
             reasons.append(reason)
         revised = (reasons[0] == REVISED) | (reasons[1] == REVISED) | (cell_reason[a] == REVISED)
@@ -349,7 +333,7 @@ def _profiles(
         d = details[a]
         n_orgs = d.shape[0]
         rung_n = d[:, :n_rung, 0].astype(np.int64)
-        shown, reason, arrays[f"ref.rung.{a}"] = _differenced(rung_n, k, ref(f"rung.{a}"))
+        shown, reason, arrays[f"ref.rung.{a}"] = differenced(rung_n, k, ref(f"rung.{a}"))
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(shown, d[:, :n_rung, 1] / np.maximum(rung_n, 1), np.nan)
         arrays[f"rung.{a}.share"] = share.reshape(n_orgs, *shape)
@@ -357,7 +341,7 @@ def _profiles(
         arrays[f"rung.{a}.reason"] = reason.reshape(n_orgs, *shape)
         items = d[:, n_rung:]
         item_n = items[:, :, 0].astype(np.int64)
-        shown, reason, arrays[f"ref.item.{a}"] = _differenced(item_n, k, ref(f"item.{a}"))
+        shown, reason, arrays[f"ref.item.{a}"] = differenced(item_n, k, ref(f"item.{a}"))
         safe = np.maximum(item_n, 1)
         arrays[f"item.{a}.dont_know"] = np.where(shown, items[:, :, 1] / safe, np.nan)
         arrays[f"item.{a}.not_happening"] = np.where(shown, items[:, :, 2] / safe, np.nan)

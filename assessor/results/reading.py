@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
+from assessor.disclosure import REASONS
 from assessor.extensions import db
 from assessor.models import Campaign, CampaignOrganisation, Cell, Publication
 from assessor.questionnaires.definition import Questionnaire
@@ -26,7 +27,6 @@ from assessor.results.snapshot import (
     BANDS,
     GROUP_BYS,
     GROUP_FIELDS,
-    REASONS,
     FunnelInputs,
     Snapshot,
 )

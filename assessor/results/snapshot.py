@@ -26,18 +26,6 @@ AUDIENCES = ("staff", "patient_leader")
 RESULT_AUDIENCES = ("staff", "patient_leader", "combined")
 GROUP_BYS = ("national", "region", "peer_group")
 NATIONAL = "national"
-#: Reason codes in the arrays; 0 means the value is shown (scoring.md, "Reasons").
-REASONS = (
-    None,
-    "below_minimum",
-    "patient_leader_below_minimum",
-    "staff_below_minimum",
-    "campaign_open",
-    "not_comparable",
-    "no_previous",
-    "revision_below_minimum",
-)
-REASON_CODE = {reason: code for code, reason in enumerate(REASONS)}
 BANDS = (None, "high_99.8", "high_95", "within", "low_95", "low_99.8")
 BAND_CODE = {band: code for code, band in enumerate(BANDS)}
 #: Arrays that only the next publication reads (the differencing rule's references).

@@ -1,0 +1,123 @@
+"""The disclosure rule itself: which counts gate a shown number, and when a count is shown.
+
+A value is shown when the count behind it reaches k and it does not differ, by 1..k-1
+people, from the count behind the same value the last time a publication showed it
+(scoring.md s.6, the differencing rule). Each decision returns the reference count the next
+publication compares with, so that every surface carries its own reference forward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any, Protocol
+
+import numpy as np
+
+#: Reason codes as stored in publication arrays; 0 means shown (scoring.md, "Reasons").
+REASONS: tuple[str | None, ...] = (
+    None,
+    "below_minimum",
+    "patient_leader_below_minimum",
+    "staff_below_minimum",
+    "campaign_open",
+    "not_comparable",
+    "no_previous",
+    "revision_below_minimum",
+)
+REASON_CODE: dict[str | None, int] = {reason: code for code, reason in enumerate(REASONS)}
+SHOWN = 0
+BELOW_MINIMUM = "below_minimum"
+PATIENT_LEADER_BELOW_MINIMUM = "patient_leader_below_minimum"
+STAFF_BELOW_MINIMUM = "staff_below_minimum"
+CAMPAIGN_OPEN = "campaign_open"
+NOT_COMPARABLE = "not_comparable"
+NO_PREVIOUS = "no_previous"
+REVISION_BELOW_MINIMUM = "revision_below_minimum"
+
+#: A free-text section is shown only for a cell with at least this many respondents
+#: (design.md: comments where the cell has at least 10), and never below k.
+MIN_FREE_TEXT = 10
+
+
+class _HasK(Protocol):
+    min_respondents: int
+
+
+def k_of(campaign: _HasK) -> int:
+    """The campaign's k: recorded with the campaign at creation, the one source of k."""
+    return int(campaign.min_respondents)
+
+
+def differenced(
+    n: Any, k: int, ref: Any | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(shown, reason code, next reference) for counts `n` under k and the differencing
+    rule against `ref`, the counts as at the last publication that showed each value (0
+    where none did). A value is withheld with `below_minimum` when n < k, and with
+    `revision_below_minimum` when it was shown at ref and 1..k-1 people have left since."""
+    n = np.asarray(n, dtype=np.int64)
+    enough = n >= k
+    reason = np.where(enough, SHOWN, REASON_CODE[BELOW_MINIMUM]).astype(np.int8)
+    if ref is None:
+        return enough, reason, np.where(enough, n, 0)
+    ref = np.asarray(ref, dtype=np.int64)
+    left = ref - n
+    revised = enough & (ref > 0) & (left >= 1) & (left <= k - 1)
+    reason[revised] = REASON_CODE[REVISION_BELOW_MINIMUM]
+    shown = enough & ~revised
+    return shown, reason, np.where(shown, n, ref)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Counts of answers (co-signatures, verdicts) as they may be shown: `counts` and `n`
+    are None with a `reason` when withheld. `ref_n` is for the next publication only."""
+
+    counts: dict[str, int] | None
+    n: int | None
+    reason: str | None
+    ref_n: int = field(default=0, compare=False)
+
+    @property
+    def suppressed(self) -> bool:
+        return self.reason is not None
+
+
+def tally(counts: Mapping[str, int], n: int, k: int, ref_n: int = 0) -> Tally:
+    """A tally over `n` people, under the same rule as every score (`differenced`)."""
+    shown, reason, ref = differenced(np.array([n]), k, np.array([ref_n]))
+    if not bool(shown[0]):
+        return Tally(None, None, REASONS[int(reason[0])], int(ref[0]))
+    return Tally(dict(counts), int(n), None, int(ref[0]))
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count as anyone but an administrator may read it while a campaign is open: its
+    value as at the end of the previous day, or only that it is fewer than k."""
+
+    value: int | None
+    fewer_than: int | None
+    as_of: datetime | None = None
+
+    def __str__(self) -> str:
+        return f"fewer than {self.fewer_than}" if self.value is None else str(self.value)
+
+
+def counts_as_of(now: datetime) -> datetime:
+    """The moment live counts are read as at: the end of the previous day (midnight UTC
+    today), so that no count changes while the day goes on and nobody can time one answer."""
+    return datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
+
+
+def open_count(n: int, k: int, as_of: datetime | None = None) -> Count:
+    """`n` (counted as at `counts_as_of`) as it may be shown: itself from k on, else
+    "fewer than k". Zero is not special: "fewer than k" says nothing about one person."""
+    return Count(int(n), None, as_of) if n >= k else Count(None, k, as_of)
+
+
+def comments_shown(n_respondents: int, k: int) -> bool:
+    """Whether a cell's free-text section may be shown."""
+    return n_respondents >= max(MIN_FREE_TEXT, k)

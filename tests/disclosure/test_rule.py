@@ -1,0 +1,71 @@
+"""The disclosure rule on hand-computed counts (scoring.md s.3 and s.6)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assessor.disclosure import (
+    BELOW_MINIMUM,
+    REASON_CODE,
+    REVISION_BELOW_MINIMUM,
+    comments_shown,
+    counts_as_of,
+    differenced,
+    open_count,
+    tally,
+)
+
+
+def test_differenced_below_k_and_after_voids() -> None:
+    # k = 5: 4 is below; 7 shown before and 6 now (1 voided) is withheld; 7 -> 2 is below k;
+    # 10 -> 5 (5 voided, k or more) is shown; never shown before (ref 0) is shown at 6.
+    shown, reason, ref = differenced([4, 6, 2, 5, 6], 5, [0, 7, 7, 10, 0])
+    assert shown.tolist() == [False, False, False, True, True]
+    assert reason.tolist() == [
+        REASON_CODE[BELOW_MINIMUM],
+        REASON_CODE[REVISION_BELOW_MINIMUM],
+        REASON_CODE[BELOW_MINIMUM],
+        0,
+        0,
+    ]
+    # The reference moves only when the value is shown again.
+    assert ref.tolist() == [0, 7, 7, 5, 6]
+
+
+def test_tally_follows_the_same_rule() -> None:
+    assert tally({"agree": 3, "disagree": 3}, 6, 5).counts == {"agree": 3, "disagree": 3}
+    withheld = tally({"agree": 3, "disagree": 3}, 6, 5, ref_n=7)
+    assert (withheld.counts, withheld.n, withheld.reason) == (None, None, REVISION_BELOW_MINIMUM)
+    assert withheld.ref_n == 7
+    assert tally({"agree": 1, "disagree": 1}, 2, 5).reason == BELOW_MINIMUM
+
+
+def test_open_counts_and_comment_sections() -> None:
+    assert str(open_count(3, 5)) == "fewer than 5"
+    assert open_count(0, 5).value is None
+    assert open_count(5, 5).value == 5
+    assert counts_as_of(datetime(2026, 3, 4, 15, 30, tzinfo=UTC)) == datetime(
+        2026, 3, 4, tzinfo=UTC
+    )
+    assert not comments_shown(9, 5)
+    assert comments_shown(10, 5)
+    assert not comments_shown(11, 12)
+
+
+@given(
+    st.integers(3, 10),
+    st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=1, max_size=30),
+)
+def test_no_two_shown_counts_differ_by_fewer_than_k(k: int, pairs: list[tuple[int, int]]) -> None:
+    """Shown at ref, then shown again at n: the two never differ by 1..k-1 downwards."""
+    ref = np.array([r for r, _ in pairs])
+    n = np.array([m for _, m in pairs])
+    first, _, ref1 = differenced(ref, k)
+    second, _, _ = differenced(n, k, ref1)
+    both = first & second
+    left = ref[both] - n[both]
+    assert not ((left >= 1) & (left <= k - 1)).any()
