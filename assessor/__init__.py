@@ -61,12 +61,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         responses,
         survey,
     )
+    from assessor.results import api as results_api
 
     for feature in (
         organisations,
         questionnaires,
         campaigns,
         responses,
+        results_api,
         published,
         dashboards,
         survey,

@@ -15,9 +15,10 @@ from assessor import results
 from assessor.actions.reading import PlanView, plan_view
 from assessor.actions.verdicts import PUBLISHED_DIFFERENCE, PUBLISHED_HAPPENED
 from assessor.auth.bearer import require_scope
-from assessor.campaigns.api import SLUG_PARAMETER, TrendMeasureSchema, campaign_or_404
+from assessor.campaigns.api import SLUG_PARAMETER, campaign_or_404
 from assessor.campaigns.service import in_campaign
 from assessor.models.action import ACTION_STATUSES
+from assessor.results.schemas import TrendMeasureSchema
 from assessor.web.api import problem_responses
 from assessor.web.errors import problem
 from assessor.web.paging import ListArgs, page_of_list, page_schema

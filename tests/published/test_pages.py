@@ -9,8 +9,8 @@ import re
 import pytest
 
 from assessor import results
-from assessor.campaigns.api import ResultSchema
 from assessor.published import finding
+from assessor.results.schemas import ResultSchema
 from assessor.web.presentation import number
 from tests.support.factories import add_orgs, make_campaign, questionnaire
 from tests.support.published_data import build_two_campaigns

@@ -21,8 +21,8 @@ import pytest
 
 from assessor import results
 from assessor.campaigns import service as campaigns
-from assessor.campaigns.api import csv_columns
 from assessor.extensions import db
+from assessor.results.api import csv_columns
 from tests.fixtures.api import CLOSED, OPEN, STEP_SCORE
 
 A, C = 17 / 6, 8 / 3

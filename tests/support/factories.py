@@ -94,7 +94,7 @@ def set_window(campaign: Campaign, state: str) -> None:
 
 def result_items(campaign: Campaign, audience: str = "combined", admin: bool = False) -> list[dict]:
     """Every organisation's results item as the API dumps it."""
-    from assessor.campaigns.api import ResultSchema
+    from assessor.results.schemas import ResultSchema
 
     items, _, _ = results.read(campaign, admin=admin).page(audience)
     return ResultSchema(many=True).dump(items)
@@ -103,7 +103,7 @@ def result_items(campaign: Campaign, audience: str = "combined", admin: bool = F
 def benchmark_items(
     campaign: Campaign, audience: str = "combined", group_by: str = "national", admin: bool = False
 ) -> list[dict]:
-    from assessor.campaigns.api import BenchmarkSchema
+    from assessor.results.schemas import BenchmarkSchema
 
     view = results.read(campaign, admin=admin)
     return BenchmarkSchema(many=True).dump(view.benchmarks(audience, group_by))

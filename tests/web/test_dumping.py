@@ -17,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assessor.auth.tokens import create_token
-from assessor.campaigns.api import ResultDetailSchema, ResultSchema
 from assessor.campaigns.service import get_campaign
 from assessor.demo import load_demo
 from assessor.results import read
@@ -34,6 +33,7 @@ from assessor.results.reading import (
     Trend,
     TrendMeasure,
 )
+from assessor.results.schemas import ResultDetailSchema, ResultSchema
 from assessor.results.snapshot import AUDIENCES, GROUP_BYS, RESULT_AUDIENCES
 from assessor.web.dumping import CompiledDumpSchema
 from tests.support.factories import publish_shipped

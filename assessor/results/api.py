@@ -1,0 +1,288 @@
+"""Publications, published results (JSON and CSV) and benchmarks of a campaign.
+
+Scores come from the results read model (`results.read`), already suppressed and hidden
+while a campaign is open, except as a marked preview for `admin` tokens; `schemas` dumps
+them. A results or benchmarks cursor pins the publication its first page saw.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, Response, abort
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from assessor import results
+from assessor.auth.bearer import current_token, require_scope
+from assessor.auth.tokens import ADMIN
+from assessor.campaigns.api import CODE_PARAMETER, SLUG_PARAMETER, campaign_or_404
+from assessor.models import Campaign
+from assessor.questionnaires.publishing import definition_of
+from assessor.results.reading import ResultsView
+from assessor.results.schemas import (
+    BenchmarkArgs,
+    BenchmarkPageSchema,
+    PublicationPageSchema,
+    ResultArgs,
+    ResultDetailSchema,
+    ResultFilters,
+    ResultPageSchema,
+    ResultSchema,
+)
+from assessor.results.snapshot import GROUP_BYS
+from assessor.web.api import problem_responses
+from assessor.web.errors import problem
+from assessor.web.paging import InvalidCursor, ListArgs, page, page_of_list, read_cursor
+
+blp = Blueprint(
+    "results",
+    __name__,
+    url_prefix="/api/v1",
+    description="Publications, results and benchmarks.",
+)
+CSV_MIMETYPE = "text/csv"
+
+
+def init_app(app: Flask) -> None:
+    """Registered by create_app (the package's __init__ is the service facade that lower
+    features import, so it must not import this module)."""
+    from assessor.extensions import api
+
+    api.register_blueprint(blp)
+
+
+def _is_admin() -> bool:
+    return ADMIN in current_token().scopes
+
+
+def _view(campaign: Campaign, cursor: Any = None) -> ResultsView:
+    """The campaign's results for this token, at the publication a cursor pinned."""
+    return results.read(campaign, admin=_is_admin(), number=cursor.pin if cursor else None)
+
+
+def _pin(view: ResultsView) -> int | None:
+    return view.publication.number if view.publication else None
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _measure_fields() -> list[str]:
+    return [
+        "score",
+        "level",
+        "level_key",
+        "n",
+        "ci95.low",
+        "ci95.high",
+        "suppressed",
+        "reason",
+        *(f"percentile.{g}" for g in GROUP_BYS),
+        *(f"funnel.{g}" for g in GROUP_BYS),
+    ]
+
+
+GAP_FIELDS = [
+    "staff_minus_patient_leader",
+    "ci95.low",
+    "ci95.high",
+    "significant",
+    "suppressed",
+    "reason",
+]
+TREND_FIELDS = [
+    "before",
+    "now",
+    "delta",
+    "ci95.low",
+    "ci95.high",
+    "significant",
+    "suppressed",
+    "reason",
+]
+
+
+def csv_columns(domain_keys: list[str]) -> list[str]:
+    """Every column of the CSV, in order: one per measure and field, as dotted paths into a
+    results item (`ci95` split into `.low` and `.high`)."""
+    measures = ["overall", *(f"domains.{key}" for key in domain_keys)]
+    columns = [
+        "organisation.code",
+        "organisation.name",
+        "organisation.region",
+        "organisation.peer_group",
+        "audience",
+        "preview",
+        "responses.staff",
+        "responses.patient_leader",
+        "response_rate.staff",
+        "response_rate.patient_leader",
+        "scoring.questionnaire",
+        "scoring.version",
+        "scoring.rules",
+        "scoring.min_respondents",
+        "scoring.computed_at",
+        "publication.number",
+        "publication.published_on",
+        "publication.reason",
+    ]
+    columns += [f"{m}.{f}" for m in measures for f in _measure_fields()]
+    columns += [f"gap.{m}.{f}" for m in measures for f in GAP_FIELDS]
+    columns += [
+        "gap.reason",
+        "trend.previous",
+        "trend.comparable_fraction",
+        "trend.comparable_domains",
+        "trend.reason",
+    ]
+    columns += [f"trend.{m}.{f}" for m in measures for f in TREND_FIELDS]
+    return columns
+
+
+def _lookup(item: dict[str, Any], path: str) -> Any:
+    parts = path.split(".")
+    value: Any = item
+    for i, part in enumerate(parts):
+        if value is None:
+            return None
+        if part in ("low", "high") and i == len(parts) - 1 and parts[i - 1] == "ci95":
+            return value[0 if part == "low" else 1]
+        value = value.get(part)
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def results_csv(items: list[dict[str, Any]], domain_keys: list[str]) -> Iterator[str]:
+    """Results items as dumped by `ResultSchema`, one row each."""
+    columns = csv_columns(domain_keys)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for item in items:
+        writer.writerow([_cell(_lookup(item, column)) for column in columns])
+    yield buffer.getvalue()
+
+
+@blp.route("/campaigns/<slug>/publications", parameters=[SLUG_PARAMETER])
+class CampaignPublications(MethodView):
+    @require_scope("results:read")
+    @problem_responses(400, 404, 422)
+    @blp.arguments(ListArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
+    @blp.response(200, PublicationPageSchema)
+    def get(self, slug: str, **args: Any) -> Any:
+        """The campaign's publications, oldest first (none while it is open)"""
+        campaign = campaign_or_404(slug)
+        results.ensure_published(campaign)
+        rows = results.publications_of(campaign)
+        return page_of_list(rows, lambda row: row.number, args)
+
+
+@blp.route("/campaigns/<slug>/results", parameters=[SLUG_PARAMETER])
+class CampaignResults(MethodView):
+    @require_scope("results:read")
+    @problem_responses(400, 404, 422)
+    @blp.arguments(ResultArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
+    @blp.response(200, ResultPageSchema)
+    def get(self, slug: str, **args: Any) -> Any:
+        """One results item per organisation of the campaign, in code order
+
+        Scores below the campaign's minimum number of respondents are null with a reason.
+        While the campaign is open, scores are null (`campaign_open`) except for `admin`
+        tokens, which see them marked `preview: true`. Every item carries the publication
+        its numbers come from.
+        """
+        campaign = campaign_or_404(slug)
+        cursor = read_cursor(args)
+        view = _view(campaign, cursor)
+        if cursor is not None and not isinstance(cursor.after, str):
+            raise InvalidCursor()
+        limit = args["limit"]
+        items, total, more = view.page(
+            args["audience"],
+            region=args.get("region"),
+            peer_group=args.get("peer_group"),
+            after=cursor.after if cursor else None,
+            limit=limit,
+        )
+        return page(
+            items,
+            total,
+            args,
+            more=more,
+            pin=_pin(view),
+            after=items[-1].organisation.code if items else None,
+        )
+
+
+@blp.route("/campaigns/<slug>/results/<code>", parameters=[SLUG_PARAMETER, CODE_PARAMETER])
+class OrganisationResult(MethodView):
+    @require_scope("results:read")
+    @problem_responses(404, 422)
+    @blp.arguments(ResultFilters, location="query", as_kwargs=True, unknown=ma.RAISE)
+    @blp.response(200, ResultDetailSchema)
+    def get(self, slug: str, code: str, **args: Any) -> Any:
+        """One organisation's results item, with its rung and answer profiles"""
+        campaign = campaign_or_404(slug)
+        found = _view(campaign).for_org(code, args["audience"], profiles=True)
+        if found is None:
+            abort(problem(404, "Not Found", f"Organisation {code!r} is not in {slug!r}."))
+        return found
+
+
+@blp.route("/campaigns/<slug>/results.csv", parameters=[SLUG_PARAMETER])
+class CampaignResultsCsv(MethodView):
+    @require_scope("results:read")
+    @problem_responses(404, 422)
+    @blp.arguments(ResultFilters, location="query", as_kwargs=True, unknown=ma.RAISE)
+    @blp.response(
+        200,
+        {
+            "type": "string",
+            "description": "One row per organisation, one column per measure"
+            " and field (dotted paths into a results item).",
+        },
+        content_type=CSV_MIMETYPE,
+    )
+    def get(self, slug: str, **args: Any) -> Any:
+        """The results, flattened to CSV (not paged)"""
+        campaign = campaign_or_404(slug)
+        items, _, _ = _view(campaign).page(
+            args["audience"], region=args.get("region"), peer_group=args.get("peer_group")
+        )
+        domain_keys = list(definition_of(campaign.questionnaire).domain_keys)
+        filename = f"{campaign.slug}-results-{args['audience']}.csv"
+        return Response(
+            "".join(results_csv(ResultSchema(many=True).dump(items), domain_keys)),
+            mimetype=CSV_MIMETYPE,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+
+@blp.route("/campaigns/<slug>/benchmarks", parameters=[SLUG_PARAMETER])
+class CampaignBenchmarks(MethodView):
+    @require_scope("results:read")
+    @problem_responses(400, 404, 422)
+    @blp.arguments(BenchmarkArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
+    @blp.response(200, BenchmarkPageSchema)
+    def get(self, slug: str, **args: Any) -> Any:
+        """One benchmarks item per group (national, each region or each peer group)"""
+        campaign = campaign_or_404(slug)
+        view = _view(campaign)
+        items = view.benchmarks(args["audience"], args["group_by"])
+        return page_of_list(items, lambda item: item.group["value"], args)
