@@ -477,7 +477,7 @@ def synthetic_app(n_orgs: int, directory: Path) -> tuple[Flask, str]:
         load_demo(seed=8, echo=lambda _: None, organisations=40)
         db.session.commit()
         campaign = get_campaign(slug)
-        publication = results.ensure_published(campaign)
+        publication = results.publish_first(campaign)
         big = scale_snapshot(publications.snapshot_of(publication).complete(), n_orgs)
         replace_publication(publication, big)
         db.session.commit()

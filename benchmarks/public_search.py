@@ -118,7 +118,7 @@ def build(app: Flask, n_orgs: int) -> str:
             opens_at=now - timedelta(days=30),
             closes_at=now - timedelta(days=1),
         )
-        results.ensure_published(campaign)
+        results.publish_first(campaign)
         db.session.commit()
         return campaign.slug
 

@@ -50,7 +50,7 @@ def is_published(campaign: Campaign) -> bool:
     """Whether the campaign's results are published, so that a plan can answer them."""
     from assessor import results
 
-    return results.ensure_published(campaign) is not None
+    return campaign.status == "closed" and results.latest(campaign) is not None
 
 
 def can_edit(user: Any, org_code: str) -> bool:

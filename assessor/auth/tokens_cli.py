@@ -19,8 +19,8 @@ from assessor.auth.tokens import (
     revoke,
     status_of,
 )
-from assessor.extensions import db
 from assessor.models.auth import SCOPES
+from assessor.web.transactions import unit_of_work
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -65,12 +65,11 @@ def tokens() -> None:
 @with_appcontext
 def create_command(name: str, scopes: tuple[str, ...], expires: date | None) -> None:
     """Create a token. It is shown once, on the last line of output."""
-    try:
-        token, raw = create_token(name, list(scopes), expires)
-    except TokenError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
+    with unit_of_work():
+        try:
+            token, raw = create_token(name, list(scopes), expires)
+        except TokenError as exc:
+            raise click.ClickException(str(exc)) from None
     until = f", expires after {expires.isoformat()}" if expires else ", no expiry"
     click.echo(f"Created token {token.id} {token.name!r} ({', '.join(token.scopes)}{until}).")
     click.echo("It is shown only now and stored only as a hash; keep it safe:")
@@ -86,8 +85,8 @@ def revoke_command(id_or_name: str) -> None:
         token = find_token(id_or_name)
     except TokenError as exc:
         raise click.ClickException(str(exc)) from None
-    changed = revoke(token)
-    db.session.commit()
+    with unit_of_work():
+        changed = revoke(token)
     if changed:
         click.echo(f"Revoked token {token.id} {token.name!r}.")
     else:

@@ -16,8 +16,8 @@ from assessor.auth.passwords import (
     set_password,
     validate_password,
 )
-from assessor.extensions import db
 from assessor.models.auth import ROLES
+from assessor.web.transactions import unit_of_work
 
 _PASSWORD_STDIN_HELP = "Read the password from one line of standard input instead of prompting."
 
@@ -65,12 +65,11 @@ def create_command(email: str, role: str, org_code: str | None, password_stdin: 
     if (role == "editor") != bool(org_code):
         raise click.UsageError("--org CODE is needed for an editor, and only for an editor")
     password = _read_password(password_stdin)
-    try:
-        user = create_user(address, role, password, org_code)
-    except UserError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
+    with unit_of_work():
+        try:
+            user = create_user(address, role, password, org_code)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
     of = f" of {user.org_code}" if user.org_code else ""
     click.echo(f"Created {user.role}{of} {user.email}.")
 
@@ -84,8 +83,8 @@ def set_password_command(email: str, password_stdin: bool) -> None:
     user = find_user(email)
     if user is None:
         raise click.ClickException(f"no user with e-mail {email.strip().lower()!r}")
-    set_password(user, _read_password(password_stdin))
-    db.session.commit()
+    with unit_of_work():
+        set_password(user, _read_password(password_stdin))
     click.echo(f"Password changed for {user.email}.")
 
 

@@ -11,6 +11,7 @@ from assessor import results
 from assessor.campaigns import service
 from assessor.extensions import db
 from assessor.models import Campaign
+from assessor.web.transactions import unit_of_work
 
 
 def _when(value: str | None) -> datetime | None:
@@ -21,11 +22,6 @@ def _when(value: str | None) -> datetime | None:
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not an ISO 8601 date or date-time") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _fail(exc: Exception) -> None:
-    db.session.rollback()
-    raise click.ClickException(str(exc))
 
 
 @click.group("campaigns")
@@ -64,21 +60,20 @@ def create(
         raise click.BadParameter(
             "use KEY:VERSION, e.g. engagement-maturity:2", param_hint="--questionnaire"
         )
-    try:
-        campaign = service.create_campaign(
-            slug,
-            title,
-            key,
-            int(version),
-            opens_at=_when(opens_at),
-            closes_at=_when(closes_at),
-            previous=previous,
-            access=access,
-        )
-    except service.CampaignError as exc:
-        _fail(exc)
-        return
-    db.session.commit()
+    with unit_of_work():
+        try:
+            campaign = service.create_campaign(
+                slug,
+                title,
+                key,
+                int(version),
+                opens_at=_when(opens_at),
+                closes_at=_when(closes_at),
+                previous=previous,
+                access=access,
+            )
+        except service.CampaignError as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(
         f"created {campaign.slug}: {len(campaign.members)} organisations, "
         f"k={campaign.min_respondents}, access {campaign.access}, status {campaign.status}"
@@ -90,13 +85,12 @@ def create(
 @with_appcontext
 def open_(slug: str) -> None:
     """Open a campaign now."""
-    try:
-        campaign = service.require_campaign(slug)
-        service.open_campaign(campaign)
-    except service.CampaignError as exc:
-        _fail(exc)
-        return
-    db.session.commit()
+    with unit_of_work():
+        try:
+            campaign = service.require_campaign(slug)
+            service.open_campaign(campaign)
+        except service.CampaignError as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"{slug} is open")
 
 
@@ -105,13 +99,12 @@ def open_(slug: str) -> None:
 @with_appcontext
 def close(slug: str) -> None:
     """Close a campaign now: its results are published."""
-    try:
-        campaign = service.require_campaign(slug)
-        service.close_campaign(campaign)
-    except service.CampaignError as exc:
-        _fail(exc)
-        return
-    db.session.commit()
+    with unit_of_work():
+        try:
+            campaign = service.require_campaign(slug)
+            service.close_campaign(campaign)
+        except service.CampaignError as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"{slug} is closed; its results are published")
 
 
@@ -140,12 +133,11 @@ def list_() -> None:
 @with_appcontext
 def eligible(slug: str, org: str, audience: str, count: int) -> None:
     """Record how many people of ORG's AUDIENCE could respond (for response rates)."""
-    try:
-        service.set_eligible(service.require_campaign(slug), org, audience, count)
-    except service.CampaignError as exc:
-        _fail(exc)
-        return
-    db.session.commit()
+    with unit_of_work():
+        try:
+            service.set_eligible(service.require_campaign(slug), org, audience, count)
+        except service.CampaignError as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"{slug} {org} {audience}: {count} eligible")
 
 

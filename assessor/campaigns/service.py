@@ -101,7 +101,7 @@ def create_campaign(
                 f"previous campaign {previous!r} is {previous_campaign.status}: a trend compares"
                 " with a published campaign, so the previous one must have closed"
             )
-        results.ensure_published(previous_campaign)
+        publish_closed(previous_campaign)
     k = current_app.config["MIN_RESPONDENTS"] if min_respondents is None else min_respondents
     from assessor.config import FLOOR_MIN_RESPONDENTS
 
@@ -176,7 +176,7 @@ def publish_closed(campaign: Campaign) -> None:
     campaigns whose closing date has passed, never by a read."""
     if results.latest(campaign) is None:
         delete_in_progress(Response.campaign_id == campaign.id)
-    results.ensure_published(campaign)
+    results.publish_first(campaign)
 
 
 def set_eligible(campaign: Campaign, org_code: str, audience: str, count: int) -> None:

@@ -53,6 +53,7 @@ def _register() -> None:
         "assessor.auth.users_cli",
         "assessor.auth.tokens_cli",
         "assessor.actions.cli",
+        "assessor.jobs.cli",
     ):
         module = importlib.import_module(name)
         module.register(main)

@@ -8,6 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from assessor.web.transactions import unit_of_work
+
 
 def upgrade_database() -> None:
     """Run Alembic migrations up to head on the app's database."""
@@ -38,12 +40,12 @@ def init_command() -> None:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     upgrade_database()
     click.echo("Database upgraded to the latest migration.")
-    from assessor.extensions import db
     from assessor.questionnaires.publishing import publish_directory
 
-    for outcome in publish_directory(Path(current_app.config["QUESTIONNAIRES_DIR"])):
+    with unit_of_work():
+        outcomes = publish_directory(Path(current_app.config["QUESTIONNAIRES_DIR"]))
+    for outcome in outcomes:
         click.echo(outcome)
-    db.session.commit()
 
 
 @click.command("serve")

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import click
 
-from assessor.extensions import db
+from assessor.web.transactions import unit_of_work
 
 
 def print_new_links(
@@ -18,15 +18,14 @@ def print_new_links(
 ) -> None:
     """Create links and print each once (only their hashes are stored). A refusal (`error`,
     with the name of its `argument`) stores nothing and names the argument at fault."""
-    try:
-        tokens = create()
-    except error as exc:
-        db.session.rollback()
-        argument = getattr(exc, "argument", "")
-        raise click.BadParameter(
-            str(exc), param_hint=argument_names.get(argument, argument)
-        ) from None
-    db.session.commit()
+    with unit_of_work():
+        try:
+            tokens = create()
+        except error as exc:
+            argument = getattr(exc, "argument", "")
+            raise click.BadParameter(
+                str(exc), param_hint=argument_names.get(argument, argument)
+            ) from None
     for token in tokens:
         click.echo(url_of(token))
     click.echo(f"{summary} The links cannot be shown again.", err=True)

@@ -9,6 +9,7 @@ threshold. Pure: numpy and plain values in and out, no database, no Flask.
 """
 
 from assessor.disclosure.rule import (
+    AWAITING_PUBLICATION,
     BELOW_MINIMUM,
     CAMPAIGN_OPEN,
     MIN_FREE_TEXT,
@@ -31,6 +32,7 @@ from assessor.disclosure.rule import (
 )
 
 __all__ = [
+    "AWAITING_PUBLICATION",
     "BELOW_MINIMUM",
     "CAMPAIGN_OPEN",
     "MIN_FREE_TEXT",

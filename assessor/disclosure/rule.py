@@ -25,6 +25,7 @@ REASONS: tuple[str | None, ...] = (
     "not_comparable",
     "no_previous",
     "revision_below_minimum",
+    "awaiting_publication",
 )
 REASON_CODE: dict[str | None, int] = {reason: code for code, reason in enumerate(REASONS)}
 SHOWN = 0
@@ -35,6 +36,8 @@ CAMPAIGN_OPEN = "campaign_open"
 NOT_COMPARABLE = "not_comparable"
 NO_PREVIOUS = "no_previous"
 REVISION_BELOW_MINIMUM = "revision_below_minimum"
+#: The closing date has passed and the first publication is not made yet (never stored).
+AWAITING_PUBLICATION = "awaiting_publication"
 
 #: A free-text section is shown only for a cell with at least this many respondents
 #: (design.md: comments where the cell has at least 10), and never below k.

@@ -19,6 +19,7 @@ from assessor.organisations.importing import (
     read_organisations,
     store_organisations,
 )
+from assessor.web.transactions import unit_of_work
 
 #: Below this many rows an import is over before a progress bar would tell anyone anything.
 PROGRESS_FROM_ROWS = 200
@@ -48,18 +49,16 @@ def import_command(file: Path, peer_groups: Path | None) -> None:
             click.echo(message, err=True)
         click.echo(f"Nothing imported: {len(exc.errors)} problem(s) found.", err=True)
         raise click.exceptions.Exit(1) from None
-    try:
-        with click.progressbar(
+    with (
+        unit_of_work(),
+        click.progressbar(
             length=len(parsed.rows),
             label="Importing organisations",
             hidden=len(parsed.rows) < PROGRESS_FROM_ROWS,
             file=sys.stderr,
-        ) as bar:
-            summary = store_organisations(parsed, progress=bar.update)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        ) as bar,
+    ):
+        summary = store_organisations(parsed, progress=bar.update)
     click.echo(summary.describe())
 
 

@@ -22,6 +22,7 @@ from assessor.questionnaires.loader import (
     load_directory_files,
     load_file,
 )
+from assessor.web.transactions import unit_of_work
 
 PATH = click.Path(exists=True, path_type=Path)
 
@@ -116,15 +117,14 @@ def publish_command(path: Path | None) -> None:
     """Publish (or store as drafts) the questionnaire files under PATH (a directory, or one
     file); nothing is stored if any file has a problem."""
     target = _target(path)
-    try:
-        if target.is_dir():
-            lines = publishing.publish_directory(target)
-        else:
-            lines = [publishing.publish_file(target)]
-    except QuestionnaireError as exc:
-        db.session.rollback()
-        _fail(exc.messages)
-    db.session.commit()
+    with unit_of_work():
+        try:
+            if target.is_dir():
+                lines = publishing.publish_directory(target)
+            else:
+                lines = [publishing.publish_file(target)]
+        except QuestionnaireError as exc:
+            _fail(exc.messages)
     for line in lines:
         click.echo(line)
 
@@ -163,12 +163,11 @@ def list_command() -> None:
 @with_appcontext
 def retire_command(key: str, version: int) -> None:
     """Stop new campaigns from using a published version (existing ones keep it)."""
-    try:
-        row = publishing.retire(key, version)
-    except QuestionnaireError as exc:
-        db.session.rollback()
-        _fail(exc.messages)
-    db.session.commit()
+    with unit_of_work():
+        try:
+            row = publishing.retire(key, version)
+        except QuestionnaireError as exc:
+            _fail(exc.messages)
     assert row.retired_at is not None
     click.echo(f"retired {key} v{version} (since {row.retired_at.isoformat(timespec='seconds')})")
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from assessor.extensions import db
 from assessor.models import Response
 from assessor.responses import submission as service
+from assessor.web.transactions import unit_of_work
 
 
 @click.group("responses")
@@ -25,12 +26,11 @@ def void(response_id: str, reason: str) -> None:
     response = db.session.scalar(select(Response).where(Response.id == response_id))
     if response is None:
         raise click.ClickException(f"response {response_id!r} does not exist")
-    try:
-        service.void(response, reason, actor="cli")
-    except ValueError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    with unit_of_work():
+        try:
+            service.void(response, reason, actor="cli")
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"voided {response_id}; results recomputed")
 
 
@@ -45,8 +45,8 @@ def void(response_id: str, reason: str) -> None:
 @with_appcontext
 def purge_idle(days: int) -> None:
     """Delete abandoned in-progress responses and their partial answers (run it daily)."""
-    count = service.purge_idle(days)
-    db.session.commit()
+    with unit_of_work():
+        count = service.purge_idle(days)
     click.echo(f"deleted {count} in-progress responses idle for {days} days or more")
 
 

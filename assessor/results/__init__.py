@@ -12,10 +12,10 @@ from assessor.results.cells import (
 from assessor.results.publications import (
     SECTIONS,
     PublicationError,
-    ensure_published,
     latest,
     publications_of,
     publish,
+    publish_first,
     published_section,
     revision_pending,
 )
@@ -28,7 +28,6 @@ __all__ = [
     "SECTIONS",
     "PublicationError",
     "ResultsView",
-    "ensure_published",
     "initialise_cells",
     "is_published",
     "latest",
@@ -36,6 +35,7 @@ __all__ = [
     "published_section",
     "publications_of",
     "publish",
+    "publish_first",
     "read",
     "rebuild",
     "record_response",

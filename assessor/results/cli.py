@@ -9,9 +9,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from assessor import results
-from assessor.campaigns.service import get_campaign
+from assessor.campaigns.service import get_campaign, publish_closed
 from assessor.extensions import db
 from assessor.models import Response
+from assessor.web.transactions import unit_of_work
 
 
 @click.group("results")
@@ -33,9 +34,9 @@ def rebuild(slug: str) -> None:
         )
     )
     started = time.perf_counter()
-    with click.progressbar(length=total or 0, label=f"Rescoring {slug}") as bar:
+    # Rebuilding commits in batches (checkpoint), so a national rebuild holds no lock for long.
+    with unit_of_work(), click.progressbar(length=total or 0, label=f"Rescoring {slug}") as bar:
         outcome = results.rebuild(campaign, progress=bar.update, checkpoint=db.session.commit)
-    db.session.commit()
     elapsed = time.perf_counter() - started
     click.echo(
         f"rebuilt {slug}: {outcome['responses']} responses in {elapsed:.1f} s; "
@@ -52,15 +53,15 @@ def publish(slug: str, reason: str) -> None:
     campaign = get_campaign(slug)
     if campaign is None:
         raise click.ClickException(f"campaign {slug!r} does not exist")
-    try:
-        publication = (
-            results.ensure_published(campaign) if results.latest(campaign) is None else None
-        )
-        publication = publication or results.publish(campaign, reason)
-    except results.PublicationError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
+    with unit_of_work():
+        try:
+            if results.latest(campaign) is None:
+                publish_closed(campaign)
+                publication = results.latest(campaign)
+            else:
+                publication = results.publish(campaign, reason)
+        except results.PublicationError as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(
         f"published {slug}: publication {publication.number} on {publication.published_on},"
         f" {publication.organisations_revised} organisations with measures withheld"

@@ -173,7 +173,7 @@ def _voided_since(campaign: Campaign, number: int) -> list[Response]:
 def published_section(campaign: Campaign, name: str, org_code: str) -> Any:
     """One organisation's part of a feature's section as the campaign's latest publication
     froze it (None before, or when the section has nothing for it): reads only its row."""
-    last = ensure_published(campaign)
+    last = latest(campaign) if campaign.status == "closed" else None
     if last is None:
         return None
     snapshot = snapshot_of(last)
@@ -302,11 +302,12 @@ def publish(campaign: Campaign, reason: str | None = None) -> Publication:
     return publication
 
 
-def ensure_published(campaign: Campaign) -> Publication | None:
+def publish_first(campaign: Campaign) -> Publication | None:
     """The latest publication of a closed campaign, making number 1 if its closing date has
-    passed and none exists yet; None while it is not closed. Two workers racing to make it
-    agree: on PostgreSQL through the unique (campaign, number) and a savepoint; on SQLite,
-    whose writers are serialised anyway, by taking the write lock before looking again."""
+    passed and none exists yet; None while it is not closed. A write: called by closing a
+    campaign and the job that publishes due campaigns, never by a read. Two workers racing
+    to make it agree: on PostgreSQL through the unique (campaign, number) and a savepoint;
+    on SQLite, whose writers are serialised anyway, by taking the write lock first."""
     if campaign.status != "closed":
         return None
     found = latest(campaign)

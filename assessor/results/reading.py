@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
-from assessor.disclosure import REASONS
+from assessor.disclosure import AWAITING_PUBLICATION, CAMPAIGN_OPEN, REASONS
 from assessor.extensions import db
 from assessor.models import Campaign, CampaignOrganisation, Cell, Publication
 from assessor.questionnaires.definition import Questionnaire
@@ -32,7 +32,6 @@ from assessor.results.snapshot import (
 )
 from assessor.scoring.engine import level_of
 
-CAMPAIGN_OPEN = "campaign_open"
 REASON_BELOW = REASONS.index("below_minimum")
 #: One organisation's per-organisation arrays (snapshot.Snapshot.row).
 Row = dict[str, np.ndarray]
@@ -220,6 +219,8 @@ class ResultsView:
     hidden: bool
     preview: bool
     publication: PublicationRef | None
+    #: Why scores are withheld from this reader when `hidden`.
+    hidden_reason: str = CAMPAIGN_OPEN
 
     # --------------------------------------------------------------- shared parts
 
@@ -255,7 +256,7 @@ class ResultsView:
 
     def _code(self, code: int) -> str | None:
         """The reason a value is withheld from this reader, or None when it is shown."""
-        return CAMPAIGN_OPEN if self.hidden else REASONS[int(code)]
+        return self.hidden_reason if self.hidden else REASONS[int(code)]
 
     def levels(self, audience: str, o: Row) -> np.ndarray:
         """The level of each measure's score in one organisation's row (-1 without one),
@@ -335,7 +336,7 @@ class ResultsView:
             lambda j: self.trend_measure(audience, o, j)
         )
         meta = s.meta
-        trend_reason = CAMPAIGN_OPEN if self.hidden else meta["trend_reason"]
+        trend_reason = self.hidden_reason if self.hidden else meta["trend_reason"]
         if trend_reason is None:
             trend_reason = self._all_reason(trend_overall, trend_domains)
         return OrgResult(
@@ -351,7 +352,7 @@ class ResultsView:
             gap=Gap(
                 gap_overall,
                 gap_domains,
-                CAMPAIGN_OPEN if self.hidden else self._all_reason(gap_overall, gap_domains),
+                self.hidden_reason if self.hidden else self._all_reason(gap_overall, gap_domains),
             ),
             trend=Trend(
                 previous=meta["previous"],
@@ -419,7 +420,7 @@ class ResultsView:
                 values["combined"] = (values["staff"] + values["patient_leader"]) / 2
                 reasons["combined"] = None
             elif self.hidden:
-                values["combined"], reasons["combined"] = None, CAMPAIGN_OPEN
+                values["combined"], reasons["combined"] = None, self.hidden_reason
             else:
                 values["combined"] = None
                 reasons["combined"] = (
@@ -510,7 +511,7 @@ class ResultsView:
             group={"by": by, "value": value},
             audience=audience,
             preview=self.preview,
-            reason=CAMPAIGN_OPEN if self.hidden else None,
+            reason=self.hidden_reason if self.hidden else None,
             scoring=self.scoring,
             publication=self.publication,
             overall=overall,
@@ -543,7 +544,7 @@ def summary(campaign: Campaign) -> CampaignSummary:
     """Organisations and response counts of a campaign, as a list of campaigns shows them:
     from the responses array of its latest publication (not the whole head), or, before one
     exists, from `submitted_counts` (an open campaign's counts need no preview computed)."""
-    publication = publications.ensure_published(campaign)
+    publication = _latest_published(campaign)
     if publication is not None:
         responses = publications.responses_of(publication)
         totals = responses.sum(axis=0)
@@ -577,7 +578,7 @@ def read(campaign: Campaign, admin: bool = False, number: int | None = None) -> 
     """The campaign's results as this reader may see them (scoring.md s.6): its latest
     publication, or publication `number` (a paging cursor pins the one its first page saw)."""
     q = definition_of(campaign.questionnaire)
-    publication = publications.ensure_published(campaign)
+    publication = _latest_published(campaign)
     if number is not None and publication is not None and number != publication.number:
         publication = publications.numbered(campaign, number) or publication
     if publication is not None:
@@ -596,8 +597,20 @@ def read(campaign: Campaign, admin: bool = False, number: int | None = None) -> 
         hidden=not admin,
         preview=admin,
         publication=None,
+        hidden_reason=AWAITING_PUBLICATION if campaign.status == "closed" else CAMPAIGN_OPEN,
     )
 
 
+def _latest_published(campaign: Campaign) -> Publication | None:
+    """The campaign's latest publication; a read never makes one (design.md: publications
+    are made by closing a campaign and by `assessor jobs run-due`)."""
+    return publications.latest(campaign) if campaign.status == "closed" else None
+
+
 def is_published(campaign: Campaign) -> bool:
-    return campaign.status == "closed"
+    return _latest_published(campaign) is not None
+
+
+def awaiting_publication(campaign: Campaign) -> bool:
+    """Closed by its date, but `jobs run-due` has not published it yet."""
+    return campaign.status == "closed" and _latest_published(campaign) is None

@@ -23,6 +23,9 @@ def reason_text(reason: str | None, k: int) -> str:
         "patient_leader_below_minimum": f"Not shown (fewer than {k} patient leaders responded)",
         "staff_below_minimum": f"Not shown (fewer than {k} staff responded)",
         "campaign_open": "Not shown until the campaign closes",
+        "awaiting_publication": (
+            "Not shown yet: the closing date has passed, and results will be published shortly"
+        ),
         "not_comparable": "No trend (questions not comparable with the previous campaign)",
         "no_previous": "No trend (no previous campaign)",
         "revision_below_minimum": (

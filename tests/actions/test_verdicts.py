@@ -192,7 +192,7 @@ def test_a_failed_submission_counts_no_verdict(client, world, db) -> None:
     response, token = _started(db, world)
     sign_in(client, None)
     _verdict(client, token, {action.id: ("done", "yes")})
-    set_window(world.c2, "closed")  # the campaign closes before Submit is pressed
+    set_window(world.c2, "closed", publish=False)  # it closes before Submit is pressed
     db.session.commit()
     assert post(client, f"/r/{token}/review").status_code == 410
     db.session.expire_all()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from assessor.actions.cosign import create_cosign_links
 from assessor.auth.passwords import create_user
+from assessor.campaigns.service import publish_closed
 from assessor.models import Action, Cosign
 from tests.browser.axe import violations
 from tests.browser.conftest import shot
@@ -31,7 +32,7 @@ def _tab_to(page, predicate, limit: int = 60):  # type: ignore[no-untyped-def]
 
 def test_an_editor_writes_a_plan_and_a_patient_leader_cosigns_it(live_server, browser, db):
     add_orgs(("A01", "London", "Urban"))
-    make_campaign("spring", state="closed", k=3)
+    publish_closed(make_campaign("spring", state="closed", k=3))  # as `jobs run-due` would
     create_user("editor@example.nhs.uk", "editor", PASSWORD, "A01")
     db.session.commit()
 

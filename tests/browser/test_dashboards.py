@@ -213,7 +213,7 @@ def test_the_national_page_at_national_scale(app, live_server, page, db) -> None
     load_demo(seed=5, echo=lambda _: None, organisations=40)
     create_user("dash@example.nhs.uk", "viewer", PASSWORD)
     slug = "2025-assessment"
-    publication = results.ensure_published(get_campaign(slug))
+    publication = results.publish_first(get_campaign(slug))
     big = scale_snapshot(publications.snapshot_of(publication).complete(), 7000)
     replace_publication(publication, big)
     db.session.commit()

@@ -443,7 +443,7 @@ def test_the_dashboard_benchmark_runs_on_a_resampled_publication(app, db, capsys
     from benchmarks.dashboards import measure, replace_publication, scale_snapshot
 
     campaign = _world(db)
-    publication = results.ensure_published(campaign)
+    publication = results.publish_first(campaign)
     big = scale_snapshot(publications.snapshot_of(publication).complete(), 600)
     assert len(big.orgs) == 600 and len(big.labels("region")) == 7
     replace_publication(publication, big)

@@ -69,7 +69,7 @@ def test_closed_campaign_refuses_and_bad_cells_are_named(db) -> None:
         responses.start(campaign, "ZZZ", "public")
     assert set(bad.value.errors) == {"organisation", "audience"}
     response, _ = responses.start(campaign, "A01", "staff")
-    set_window(campaign, "closed")
+    set_window(campaign, "closed", publish=False)  # closed by its date, not yet published
     with pytest.raises(responses.SurveyClosed):
         responses.complete(response)
     with pytest.raises(responses.SurveyClosed):

@@ -22,7 +22,7 @@ def test_rebuild_and_void_from_the_command_line(runner, db) -> None:
     q = questionnaire(campaign)
     for option in ["agree", "agree", "neutral", "strongly_agree"]:
         responses.submit(campaign, "A01", "staff", uniform_answers(q, option))
-    set_window(campaign, "closed")
+    set_window(campaign, "closed", publish=False)
     db.session.commit()
 
     out = runner.invoke(args=["results", "rebuild", "c"])
@@ -39,6 +39,8 @@ def test_rebuild_and_void_from_the_command_line(runner, db) -> None:
     assert db.session.get(Response, victim.seq).status == "voided"
     audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "response.void"))
     assert audit.details["reason"] == "test entry" and audit.details["response"] == victim.id
+    out = runner.invoke(args=["jobs", "run-due"])
+    assert out.output == "published c: publication 1\n"
     item = result_items(db.session.merge(campaign), "staff")[0]
     assert item["responses"]["staff"] == 3
 

@@ -382,7 +382,7 @@ def test_a_list_of_campaigns_counts_without_decoding_a_publication_head(db) -> N
     does not grow with the organisations' names and groups; an open campaign's counts come
     from its cells."""
     campaign = _closed_campaign(db)
-    first = publications.ensure_published(campaign)
+    first = publications.publish_first(campaign)
     db.session.commit()
     publications.clear_cache()
     expected = (2, 3, 6, PublicationRef.of(first))
@@ -443,7 +443,7 @@ def test_sections_are_stored_per_organisation_and_read_one_at_a_time(db, monkeyp
         return {"A01": {"n": len(given)}}
 
     monkeypatch.setitem(publications.SECTIONS, "test", section)
-    first = publications.ensure_published(campaign)
+    first = publications.publish_first(campaign)
     assert publications.published_section(campaign, "test", "A01") == {"n": 1}
     assert publications.published_section(campaign, "test", "B02") is None
     assert b"test" not in db.session.scalar(

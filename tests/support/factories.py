@@ -83,13 +83,17 @@ def uniform_answers(q: Questionnaire, option: str) -> dict[str, str]:
     return {item.link_id: option for item in q.scored_items}
 
 
-def set_window(campaign: Campaign, state: str) -> None:
+def set_window(campaign: Campaign, state: str, publish: bool = True) -> None:
+    """Move the campaign's dates so that it is open or closed; a closed one is published as
+    `jobs run-due` would (reads never publish), unless `publish` is False."""
     now = utcnow()
     if state == "closed":
         campaign.opens_at, campaign.closes_at = now - timedelta(days=30), now - timedelta(days=1)
     else:
         campaign.opens_at, campaign.closes_at = now - timedelta(days=1), now + timedelta(days=1)
     db.session.flush()
+    if state == "closed" and publish:
+        campaigns.publish_closed(campaign)
 
 
 def result_items(campaign: Campaign, audience: str = "combined", admin: bool = False) -> list[dict]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from assessor import results
 from assessor.responses import submission as responses
 from tests.support.factories import (
     add_orgs,
@@ -50,10 +49,5 @@ def build_two_campaigns(db):  # type: ignore[no-untyped-def]
         responses.submit(spring, "B01", "staff", _answers(q, mixes[i]))
     responses.submit(spring, "B01", "patient_leader", uniform_answers(q, "neutral"))
     set_window(spring, "closed")
-    # Publish now, as `campaigns close` does, so that no test's own session holds an
-    # uncommitted first publication while a request makes the same one (on PostgreSQL the
-    # request would wait on that row's lock).
-    results.ensure_published(before)
-    results.ensure_published(spring)
     db.session.commit()
     return spring

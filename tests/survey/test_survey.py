@@ -320,7 +320,7 @@ def test_unknown_campaign_org_or_audience_is_not_found(client, db) -> None:
 def test_closed_campaign(client, db) -> None:
     campaign, q = _setup(db)
     token = _start_open(client)
-    set_window(campaign, "closed")
+    set_window(campaign, "closed", publish=False)  # closed by its date, not yet published
     db.session.commit()
     for resp in (
         client.get("/s/c/A01/staff"),
