@@ -29,6 +29,7 @@ from assessor.disclosure.rule import (
     k_of,
     open_count,
     tally,
+    trend_baseline,
 )
 
 __all__ = [
@@ -52,4 +53,5 @@ __all__ = [
     "k_of",
     "open_count",
     "tally",
+    "trend_baseline",
 ]

@@ -73,6 +73,25 @@ def differenced(
     return shown, reason, np.where(shown, n, ref)
 
 
+def trend_baseline(staff: np.ndarray, patient_leader: np.ndarray) -> dict[str, np.ndarray]:
+    """Reason codes the previous campaign's latest publication gives each cell measure
+    (staff, patient leaders; 0 where shown) -> the code withholding each audience's trend
+    on that baseline (scoring.md s.6: "as that latest publication allows", in the follower's
+    every publication, first included). The combined trend needs both cells: it is withheld
+    as revised when either was, else below the minimum when either was withheld."""
+    staff = np.asarray(staff, dtype=np.int8)
+    patient_leader = np.asarray(patient_leader, dtype=np.int8)
+    either = (staff != SHOWN) | (patient_leader != SHOWN)
+    revised = REASON_CODE[REVISION_BELOW_MINIMUM]
+    combined = np.where(either, REASON_CODE[BELOW_MINIMUM], SHOWN)
+    combined[(staff == revised) | (patient_leader == revised)] = revised
+    return {
+        "staff": np.where(staff != SHOWN, staff, SHOWN).astype(np.int8),
+        "patient_leader": np.where(patient_leader != SHOWN, patient_leader, SHOWN).astype(np.int8),
+        "combined": combined.astype(np.int8),
+    }
+
+
 @dataclass(frozen=True)
 class Tally:
     """Counts of answers (co-signatures, verdicts) as they may be shown: `counts` and `n`

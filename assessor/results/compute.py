@@ -28,7 +28,7 @@ from assessor.benchmarking.cells import (
 )
 from assessor.benchmarking.funnel import funnel_from_cells, funnel_from_values
 from assessor.benchmarking.groups import group_statistics, percentile_ranks
-from assessor.disclosure import REASON_CODE, differenced
+from assessor.disclosure import REASON_CODE, differenced, trend_baseline
 from assessor.extensions import db
 from assessor.models import (
     Campaign,
@@ -159,9 +159,12 @@ def _load(campaign: Campaign, q: Questionnaire) -> dict[str, Any]:
     }
 
 
-def compute(campaign: Campaign, previous: Snapshot | None = None) -> Snapshot:
-    """The campaign's snapshot now, differenced against `previous` (the latest publication)
-    when given."""
+def compute(
+    campaign: Campaign, previous: Snapshot | None = None, baseline: Snapshot | None = None
+) -> Snapshot:
+    """The campaign's snapshot now, differenced against `previous` (its latest publication)
+    when given; `baseline` is the previous campaign's latest publication, which decides
+    which trends may be shown at all."""
     q = definition_of(campaign.questionnaire)
     k = campaign.min_respondents
     loaded = _load(campaign, q)
@@ -205,7 +208,9 @@ def compute(campaign: Campaign, previous: Snapshot | None = None) -> Snapshot:
     arrays["gap.sig"] = gaps.significant
     arrays["gap.reason"] = pair_reason
 
-    trend_meta = _trend(campaign, q, k, stats, cell_reason, arrays, ref)
+    trend_meta = _trend(
+        campaign, q, k, stats, cell_reason, arrays, ref, (loaded["codes"], baseline)
+    )
     _profiles(q, k, loaded["details"], arrays, ref)
 
     groups: dict[str, list[str]] = {}
@@ -254,6 +259,7 @@ def _trend(
     cell_reason: dict[str, np.ndarray],
     arrays: dict[str, np.ndarray],
     ref: Any,
+    baseline: tuple[list[str], Snapshot | None],
 ) -> dict[str, Any]:
     measures = measures_of(q)
     shape = (len(arrays["responses"]), len(measures))
@@ -293,12 +299,15 @@ def _trend(
     combined_before = combine(before["staff"], before["patient_leader"])
     deltas["combined"] = delta_combined(combined_now, combined_before)
     withheld["combined"] = withheld["staff"] | withheld["patient_leader"]
+    allowed = _baseline_codes(*baseline, measures)
     for audience in RESULT_AUDIENCES:
         d = deltas[audience]
         hide = withheld[audience]
-        shown = d.shown & ~hide & ~not_comparable[None, :]
+        from_baseline = allowed[audience]
+        shown = d.shown & ~hide & (from_baseline == 0) & ~not_comparable[None, :]
         reason = np.where(d.shown, 0, BELOW).astype(np.int8)
         reason[hide] = REVISED
+        reason = np.where(from_baseline != 0, from_baseline, reason).astype(np.int8)
         reason[:, not_comparable] = REASON_CODE["not_comparable"]
         if audience == "combined":
             b, n_ = combined_before.value, combined_now.value
@@ -316,6 +325,30 @@ def _trend(
         "comparable_fraction": comp.comparable_fraction,
         "comparable_domains": list(comp.comparable_domains),
     }
+
+
+def _baseline_codes(
+    codes: list[str], baseline: Snapshot | None, measures: list[str]
+) -> dict[str, np.ndarray]:
+    """The previous campaign's latest publication's reason codes for each cell measure,
+    aligned to this campaign's organisations and measures (an organisation or measure it
+    did not publish counts as withheld below the minimum), as disclosure's trend baseline."""
+    shape = (len(codes), len(measures))
+    if baseline is None:
+        zero = np.zeros(shape, dtype=np.int8)
+        return trend_baseline(zero, zero)
+    baseline = baseline.complete()
+    found = [baseline.index(code) for code in codes]
+    rows = np.array([-1 if r is None else r for r in found], dtype=np.int64)
+    cols = np.array(
+        [baseline.measures.index(m) if m in baseline.measures else -1 for m in measures]
+    )
+    present = (rows >= 0)[:, None] & (cols >= 0)[None, :]
+    aligned: dict[str, np.ndarray] = {}
+    for a in AUDIENCES:
+        source = baseline[f"{a}.reason"][np.maximum(rows, 0)][:, np.maximum(cols, 0)]
+        aligned[a] = np.where(present, source, BELOW).astype(np.int8)
+    return trend_baseline(aligned["staff"], aligned["patient_leader"])
 
 
 def _profiles(

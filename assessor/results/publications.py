@@ -216,6 +216,14 @@ def _legacy_sections(sections: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return regrouped
 
 
+def baseline_of(campaign: Campaign) -> Snapshot | None:
+    """The previous campaign's latest publication: a trend's `before` shows only what it
+    shows (scoring.md s.6)."""
+    previous = campaign.previous
+    last = latest(previous) if previous is not None else None
+    return snapshot_of(last) if last is not None else None
+
+
 def revision_pending(campaign: Campaign) -> bool:
     """Whether anything changed since the latest publication (a void), so that a new
     publication is due; shown to administrators only."""
@@ -267,7 +275,7 @@ def publish(campaign: Campaign, reason: str | None = None) -> Publication:
         refs = db.session.scalar(select(Publication.refs).where(Publication.id == last.id))
         previous = snapshot_of(last).with_refs(refs)
         remove_from_followers(campaign, _voided_since(campaign, last.number))
-    snapshot = compute(campaign, previous)
+    snapshot = compute(campaign, previous, baseline_of(campaign))
     frozen = _all_sections(last, previous) if last is not None and previous is not None else {}
     by_org: dict[str, dict[str, Any]] = {}
     for name, section in SECTIONS.items():
@@ -349,7 +357,7 @@ def preview(campaign: Campaign) -> Snapshot:
                 )
             ),
         )
-    snapshot = compute(campaign)
+    snapshot = compute(campaign, baseline=baseline_of(campaign))
     values = {"campaign_id": campaign.id, "computed_at": now, "data": snapshot.to_bytes()}
     upsert = (postgresql_insert if _dialect() == "postgresql" else sqlite_insert)(ResultsPreview)
     db.session.execute(

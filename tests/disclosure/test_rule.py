@@ -17,6 +17,7 @@ from assessor.disclosure import (
     differenced,
     open_count,
     tally,
+    trend_baseline,
 )
 
 
@@ -69,3 +70,13 @@ def test_no_two_shown_counts_differ_by_fewer_than_k(k: int, pairs: list[tuple[in
     both = first & second
     left = ref[both] - n[both]
     assert not ((left >= 1) & (left <= k - 1)).any()
+
+
+def test_a_trend_baseline_withheld_by_the_previous_publication_stays_withheld() -> None:
+    shown, below, revised = 0, REASON_CODE[BELOW_MINIMUM], REASON_CODE[REVISION_BELOW_MINIMUM]
+    staff = np.array([[shown, shown, below, revised]])
+    leaders = np.array([[shown, revised, shown, below]])
+    codes = trend_baseline(staff, leaders)
+    assert codes["staff"].tolist() == [[shown, shown, below, revised]]
+    assert codes["patient_leader"].tolist() == [[shown, revised, shown, below]]
+    assert codes["combined"].tolist() == [[shown, revised, below, revised]]

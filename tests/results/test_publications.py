@@ -457,3 +457,36 @@ def test_sections_are_stored_per_organisation_and_read_one_at_a_time(db, monkeyp
     publications.publish(campaign, reason="again")
     assert given == [None, {"A01": {"n": 1}}]
     assert publications.published_section(campaign, "test", "A01") == {"n": 2}
+
+
+def test_attack_a_followers_first_publication_keeps_a_withheld_baseline_withheld(
+    client, runner, db, token
+) -> None:
+    """Issue 17, finding 1: E's revision withheld its patient leaders (one voided of six);
+    a follower created afterwards showed `before` over the five left, so 6 x published(E) -
+    5 x before gave the voided person's exact score. The baseline stays withheld."""
+    first = _closed_campaign(db, "e")
+    published = _item(client, token, "e", "A01", "patient_leader")["overall"]
+    assert published["n"] == 6
+    _void_one(runner, db, first)
+    out = runner.invoke(args=["results", "publish", "e", "--reason", "test entry"])
+    assert out.exit_code == 0, out.output
+    assert _item(client, token, "e", "A01", "patient_leader")["overall"]["reason"] == (
+        "revision_below_minimum"
+    )
+
+    follower = make_campaign("g", previous="e", k=K)
+    q = questionnaire(follower)
+    for option in ["agree"] * 3:
+        responses.submit(follower, "A01", "staff", uniform_answers(q, option))
+        responses.submit(follower, "A01", "patient_leader", uniform_answers(q, option))
+    set_window(follower, "closed")
+    db.session.commit()
+    for audience in ("patient_leader", "combined"):
+        trend = _item(client, token, "g", "A01", audience)["trend"]
+        for measure in [trend["overall"], *trend["domains"].values()]:
+            assert measure["before"] is None and measure["delta"] is None, audience
+            assert measure["reason"] == "revision_below_minimum", audience
+    # Staff lost nobody in E: their trend is shown.
+    staff = _item(client, token, "g", "A01", "staff")["trend"]["overall"]
+    assert staff["before"] == pytest.approx(5.0) and staff["reason"] is None
