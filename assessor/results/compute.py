@@ -380,9 +380,15 @@ def _profiles(
         arrays[f"item.{a}.not_happening"] = np.where(shown, items[:, :, 2] / safe, np.nan)
         arrays[f"item.{a}.n"] = item_n
         arrays[f"item.{a}.reason"] = reason
+        # An item's mean rests on those who answered it, not on those shown it: its own
+        # count passes the rule, so voids of "don't know" answers cannot be differenced.
         answered = items[:, :, 3].astype(np.int64)
-        mean_shown = shown & (answered >= k)
-        arrays[f"item.{a}.answered"] = answered
+        answered_shown, answered_reason, arrays[f"ref.answered.{a}"] = differenced(
+            answered, k, ref(f"answered.{a}")
+        )
+        mean_shown = shown & answered_shown
+        arrays[f"item.{a}.answered"] = np.where(mean_shown, answered, 0)
+        arrays[f"item.{a}.mean_reason"] = np.where(shown, answered_reason, reason).astype(np.int8)
         arrays[f"item.{a}.mean"] = np.where(
             mean_shown, items[:, :, 4] / np.maximum(answered, 1), np.nan
         )

@@ -33,6 +33,7 @@ from assessor.results.snapshot import (
 from assessor.scoring.engine import level_of
 
 REASON_BELOW = REASONS.index("below_minimum")
+REASON_REVISED = REASONS.index("revision_below_minimum")
 #: One organisation's per-organisation arrays (snapshot.Snapshot.row).
 Row = dict[str, np.ndarray]
 OVERALL = "overall"
@@ -181,6 +182,16 @@ class PrincipleResult:
     values: dict[str, float | None]
     items_shown: dict[str, int]
     reasons: dict[str, str | None]
+
+
+def _withheld(o: Row, audience: str, column_of: Any) -> int:
+    """Why none of a principle's items shows its mean: a revision when any item's count was
+    withheld under the differencing rule (`item.*.mean_reason`, absent from publications
+    made before it was kept), else too few answered."""
+    reasons = o.get(f"item.{audience}.mean_reason")
+    if reasons is not None and (np.asarray(reasons)[column_of] == REASON_REVISED).any():
+        return REASON_REVISED
+    return REASON_BELOW
 
 
 @dataclass(frozen=True)
@@ -415,7 +426,11 @@ class ResultsView:
                 kept = means[:0] if self.hidden else means[~np.isnan(means)]
                 shown[a] = int(kept.size)
                 values[a] = float(kept.mean()) if kept.size else None
-                reasons[a] = self._code(0) if kept.size else self._code(REASON_BELOW)
+                reasons[a] = (
+                    self._code(0)
+                    if kept.size
+                    else self._code(_withheld(o, a, [column[link] for link in mapped]))
+                )
             if values["staff"] is not None and values["patient_leader"] is not None:
                 values["combined"] = (values["staff"] + values["patient_leader"]) / 2
                 reasons["combined"] = None

@@ -63,3 +63,36 @@ def test_a_principle_below_k_is_withheld_in_words(client, db) -> None:
         assert row["combined.reason"] == "patient_leader_below_minimum"
     page = client.get("/results/c/A01/report").get_data(as_text=True)
     assert "Not shown (fewer than 3 patient leaders responded)" in page
+
+
+def test_attack_voiding_dont_knows_cannot_difference_an_item_mean(client, runner, db) -> None:
+    """Issue 17, finding 2: the item means of the report were gated on the people shown an
+    item, but the revision check looked at that count alone. Voiding k = 3 people of whom
+    two answered "don't know" leaves the shown count k lower (published normally) and the
+    answered count one lower: 5 x before - 4 x after gave the third person's answer."""
+    _campaign(db, ["neutral"] * 4 + ["agree", "dont_know", "dont_know"])
+    first = list(
+        csv.DictReader(io.StringIO(client.get("/results/c/A01/report.csv").get_data(as_text=True)))
+    )
+    assert float(first[0]["patient_leader.agreement"]) == pytest.approx((4 * 0.5 + 0.75) / 5)
+    from sqlalchemy import select
+
+    from assessor.models import Response
+
+    victims = db.session.scalars(
+        select(Response.id)
+        .where(Response.audience == "patient_leader")
+        .order_by(Response.seq.desc())
+        .limit(3)
+    ).all()
+    for victim in victims:
+        assert runner.invoke(args=["responses", "void", victim, "--reason", "test"]).exit_code == 0
+    out = runner.invoke(args=["results", "publish", "c", "--reason", "three test entries"])
+    assert out.exit_code == 0, out.output
+    after = list(
+        csv.DictReader(io.StringIO(client.get("/results/c/A01/report.csv").get_data(as_text=True)))
+    )
+    assert after[0]["publication"] == "2"
+    for row in after:
+        assert row["patient_leader.agreement"] == "" and row["combined.agreement"] == ""
+        assert row["patient_leader.reason"] == "revision_below_minimum"
