@@ -17,13 +17,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from assessor.auth.bearer import require_scope
+from assessor.auth.bearer import current_token, require_scope
+from assessor.auth.tokens import ADMIN
 from assessor.campaigns.service import get_campaign
 from assessor.extensions import db
 from assessor.models import Campaign, CampaignOrganisation
-from assessor.models import Response as ResponseRow
-from assessor.models.campaign import ACCESS_MODES, AUDIENCES
+from assessor.models.campaign import ACCESS_MODES
 from assessor.results import snapshot
+from assessor.results.reading import summary as read_summary
 from assessor.web.api import problem_responses
 from assessor.web.errors import problem
 from assessor.web.paging import (
@@ -69,7 +70,19 @@ class CampaignDetailSchema(CampaignSchema):
     response_counts = ma.fields.Nested(
         AudienceCountsSchema,
         required=True,
-        metadata={"description": "Submitted responses, voided ones left out."},
+        metadata={
+            "description": "Submitted responses, voided ones left out: as published once the"
+            " campaign is; before that, for a token without `admin`, the counts shown as at"
+            " the end of `response_counts_as_of` (an organisation's count below"
+            " `min_respondents` is not added in)."
+        },
+    )
+    response_counts_as_of = ma.fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The day whose end the counts are as at; null when final or live."
+        },
     )
     organisations = ma.fields.Integer(
         required=True, metadata={"description": "Organisations in the campaign."}
@@ -104,17 +117,6 @@ def summary(campaign: Campaign) -> dict[str, Any]:
         "min_respondents": campaign.min_respondents,
         "access": campaign.access,
     }
-
-
-def response_counts(campaign: Campaign) -> dict[str, int]:
-    rows = db.session.execute(
-        select(ResponseRow.audience, func.count())
-        .where(ResponseRow.campaign_id == campaign.id, ResponseRow.status == "submitted")
-        .group_by(ResponseRow.audience)
-    ).all()
-    counts = {audience: 0 for audience in AUDIENCES}
-    counts.update({audience: int(n) for audience, n in rows if audience in counts})
-    return counts
 
 
 # --------------------------------------------------------------------------- views
@@ -157,6 +159,7 @@ class CampaignView(MethodView):
     def get(self, slug: str) -> Any:
         """One campaign, with its response counts and number of organisations"""
         campaign = campaign_or_404(slug)
+        counts = read_summary(campaign, admin=ADMIN in current_token().scopes)
         organisations = db.session.scalar(
             select(func.count())
             .select_from(CampaignOrganisation)
@@ -164,7 +167,8 @@ class CampaignView(MethodView):
         )
         return {
             **summary(campaign),
-            "response_counts": response_counts(campaign),
+            "response_counts": {"staff": counts.staff, "patient_leader": counts.patient_leader},
+            "response_counts_as_of": counts.as_of,
             "organisations": int(organisations or 0),
         }
 

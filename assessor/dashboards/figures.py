@@ -13,19 +13,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import plotly.io as pio
 from markupsafe import Markup
 
-from assessor.disclosure import REASONS
+from assessor.disclosure import FEWER_THAN_K, REASONS
 from assessor.results.reading import OVERALL, ResultsView
 from assessor.results.snapshot import (
     AUDIENCES,
     BANDS,
 )
 from assessor.scoring.engine import level_of
-from assessor.web.presentation import AUDIENCE_LABELS, interval, level_label, number, reason_text
+from assessor.web.presentation import (
+    AUDIENCE_LABELS,
+    count_text,
+    interval,
+    level_label,
+    number,
+    reason_text,
+)
 
 #: scoring.md conventions.
 Z95 = 1.959964
@@ -311,6 +319,10 @@ def _say(audience: str) -> str:
     return VOICE_IN_A_SENTENCE[audience]
 
 
+def _shown_count(n: Any) -> int | None:
+    return None if int(n) == FEWER_THAN_K else int(n)
+
+
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
@@ -320,8 +332,14 @@ def _responded(view: ResultsView, idx: np.ndarray) -> str:
     s = view.snapshot
     responses = s["responses"][idx]
     rate = s["rate"][idx]
-    staff, patient = (int(x) for x in responses.sum(axis=0))
+    withheld = responses == FEWER_THAN_K
+    staff, patient = (int(x) for x in np.where(withheld, 0, responses).sum(axis=0))
     text = f"{staff:,} staff and {patient:,} patient leaders responded"
+    if withheld.any():
+        text += (
+            f" in the organisations with at least {_k(view)} of a group (fewer than"
+            f" {_k(view)} elsewhere, not counted)"
+        )
     known = rate[~np.isnan(rate)]
     if known.size:
         median = float(np.median(known))
@@ -928,7 +946,7 @@ def responses_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
         for b in range(len(AUDIENCES)):
             rate = s["rate"][i, b]
             row += [
-                str(int(s["responses"][i, b])),
+                count_text(_shown_count(s["responses"][i, b]), _k(view)),
                 "Not known" if np.isnan(rate) else f"{rate:.0%}",
             ]
         table.rows.append(row)
@@ -975,7 +993,11 @@ def _pick(container: object, measure: str) -> object:
 def _org_responded(item: object) -> str:
     r = item.responses  # type: ignore[attr-defined]
     rate = item.response_rate  # type: ignore[attr-defined]
-    text = f"{r['staff']:,} staff and {r['patient_leader']:,} patient leaders responded"
+    k = item.scoring.min_respondents  # type: ignore[attr-defined]
+    text = (
+        f"{count_text(r['staff'], k)} staff and {count_text(r['patient_leader'], k)}"
+        " patient leaders responded"
+    )
     known = [
         f"{rate[a]:.0%} of {who}"
         for a, who in (("staff", "staff"), ("patient_leader", "patient leaders"))
@@ -1181,8 +1203,9 @@ def rungs_chart(view: ResultsView, i: int, voice: str, profiles: dict) -> Chart:
     n = item.responses[voice]
     summary = (
         f"For each domain and rung of the ladder, the share of {org.name}'s {who} whose answers"
-        f" meet that rung ({n:,} {who} responded). The level counts rungs from the bottom up; this"
-        " profile does not, so it shows where the organisation is strong even above a rung it"
+        f" meet that rung ({count_text(n, _k(view))} {who} responded). The level counts rungs"
+        " from the bottom up; this profile does not, so it shows where the organisation is"
+        " strong even above a rung it"
         f" has not met. {_strongest_above(view, item, body)}"
         + (
             f"{hidden} cells are suppressed (written 'not shown'; the table says why)."
@@ -1502,7 +1525,11 @@ def org_responses_chart(view: ResultsView, i: int) -> Chart:
     for voice, who in (("staff", "Staff"), ("patient_leader", "Patient leaders")):
         rate = item.response_rate[voice]
         table.rows.append(
-            [who, str(item.responses[voice]), "Not known" if rate is None else f"{rate:.0%}"]
+            [
+                who,
+                count_text(item.responses[voice], item.scoring.min_respondents),
+                "Not known" if rate is None else f"{rate:.0%}",
+            ]
         )
         table.links.append(None)
     summary = (

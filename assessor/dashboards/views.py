@@ -49,7 +49,7 @@ def index() -> str:
     campaigns = db.session.scalars(db.select(Campaign).order_by(Campaign.created_at)).all()
     rows = []
     for campaign in campaigns:
-        found = summary(campaign)
+        found = summary(campaign, admin=_is_admin())
         rows.append(
             {
                 "campaign": campaign,
@@ -57,6 +57,7 @@ def index() -> str:
                 "staff": found.staff,
                 "patient_leader": found.patient_leader,
                 "publication": found.publication,
+                "as_of": found.as_of,
                 "revision_pending": _is_admin() and results.revision_pending(campaign),
             }
         )

@@ -12,6 +12,7 @@ from assessor.disclosure.rule import (
     AWAITING_PUBLICATION,
     BELOW_MINIMUM,
     CAMPAIGN_OPEN,
+    FEWER_THAN_K,
     MIN_FREE_TEXT,
     NO_PREVIOUS,
     NOT_COMPARABLE,
@@ -28,6 +29,7 @@ from assessor.disclosure.rule import (
     differenced,
     k_of,
     open_count,
+    open_counts,
     tally,
     trend_baseline,
 )
@@ -36,6 +38,7 @@ __all__ = [
     "AWAITING_PUBLICATION",
     "BELOW_MINIMUM",
     "CAMPAIGN_OPEN",
+    "FEWER_THAN_K",
     "MIN_FREE_TEXT",
     "NOT_COMPARABLE",
     "NO_PREVIOUS",
@@ -52,6 +55,7 @@ __all__ = [
     "differenced",
     "k_of",
     "open_count",
+    "open_counts",
     "tally",
     "trend_baseline",
 ]

@@ -140,6 +140,18 @@ def open_count(n: int, k: int, as_of: datetime | None = None) -> Count:
     return Count(int(n), None, as_of) if n >= k else Count(None, k, as_of)
 
 
+#: A count withheld as "fewer than k" in a counts array.
+FEWER_THAN_K = -1
+
+
+def open_counts(n: Any, k: int) -> np.ndarray:
+    """Counts of an open campaign (as at `counts_as_of`) as they may be shown: each itself
+    from k on, `FEWER_THAN_K` below (zero included: "fewer than k" says nothing of one
+    person)."""
+    n = np.asarray(n, dtype=np.int64)
+    return np.where(n >= k, n, FEWER_THAN_K)
+
+
 def comments_shown(n_respondents: int, k: int) -> bool:
     """Whether a cell's free-text section may be shown."""
     return n_respondents >= max(MIN_FREE_TEXT, k)

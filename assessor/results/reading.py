@@ -16,12 +16,20 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
-from assessor.disclosure import AWAITING_PUBLICATION, CAMPAIGN_OPEN, REASONS
+from assessor.disclosure import (
+    AWAITING_PUBLICATION,
+    CAMPAIGN_OPEN,
+    FEWER_THAN_K,
+    REASONS,
+    k_of,
+    open_counts,
+)
 from assessor.extensions import db
 from assessor.models import Campaign, CampaignOrganisation, Cell, Publication
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
 from assessor.results import publications
+from assessor.results.counts import day_old
 from assessor.results.snapshot import (
     AUDIENCES,
     BANDS,
@@ -48,6 +56,11 @@ def _num(x: Any) -> float | None:
         return None
     x = float(x)
     return None if math.isnan(x) else x
+
+
+def _count(n: Any) -> int | None:
+    """A response count, None when withheld as "fewer than k" (disclosure.open_counts)."""
+    return None if int(n) == FEWER_THAN_K else int(n)
 
 
 def _interval(lo: Any, hi: Any) -> list[float] | None:
@@ -156,8 +169,10 @@ class OrgResult:
     organisation: OrgRef
     audience: str
     preview: bool
-    responses: dict[str, int]
+    #: None where withheld as "fewer than k" (an unpublished campaign's day-old counts).
+    responses: dict[str, int | None]
     response_rate: dict[str, float | None]
+    responses_as_of: date | None
     scoring: Scoring
     publication: PublicationRef | None
     overall: Measure
@@ -232,6 +247,9 @@ class ResultsView:
     publication: PublicationRef | None
     #: Why scores are withheld from this reader when `hidden`.
     hidden_reason: str = CAMPAIGN_OPEN
+    #: The day whose end the counts are as at (a non-administrator's view of an unpublished
+    #: campaign), None when they are final or live; a count below k is then None.
+    counts_as_of: date | None = None
 
     # --------------------------------------------------------------- shared parts
 
@@ -354,8 +372,9 @@ class ResultsView:
             organisation=self.org_ref(i),
             audience=audience,
             preview=self.preview,
-            responses={a: int(s["responses"][i, b]) for b, a in enumerate(AUDIENCES)},
+            responses={a: _count(s["responses"][i, b]) for b, a in enumerate(AUDIENCES)},
             response_rate={a: _num(s["rate"][i, b]) for b, a in enumerate(AUDIENCES)},
+            responses_as_of=self.counts_as_of,
             scoring=self.scoring,
             publication=self.publication,
             overall=overall,
@@ -543,22 +562,29 @@ class ResultsView:
         return None if self.hidden else self.snapshot.funnel(audience, measure, by, value)
 
     def response_totals(self) -> dict[str, int]:
-        totals = self.snapshot["responses"].sum(axis=0)
+        """Totals of the counts shown (a withheld count adds nothing)."""
+        counts = self.snapshot["responses"]
+        totals = np.where(counts == FEWER_THAN_K, 0, counts).sum(axis=0)
         return {a: int(totals[b]) for b, a in enumerate(AUDIENCES)}
 
 
 @dataclass(frozen=True)
 class CampaignSummary:
     organisations: int
-    staff: int
-    patient_leader: int
+    #: None: "fewer than k" (a day-old total, see `summary`).
+    staff: int | None
+    patient_leader: int | None
     publication: PublicationRef | None
+    #: Set when the counts are day-old totals of the counts shown (not yet published).
+    as_of: date | None = None
 
 
-def summary(campaign: Campaign) -> CampaignSummary:
+def summary(campaign: Campaign, admin: bool = False) -> CampaignSummary:
     """Organisations and response counts of a campaign, as a list of campaigns shows them:
     from the responses array of its latest publication (not the whole head), or, before one
-    exists, from `submitted_counts` (an open campaign's counts need no preview computed)."""
+    exists, live from `submitted_counts` for administrators and, for everyone else, the
+    day-old counts of the organisations whose counts are shown (results.counts; a total of
+    every count would give away the withheld ones by subtraction)."""
     publication = _latest_published(campaign)
     if publication is not None:
         responses = publications.responses_of(publication)
@@ -566,13 +592,18 @@ def summary(campaign: Campaign) -> CampaignSummary:
         return CampaignSummary(
             len(responses), int(totals[0]), int(totals[1]), PublicationRef.of(publication)
         )
-    counts = submitted_counts(campaign)
     members = db.session.scalar(
         select(func.count())
         .select_from(CampaignOrganisation)
         .where(CampaignOrganisation.campaign_id == campaign.id)
     )
-    return CampaignSummary(int(members or 0), counts["staff"], counts["patient_leader"], None)
+    if admin:
+        counts = submitted_counts(campaign)
+        return CampaignSummary(int(members or 0), counts["staff"], counts["patient_leader"], None)
+    as_of, _, day, _ = day_old(campaign)
+    totals = open_counts(np.where(day == FEWER_THAN_K, 0, day).sum(axis=0), k_of(campaign))
+    staff, leaders = (_count(t) for t in totals)
+    return CampaignSummary(int(members or 0), staff, leaders, None, as_of)
 
 
 def submitted_counts(campaign: Campaign) -> dict[str, int]:
@@ -605,15 +636,27 @@ def read(campaign: Campaign, admin: bool = False, number: int | None = None) -> 
             preview=False,
             publication=PublicationRef.of(publication),
         )
+    shared = publications.preview(campaign)
     return ResultsView(
         campaign,
         q,
-        publications.preview(campaign),
+        shared if admin else _with_day_old_counts(campaign, shared),
         hidden=not admin,
+        counts_as_of=None if admin else day_old(campaign)[0],
         preview=admin,
         publication=None,
         hidden_reason=AWAITING_PUBLICATION if campaign.status == "closed" else CAMPAIGN_OPEN,
     )
+
+
+def _with_day_old_counts(campaign: Campaign, preview: Snapshot) -> Snapshot:
+    """The preview as a non-administrator may read it: no score (the view hides them) and
+    its live counts replaced by yesterday's, below k withheld (results.counts)."""
+    _, codes, counts, rates = day_old(campaign)
+    position = {code: i for i, code in enumerate(codes)}
+    order = [position[code] for code in preview.orgs]
+    arrays = {**preview.arrays, "responses": counts[order], "rate": rates[order]}
+    return Snapshot(preview.meta, arrays)
 
 
 def _latest_published(campaign: Campaign) -> Publication | None:

@@ -154,6 +154,14 @@ class ResultSchema(CompiledDumpSchema):
     preview = ma.fields.Boolean(required=True)
     responses = ma.fields.Nested(AudienceCountsSchema, required=True)
     response_rate = ma.fields.Nested(ResponseRatesSchema, required=True)
+    responses_as_of = ma.fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Set while the campaign is not published and the token is not"
+            " `admin`: the counts are as at the end of this day, null below min_respondents."
+        },
+    )
     scoring = ma.fields.Nested(ScoringSchema, required=True)
     publication = _publication()
     overall = ma.fields.Nested(MeasureSchema, required=True)

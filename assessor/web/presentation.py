@@ -44,6 +44,11 @@ def number(value: float | None, signed: bool = False) -> str:
     return text.replace("-", "\u2212")
 
 
+def count_text(n: int | None, k: int) -> str:
+    """A response count in words: a withheld one (None) is "fewer than k", never a value."""
+    return f"fewer than {k}" if n is None else f"{n:,}"
+
+
 def interval(ci: list[float] | None) -> str:
     if not ci:
         return ""
@@ -70,5 +75,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(interval)
     app.add_template_filter(percent)
     app.add_template_global(reason_text)
+    app.add_template_global(count_text)
     app.add_template_global(level_label)
     app.add_template_global(AUDIENCE_LABELS, "audience_labels")

@@ -28,5 +28,9 @@ class QuestionnaireRefSchema(ma.Schema):
 
 
 class AudienceCountsSchema(ma.Schema):
-    staff = ma.fields.Integer(required=True)
-    patient_leader = ma.fields.Integer(required=True)
+    """Response counts. While a campaign is not yet published, a reader without the `admin`
+    scope sees counts as at the end of the previous day, and null for a count below the
+    campaign's `min_respondents` ("fewer than k", scoring.md s.6)."""
+
+    staff = ma.fields.Integer(required=True, allow_none=True)
+    patient_leader = ma.fields.Integer(required=True, allow_none=True)

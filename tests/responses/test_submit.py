@@ -14,6 +14,7 @@ from assessor.extensions import db
 from assessor.models import ApiToken, Organisation, Response, utcnow
 from assessor.responses import submission as service
 from tests.fixtures.api import CLOSED, OPEN, make_campaign, uniform
+from tests.support.factories import submitted_yesterday
 
 URL = f"/api/v1/campaigns/{OPEN}/responses"
 
@@ -48,6 +49,8 @@ def problem_of(response, status):  # type: ignore[no-untyped-def]
 
 
 def test_a_valid_response_is_stored_and_scored(api, world):
+    submitted_yesterday(world.open)
+    db.session.commit()
     before = stored()
     response = post(api, world, body(world))
     assert response.status_code == 201
@@ -60,8 +63,12 @@ def test_a_valid_response_is_stored_and_scored(api, world):
     assert row.submission_id == "sub-1" and row.status == "submitted"
     assert row.org_code == "00B" and row.audience == "patient_leader"
     assert row.answers["comments"]  # free text is kept, though never exported
-    detail = api.get(f"/api/v1/campaigns/{OPEN}", headers=world.headers("results")).get_json()
+    detail = api.get(f"/api/v1/campaigns/{OPEN}", headers=world.headers("admin")).get_json()
     assert detail["response_counts"] == {"staff": 3, "patient_leader": 4}
+    # Anyone else reads the counts as at the end of yesterday: today's answer is not in it.
+    detail = api.get(f"/api/v1/campaigns/{OPEN}", headers=world.headers("results")).get_json()
+    assert detail["response_counts"] == {"staff": 3, "patient_leader": 3}
+    assert detail["response_counts_as_of"] == (utcnow().date() - timedelta(days=1)).isoformat()
 
 
 def test_a_resend_of_the_same_json_is_200_with_the_same_id(api, world):

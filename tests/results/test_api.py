@@ -24,6 +24,7 @@ from assessor.campaigns import service as campaigns
 from assessor.extensions import db
 from assessor.results.api import csv_columns
 from tests.fixtures.api import CLOSED, OPEN, STEP_SCORE
+from tests.support.factories import submitted_yesterday
 
 A, C = 17 / 6, 8 / 3
 
@@ -124,6 +125,8 @@ def test_response_rates_use_eligible_counts(api, world):
 
 
 def test_an_open_campaign_shows_counts_only_except_to_admin(api, world):
+    submitted_yesterday(world.open)  # counts are as at the end of the previous day
+    db.session.commit()
     path = f"/api/v1/campaigns/{OPEN}/results?region=London"
     public = by_code(get(api, world, path).get_json())["00A"]
     assert public["preview"] is False

@@ -397,9 +397,12 @@ def test_a_list_of_campaigns_counts_without_decoding_a_publication_head(db) -> N
     q = questionnaire(open_campaign)
     responses.submit(open_campaign, "B02", "staff", uniform_answers(q, "agree"))
     set_window(open_campaign, "open")
-    found = summary(open_campaign)
+    found = summary(open_campaign, admin=True)
     counts = (found.organisations, found.staff, found.patient_leader, found.publication)
     assert counts == (2, 1, 0, None)
+    # Everyone else: yesterday's counts, and only those of k or more (none here).
+    found = summary(open_campaign)
+    assert (found.organisations, found.staff, found.patient_leader) == (2, None, None)
 
 
 def test_a_publication_head_is_read_without_decoding_every_organisation() -> None:

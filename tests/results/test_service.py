@@ -20,6 +20,7 @@ from tests.support.factories import (
     questionnaire,
     result_items,
     set_window,
+    submitted_yesterday,
     uniform_answers,
 )
 
@@ -110,6 +111,7 @@ def test_results_follow_the_rules_on_hand_computed_numbers(db) -> None:
     _submit_many(campaign, "B02", "staff", ["agree", "agree", "agree", "neutral"])
     _submit_many(campaign, "B02", "patient_leader", ["agree", "agree"])
 
+    submitted_yesterday(campaign)  # a non-administrator's counts are as at yesterday's end
     hidden = result_items(campaign, "combined")
     a01 = next(item for item in hidden if item["organisation"]["code"] == "A01")
     assert a01["responses"] == {"staff": 3, "patient_leader": 3}

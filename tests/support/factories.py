@@ -111,3 +111,22 @@ def benchmark_items(
 
     view = results.read(campaign, admin=admin)
     return BenchmarkSchema(many=True).dump(view.benchmarks(audience, group_by))
+
+
+def submitted_yesterday(campaign: Campaign) -> None:
+    """Move the campaign's submitted responses to yesterday (their day is all they keep), so
+    that a non-administrator's counts, which are as at the end of the previous day
+    (scoring.md s.6), include them."""
+    from sqlalchemy import update
+
+    from assessor.models import Response
+    from assessor.results import counts
+
+    yesterday = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    db.session.execute(
+        update(Response)
+        .where(Response.campaign_id == campaign.id, Response.status == "submitted")
+        .values(submitted_at=yesterday)
+    )
+    db.session.flush()
+    counts.clear_cache()

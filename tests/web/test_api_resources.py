@@ -12,6 +12,7 @@ from assessor.extensions import db
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of, get_version
 from tests.fixtures.api import CLOSED, KEY, OPEN, ORGS
+from tests.support.factories import submitted_yesterday
 
 
 def test_health_is_open_and_reports_the_database(api, world):
@@ -135,6 +136,8 @@ def test_campaigns_in_slug_order(api, world):
     [(CLOSED, {"staff": 10, "patient_leader": 8}), (OPEN, {"staff": 3, "patient_leader": 3})],
 )
 def test_one_campaign_with_counts(api, world, slug, counts):
+    submitted_yesterday(world.open)  # an open campaign's counts are as at yesterday's end
+    db.session.commit()
     body = api.get(f"/api/v1/campaigns/{slug}", headers=world.headers("results")).get_json()
     assert body["slug"] == slug
     assert body["response_counts"] == counts
