@@ -204,7 +204,8 @@ class CampaignResults(MethodView):
         Scores below the campaign's minimum number of respondents are null with a reason.
         While the campaign is open, scores are null (`campaign_open`) except for `admin`
         tokens, which see them marked `preview: true`. Every item carries the publication
-        its numbers come from.
+        its numbers come from. Once the closing date has passed, until publication 1 is made
+        (`assessor jobs run-due`), scores are null with reason `awaiting_publication`.
         """
         campaign = campaign_or_404(slug)
         cursor = read_cursor(args)

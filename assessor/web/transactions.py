@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
-from flask import Flask, Response, request
+from flask import Flask, Response, render_template, request
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assessor.extensions import db
@@ -22,7 +22,9 @@ UNAVAILABLE = "The database could not store the change; nothing was stored. Try 
 def _failed_commit(status: int, title: str, detail: str, headers: dict[str, str]) -> Response:
     if request.path.startswith("/api/"):
         return problem(status, title, detail, headers=headers)
-    return Response(detail, status=status, mimetype="text/plain", headers=headers)
+    # The session was rolled back, so the page (and its layout) reads afresh.
+    page = render_template("errors/unstored.html", detail=detail)
+    return Response(page, status=status, mimetype="text/html", headers=headers)
 
 
 def commit_or_refuse(response: Response) -> Response:

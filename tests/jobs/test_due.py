@@ -123,3 +123,8 @@ def test_two_run_due_at_once_make_one_publication(app, db) -> None:
         thread.join(timeout=60)
     assert all(not isinstance(o, Exception) for o in outcomes), outcomes
     assert _rows() == (1, 0)
+
+
+def test_the_openapi_document_names_the_awaiting_publication_reason(client) -> None:
+    spec = client.get("/api/openapi.json").get_data(as_text=True)
+    assert "awaiting_publication" in spec

@@ -81,6 +81,8 @@ def test_a_page_whose_commit_fails_says_so(client, db) -> None:
     with failing_commit(IntegrityError("INSERT", {}, Exception("duplicate key"))):
         response = client.get("/login")
     assert response.status_code == 409
+    assert response.mimetype == "text/html"
+    assert "<h1>Nothing was stored</h1>" in response.get_data(as_text=True)
     assert "nothing was stored" in response.get_data(as_text=True)
 
 
