@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -16,6 +13,7 @@ from assessor.dashboards.assets import plotly_url
 from assessor.extensions import db, login_manager
 from assessor.models import Campaign
 from assessor.results.reading import OVERALL, ResultsView, summary
+from assessor.web.csv import csv_response, write_csv
 from assessor.web.headers import CHART_CONTENT_SECURITY_POLICY
 from assessor.web.presentation import domain_titles
 
@@ -130,17 +128,7 @@ def campaign(slug: str) -> str:
 
 
 def _csv(rows: list[list[str]], columns: list[str], filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for row in rows:
-        # A cell starting with =, +, - or @ would be run as a formula by a spreadsheet.
-        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(write_csv(columns, rows), filename)
 
 
 def _national_chart(slug: str, chart: str) -> tuple[Campaign, ResultsView, figures.Chart]:
