@@ -495,3 +495,18 @@ def test_names_reach_plotly_escaped_never_as_html(client, db) -> None:
                 assert "<a" not in text and "<script" not in text and "<img" not in text, text
                 seen_escaped |= "&lt;a href=&quot;https://evil.example/r&quot;&gt;" in text
     assert seen_escaped  # the names are there, as text
+
+
+def test_dashboard_csv_writes_hostile_names_as_text(client, db) -> None:
+    # A name starting with a tab or `=` is a formula to a spreadsheet: written as text.
+    from assessor.models import Organisation
+
+    campaign = _world(db, state="open")
+    for org in db.session.scalars(select(Organisation)):
+        org.name = f"\t=HYPERLINK(1) {org.code}"
+    set_window(campaign, "closed")
+    db.session.commit()
+    _login(client, "board@example.nhs.uk")
+    text = client.get("/dashboards/spring/csv/ranked").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    assert rows and all(row[0].startswith("'\t=HYPERLINK(1)") for row in rows), rows
