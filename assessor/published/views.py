@@ -12,6 +12,7 @@ from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
 from assessor.results.reading import OrgResult, ResultsView
 from assessor.results.snapshot import NATIONAL
+from assessor.web.converters import bounded_int
 from assessor.web.presentation import domain_titles, reason_text
 
 bp = Blueprint("published", __name__)
@@ -81,7 +82,7 @@ def campaign(slug: str) -> str:
     region = request.args.get("region") or None
     if region not in regions:
         region = None
-    page = request.args.get("page", 1, type=int) or 1
+    page = bounded_int(request.args.get("page"), 1)
     matches = finding.search(found, text, region, page)
     return render_template(
         "published/campaign.html",
