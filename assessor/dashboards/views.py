@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from assessor import results
@@ -31,11 +30,6 @@ def require_login() -> Response | None:
 def chart_policy(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = CHART_CONTENT_SECURITY_POLICY
     return response
-
-
-@bp.errorhandler(404)
-def not_found(exc: HTTPException) -> tuple[str, int]:
-    return render_template("errors/404.html"), 404
 
 
 def _is_admin() -> bool:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
-from werkzeug.exceptions import HTTPException
 
 from assessor import results
 from assessor.campaigns.service import get_campaign, in_campaign
@@ -16,11 +15,6 @@ from assessor.web.converters import bounded_int
 from assessor.web.presentation import domain_titles, reason_text
 
 bp = Blueprint("published", __name__)
-
-
-@bp.errorhandler(404)
-def not_found(exc: HTTPException) -> tuple[str, int]:
-    return render_template("errors/404.html"), 404
 
 
 @bp.get("/results/<slug>/<org_code>")
