@@ -23,6 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from assessor.web import (
         api_docs,
+        converters,
         errors,
         guards,
         headers,
@@ -33,6 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     from assessor.web.api import init_api
 
+    converters.init_app(app)
     guards.init_app(app)
     transactions.init_app(app)
     init_api(app)

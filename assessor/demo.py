@@ -16,7 +16,6 @@ Responses are inserted in bulk and then scored by `results.rebuild`, the same co
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -28,6 +27,7 @@ from werkzeug.security import generate_password_hash
 
 from assessor import results
 from assessor.actions.demo import load_action_plans
+from assessor.auth.tokens import hash_token
 from assessor.campaigns import service as campaigns
 from assessor.extensions import db
 from assessor.models import (
@@ -550,7 +550,7 @@ def _eligible_and_invitations(campaign: Campaign, rng, staff_size, patient_size,
                         campaign_id=campaign.id,
                         org_code=org.code,
                         audience="patient_leader",
-                        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                        token_hash=hash_token(token),
                         used_at=None,
                     )
                 )

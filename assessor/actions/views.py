@@ -29,11 +29,6 @@ def long_date(day: date | None) -> str:
 Page = str | tuple[str, int] | Response
 
 
-@bp.errorhandler(404)
-def not_found(exc: HTTPException) -> tuple[str, int]:
-    return render_template("errors/404.html"), 404
-
-
 @bp.errorhandler(400)
 def expired_form(exc: HTTPException) -> tuple[str, int]:
     return render_template(

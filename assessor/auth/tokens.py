@@ -32,6 +32,8 @@ class TokenError(ValueError):
 
 
 def hash_token(raw: str) -> str:
+    """The one hash of every secret token stored (API tokens, invitations, survey links): the
+    database holds only this, so a leaked table opens nothing."""
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 

@@ -8,7 +8,6 @@ against a response's to tell which response it produced.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import UTC, datetime
 
@@ -16,6 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from assessor.auth.tokens import hash_token
 from assessor.extensions import db
 from assessor.models import Campaign, CampaignOrganisation, Invitation, utcnow
 from assessor.models.campaign import AUDIENCES
@@ -31,10 +31,6 @@ class InvitationError(ValueError):
     def __init__(self, argument: str, message: str) -> None:
         super().__init__(message)
         self.argument = argument
-
-
-def hash_token(raw_token: str) -> str:
-    return hashlib.sha256(raw_token.encode()).hexdigest()
 
 
 def invitation_link(raw_token: str) -> str:

@@ -11,6 +11,7 @@ apart by line dash or marker shape rather than hue.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -361,6 +362,17 @@ def _not_shown(view: ResultsView, reasons: np.ndarray, what: str = "organisation
     return f"{_count(total, what)} {verb} suppressed and not drawn: {'; '.join(parts)}."
 
 
+def plain(name: str) -> str:
+    """A name as text Plotly shows literally: Plotly renders a subset of HTML in labels, hover
+    text, legends and annotations, so an imported `<a href=...>` would become a live link."""
+    return html.escape(str(name), quote=True)
+
+
+def _plain_names(view: ResultsView) -> list[str]:
+    """Every organisation's name escaped once for a figure (tables escape in their template)."""
+    return [plain(name) for name in view.snapshot.meta["names"]]
+
+
 def _org_cell(view: ResultsView, i: int) -> str:
     meta = view.snapshot.meta
     return f"{meta['names'][i]} ({meta['orgs'][i]})"
@@ -500,7 +512,7 @@ def funnel_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
             target - Z998 * half,
             target + Z998 * half,
         )
-    names = s.meta["names"]
+    names = _plain_names(view)
     for band in BANDS:
         colour, symbol, words = BAND_STYLE[band]
         if band == "within" and shaded:
@@ -617,6 +629,7 @@ def levels_chart(view: ResultsView, f: Filters) -> Chart:
     levels = level_of(values, n_rungs)
     region_of = np.array([s.meta["regions"][i] for i in idx], dtype=object)
     regions = sorted(set(region_of.tolist()))
+    shown_regions = [plain(region) for region in regions]
     counts = np.zeros((len(regions), n_rungs + 1), dtype=int)
     suppressed = np.zeros(len(regions), dtype=int)
     for r, region in enumerate(regions):
@@ -629,7 +642,7 @@ def levels_chart(view: ResultsView, f: Filters) -> Chart:
     for level in range(n_rungs + 1):
         fig.add_trace(
             Bar(
-                y=regions,
+                y=shown_regions,
                 x=counts[:, level],
                 orientation="h",
                 name=f"{level} {level_label(view.q, level)}",
@@ -642,7 +655,7 @@ def levels_chart(view: ResultsView, f: Filters) -> Chart:
         )
     fig.add_trace(
         Bar(
-            y=regions,
+            y=shown_regions,
             x=suppressed,
             orientation="h",
             name="Suppressed (not shown)",
@@ -723,11 +736,11 @@ def heatmap_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     title = _title(view, f"Scores by organisation and domain{where}: {_voice(f.audience)}")
     height = int(min(HEAT_MAX_HEIGHT, max(320, 16 * len(idx) + 160)))
     fig = Figure(layout=_layout(view, height))
-    names = s.meta["names"]
+    names = _plain_names(view)
     if len(idx) <= HOVER_WORDS_MAX:
         words = [
             [
-                f"{names[i]} ({s.orgs[i]})<br>{d.title}: "
+                f"{names[i]} ({s.orgs[i]})<br>{plain(d.title)}: "
                 + (number(float(z[r, c])) if reasons[r, c] == 0 else _reason(view, reasons[r, c]))
                 for c, d in enumerate(domains)
             ]
@@ -834,7 +847,7 @@ def ranked_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     hi = s[f"{f.audience}.hi"][keep, j]
     ranks = np.arange(1, len(keep) + 1)
     codes = [s.orgs[i] for i in keep]
-    names = s.meta["names"]
+    names = _plain_names(view)
     title = _title(
         view, f"Ranked scores with 95% intervals: {titles[f.measure]}, {_voice(f.audience)}"
     )
@@ -1097,7 +1110,7 @@ def profile_chart(view: ResultsView, i: int, audience: str) -> Chart:
                 "thickness": 1.5,
                 "width": 5,
             },
-            name=f"{org.name} with 95% interval",
+            name=f"{plain(org.name)} with 95% interval",
             hovertemplate="%{y}: %{x:.2f}<extra></extra>",
         )
     )

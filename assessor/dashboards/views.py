@@ -1,11 +1,7 @@
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from assessor import results
@@ -16,6 +12,7 @@ from assessor.dashboards.assets import plotly_url
 from assessor.extensions import db, login_manager
 from assessor.models import Campaign
 from assessor.results.reading import OVERALL, ResultsView, summary
+from assessor.web.csv import csv_response, write_csv
 from assessor.web.headers import CHART_CONTENT_SECURITY_POLICY
 from assessor.web.presentation import domain_titles
 
@@ -33,11 +30,6 @@ def require_login() -> Response | None:
 def chart_policy(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = CHART_CONTENT_SECURITY_POLICY
     return response
-
-
-@bp.errorhandler(404)
-def not_found(exc: HTTPException) -> tuple[str, int]:
-    return render_template("errors/404.html"), 404
 
 
 def _is_admin() -> bool:
@@ -131,17 +123,7 @@ def campaign(slug: str) -> str:
 
 
 def _csv(rows: list[list[str]], columns: list[str], filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for row in rows:
-        # A cell starting with =, +, - or @ would be run as a formula by a spreadsheet.
-        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(write_csv(columns, rows), filename)
 
 
 def _national_chart(slug: str, chart: str) -> tuple[Campaign, ResultsView, figures.Chart]:

@@ -3,15 +3,13 @@ ICB duty to say how it involved people): a printable page and the same numbers a
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, abort, render_template
 
 from assessor import results
 from assessor.campaigns.service import get_campaign
 from assessor.published.views import bp
 from assessor.results.reading import PrincipleResult, ResultsView
+from assessor.web.csv import csv_response, write_csv
 
 FRAMEWORKS = {
     "nhse-2022": "NHS England's ten principles for working with people and communities (2022)",
@@ -50,35 +48,26 @@ def report(slug: str, org_code: str) -> str:
 @bp.get("/results/<slug>/<org_code>/report.csv")
 def report_csv(slug: str, org_code: str) -> Response:
     view, found = _report(slug, org_code)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(
-        [
-            "framework",
-            "key",
-            "label",
-            "items",
-            *(f"{a}.agreement" for a in CSV_AUDIENCES),
-            *(f"{a}.reason" for a in CSV_AUDIENCES),
-            "publication",
-        ]
-    )
+    columns = [
+        "framework",
+        "key",
+        "label",
+        "items",
+        *(f"{a}.agreement" for a in CSV_AUDIENCES),
+        *(f"{a}.reason" for a in CSV_AUDIENCES),
+        "publication",
+    ]
     number = view.publication.number if view.publication else ""
-    for p in found:
-        writer.writerow(
-            [
-                p.framework,
-                p.key,
-                p.label,
-                " ".join(p.items),
-                *("" if p.values[a] is None else repr(p.values[a]) for a in CSV_AUDIENCES),
-                *(p.reasons[a] or "" for a in CSV_AUDIENCES),
-                number,
-            ]
-        )
-    filename = f"{slug}-{org_code}-by-principle.csv"
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    rows = [
+        [
+            p.framework,
+            p.key,
+            p.label,
+            " ".join(p.items),
+            *("" if p.values[a] is None else repr(p.values[a]) for a in CSV_AUDIENCES),
+            *(p.reasons[a] or "" for a in CSV_AUDIENCES),
+            number,
+        ]
+        for p in found
+    ]
+    return csv_response(write_csv(columns, rows), f"{slug}-{org_code}-by-principle.csv")

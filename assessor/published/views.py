@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
-from werkzeug.exceptions import HTTPException
 
 from assessor import results
 from assessor.campaigns.service import get_campaign, in_campaign
@@ -12,14 +11,10 @@ from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
 from assessor.results.reading import OrgResult, ResultsView
 from assessor.results.snapshot import NATIONAL
+from assessor.web.converters import bounded_int
 from assessor.web.presentation import domain_titles, reason_text
 
 bp = Blueprint("published", __name__)
-
-
-@bp.errorhandler(404)
-def not_found(exc: HTTPException) -> tuple[str, int]:
-    return render_template("errors/404.html"), 404
 
 
 @bp.get("/results/<slug>/<org_code>")
@@ -81,7 +76,7 @@ def campaign(slug: str) -> str:
     region = request.args.get("region") or None
     if region not in regions:
         region = None
-    page = request.args.get("page", 1, type=int) or 1
+    page = bounded_int(request.args.get("page"), 1)
     matches = finding.search(found, text, region, page)
     return render_template(
         "published/campaign.html",

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from assessor.auth.tokens import hash_token
 from assessor.extensions import db
 from assessor.models import (
     AuditEvent,
@@ -263,10 +264,6 @@ class AlreadySubmitted(ValueError):
     """Another request submitted this response first (a double click on Submit)."""
 
 
-def _token_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
-
-
 def _require_open(campaign: Campaign) -> None:
     if campaign.status != "open":
         raise SurveyClosed(f"campaign {campaign.slug!r} is {campaign.status}, not open")
@@ -294,7 +291,7 @@ def start(
         questionnaire_version_id=campaign.questionnaire_version_id,
         answers={},
         status="in_progress",
-        resume_token_hash=_token_hash(raw),
+        resume_token_hash=hash_token(raw),
         invitation_id=invitation_id,
         created_at=now,
         updated_at=now,
@@ -357,7 +354,7 @@ def find_in_progress(raw_token: str) -> Response | None:
         return None
     response = db.session.scalar(
         select(Response).where(
-            Response.resume_token_hash == _token_hash(raw_token),
+            Response.resume_token_hash == hash_token(raw_token),
             Response.status == "in_progress",
         )
     )

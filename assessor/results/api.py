@@ -7,8 +7,6 @@ them. A results or benchmarks cursor pins the publication its first page saw.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,6 +34,7 @@ from assessor.results.schemas import (
 )
 from assessor.results.snapshot import GROUP_BYS
 from assessor.web.api import problem_responses
+from assessor.web.csv import write_csv
 from assessor.web.errors import problem
 from assessor.web.paging import InvalidCursor, ListArgs, page, page_of_list, read_cursor
 
@@ -171,12 +170,8 @@ def _cell(value: Any) -> str:
 def results_csv(items: list[dict[str, Any]], domain_keys: list[str]) -> Iterator[str]:
     """Results items as dumped by `ResultSchema`, one row each."""
     columns = csv_columns(domain_keys)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for item in items:
-        writer.writerow([_cell(_lookup(item, column)) for column in columns])
-    yield buffer.getvalue()
+    rows = ([_cell(_lookup(item, column)) for column in columns] for item in items)
+    yield write_csv(columns, rows)
 
 
 @blp.route("/campaigns/<slug>/publications", parameters=[SLUG_PARAMETER])

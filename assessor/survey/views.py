@@ -155,11 +155,6 @@ def _open_target(slug: str, org_code: str, audience: str) -> Campaign:
     return campaign
 
 
-@bp.errorhandler(404)
-def not_found(exc: HTTPException) -> tuple[str, int]:
-    return render_template("errors/404.html"), 404
-
-
 def _refuse_open(campaign: Campaign) -> tuple[str, int] | None:
     if campaign.access != "open":
         return _message(

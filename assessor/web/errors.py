@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, json, render_template, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -40,7 +40,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response | HTTPException:
         if not _wants_problem():
-            return exc
+            # The one 404 page of the site (pages); the API's 404 is problem+json below.
+            return (render_template("errors/404.html"), 404) if exc.code == 404 else exc
         errors = None
         data = getattr(exc, "data", None)
         if isinstance(data, dict) and "messages" in data:

@@ -455,3 +455,60 @@ def test_the_dashboard_benchmark_runs_on_a_resampled_publication(app, db, capsys
     assert figures["server_ms_median"] > 0 and figures["html_bytes"] > 10_000
     assert figures["first_visit_bytes"] > figures["html_bytes"]
     assert "/dashboards/spring: server median" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- hostile names
+
+HOSTILE_LINK = '<a href="https://evil.example/r">x</a>'
+
+
+def _walk_strings(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _walk_strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _walk_strings(v)]
+    return []
+
+
+def test_names_reach_plotly_escaped_never_as_html(client, db) -> None:
+    # Plotly renders a subset of HTML in tick labels, hover text and legends: an imported region
+    # or name of `<a href=...>` would be a live link in the figure. Every name is escaped first.
+    from assessor.models import Organisation
+
+    campaign = _world(db, state="open")
+    for org in db.session.scalars(select(Organisation)):
+        org.name = f"{HOSTILE_LINK} {org.code}"
+        org.region = f'{HOSTILE_LINK}"{org.region}'
+        org.peer_group = f"{HOSTILE}{org.peer_group}"
+    set_window(campaign, "closed")
+    db.session.commit()
+    _login(client, "board@example.nhs.uk")
+    pages = [
+        client.get("/dashboards/spring").get_data(as_text=True),
+        client.get("/dashboards/spring?chart=levels").get_data(as_text=True),
+        client.get("/dashboards/spring/A01").get_data(as_text=True),
+    ]
+    seen_escaped = False
+    for page in pages:
+        for chart in _charts(page):
+            for text in _walk_strings(_figure(page, chart)):
+                assert "<a" not in text and "<script" not in text and "<img" not in text, text
+                seen_escaped |= "&lt;a href=&quot;https://evil.example/r&quot;&gt;" in text
+    assert seen_escaped  # the names are there, as text
+
+
+def test_dashboard_csv_writes_hostile_names_as_text(client, db) -> None:
+    # A name starting with a tab or `=` is a formula to a spreadsheet: written as text.
+    from assessor.models import Organisation
+
+    campaign = _world(db, state="open")
+    for org in db.session.scalars(select(Organisation)):
+        org.name = f"\t=HYPERLINK(1) {org.code}"
+    set_window(campaign, "closed")
+    db.session.commit()
+    _login(client, "board@example.nhs.uk")
+    text = client.get("/dashboards/spring/csv/ranked").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    assert rows and all(row[0].startswith("'\t=HYPERLINK(1)") for row in rows), rows

@@ -260,3 +260,20 @@ def test_suppression_holds_everywhere(api, world, audience, query, token):
         for _, stats in _visible_scores(item):
             if stats["mean"] is not None:
                 assert stats["n_orgs"] >= 1 and not math.isnan(stats["mean"])
+
+
+def test_results_csv_writes_hostile_names_as_text(api, world):
+    # An organisation named `=HYPERLINK(...)` must not be a live formula in a spreadsheet.
+    from sqlalchemy import select
+
+    from assessor.models import Organisation
+
+    hostile = ['=HYPERLINK("https://evil.example","x")', "+cmd", "@SUM(A1)", "-1+2"]
+    for org, name in zip(db.session.scalars(select(Organisation).order_by(Organisation.code)),
+                         hostile, strict=False):  # fmt: skip
+        org.name = name
+    db.session.commit()
+    path = f"/api/v1/campaigns/{OPEN}/results.csv"
+    rows = list(csv.DictReader(io.StringIO(get(api, world, path, token="admin").text)))
+    names = [row["organisation.name"] for row in rows]
+    assert names == ["'" + name for name in hostile]
