@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from assessor import results
+from assessor import disclosure, results
 from assessor.actions.operations import is_published, plan_of
 from assessor.extensions import db
 from assessor.models import Action, Campaign, Response, VerdictAnswer
@@ -37,8 +37,7 @@ DIFFERENCE_LABELS = {
 #: Published counts: "don't know" is left out, as api.md lists; n counts it.
 PUBLISHED_HAPPENED = ("done", "partly", "not")
 PUBLISHED_DIFFERENCE = ("yes", "some", "no")
-BELOW_MINIMUM = "below_minimum"
-REVISION = "revision_below_minimum"
+BELOW_MINIMUM = disclosure.BELOW_MINIMUM
 #: The name under which each publication freezes the verdicts it publishes.
 SECTION = "verdicts"
 #: Form field names of one action's two questions.
@@ -189,25 +188,26 @@ def _tallies(
             tally["happened"][happened] = tally["happened"].get(happened, 0) + int(n)
         if difference is not None:
             tally["difference"][difference] = tally["difference"].get(difference, 0) + int(n)
-    k = campaign.min_respondents
+    k = disclosure.k_of(campaign)
     tallies: dict[tuple[str, int], dict[str, Any]] = {}
     for action_id, org_code in actions:
         tally = counts[action_id]
         before = (previous or {}).get(org_code, {}).get(str(action_id), {})
-        ref_n = int(before.get("ref_n") or 0)
-        if tally["n"] < k:
-            tallies[(org_code, action_id)] = {**_suppressed(BELOW_MINIMUM), "ref_n": ref_n}
-            continue
-        if ref_n and 1 <= ref_n - tally["n"] <= k - 1:
-            tallies[(org_code, action_id)] = {**_suppressed(REVISION), "ref_n": ref_n}
+        # The rule (k, then differencing against the last shown n) is disclosure's alone.
+        decided = disclosure.tally({}, tally["n"], k, int(before.get("ref_n") or 0))
+        if decided.suppressed:
+            tallies[(org_code, action_id)] = {
+                **_suppressed(decided.reason or BELOW_MINIMUM),
+                "ref_n": decided.ref_n,
+            }
             continue
         tallies[(org_code, action_id)] = {
             "happened": {key: tally["happened"].get(key, 0) for key in PUBLISHED_HAPPENED},
             "difference": {key: tally["difference"].get(key, 0) for key in PUBLISHED_DIFFERENCE},
-            "n": tally["n"],
+            "n": decided.n,
             "suppressed": False,
             "reason": None,
-            "ref_n": tally["n"],
+            "ref_n": decided.ref_n,
         }
     return tallies
 

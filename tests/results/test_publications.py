@@ -76,7 +76,9 @@ def _void_one(runner: Any, db: Any, campaign: Any, audience: str = "patient_lead
     assert out.exit_code == 0, out.output
 
 
-def test_a_void_after_publication_changes_no_published_number(client, runner, db, token) -> None:
+def test_attack_1_a_void_after_publication_changes_no_published_number(
+    client, runner, db, token
+) -> None:
     """Attack 1: 6 x before - 5 x after gave the voided person's scores."""
     campaign = _closed_campaign(db)
     before = _item(client, token, "c", "A01", "patient_leader")
@@ -90,7 +92,7 @@ def test_a_void_after_publication_changes_no_published_number(client, runner, db
     assert "revision_pending" in listing.output and "publication 1" in listing.output
 
 
-def test_a_revision_withholds_what_one_to_k_minus_1_voids_would_reveal(
+def test_attack_1_a_revision_withholds_what_one_to_k_minus_1_voids_would_reveal(
     client, runner, db, token
 ) -> None:
     campaign = _closed_campaign(db)
@@ -163,7 +165,7 @@ def test_a_withheld_measure_stays_withheld_until_k_have_left(client, runner, db,
     assert shown["reason"] is None and shown["n"] == 3
 
 
-def test_a_closed_campaign_is_never_reopened(client, runner, db, token) -> None:
+def test_attack_2_a_closed_campaign_is_never_reopened(client, runner, db, token) -> None:
     """Attack 2: reopen, take one late response, close again, subtract."""
     _closed_campaign(db)
     _item(client, token, "c", "A01", "patient_leader")
@@ -172,7 +174,7 @@ def test_a_closed_campaign_is_never_reopened(client, runner, db, token) -> None:
     assert "never reopened" in out.output
 
 
-def test_a_follower_names_only_a_closed_previous_campaign(runner, db) -> None:
+def test_attack_3_a_follower_names_only_a_closed_previous_campaign(runner, db) -> None:
     """Attack 3: a follower's trend.before moved with each submission to an open previous."""
     add_orgs(("A01", "London", "Urban"))
     make_campaign("first", k=K)
