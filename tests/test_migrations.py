@@ -123,3 +123,101 @@ def test_cell_statistics_survive_0006_down_and_up_exactly(empty_url: str) -> Non
         assert everything() == before
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0007_carries_cosignatures_into_plan_versions_down_and_up(empty_url: str) -> None:
+    """Co-signatures of two wordings of one plan become versions 1 and 2 in the order they
+    were first given, a plan changed since gets version 3, and links follow their digest;
+    down to 0006 and up again gives the same versions."""
+    from datetime import date
+
+    from assessor import create_app
+    from assessor.cli.core import upgrade_database
+    from assessor.extensions import db
+    from assessor.models import Action
+    from tests.conftest import QUESTIONNAIRES_DIR
+    from tests.support.factories import add_orgs, make_campaign
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": empty_url,
+            "SECRET_KEY": "test",
+            "QUESTIONNAIRES_DIR": str(QUESTIONNAIRES_DIR),
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    form = {"domain": "governance", "title": "Seats", "description": "", "status": "planned"}
+    with app.app_context():
+        upgrade_database()
+        add_orgs(("A01", "London", "Urban"))
+        campaign = make_campaign("c1", state="closed", k=3)
+        action = Action(campaign_id=campaign.id, org_code="A01", due_on=date(2026, 4, 30), **form)
+        db.session.add(action)
+        db.session.commit()
+        campaign_id, action_id = campaign.id, action.id
+        db.session.remove()
+        db.engine.dispose()
+
+    command.downgrade(_config(empty_url), "0006")
+    engine = create_engine(empty_url)
+    cosigns = [("old", date(2026, 3, 3), False), ("old", date(2026, 3, 5), False)]
+    cosigns += [("new", date(2026, 3, 9), True), ("old", date(2026, 3, 10), True)]
+    with engine.begin() as conn:
+        for digest, day, agrees in cosigns:
+            conn.execute(
+                text(
+                    "INSERT INTO cosign (campaign_id, org_code, plan_digest, agrees, given_on)"
+                    " VALUES (:c, 'A01', :d, :a, :g)"
+                ),
+                {"c": campaign_id, "d": digest, "a": agrees, "g": day},
+            )
+        for i, digest in enumerate(("new", "gone")):
+            conn.execute(
+                text(
+                    "INSERT INTO cosign_link (campaign_id, org_code, token_hash, plan_digest,"
+                    " expires_at, used) VALUES (:c, 'A01', :t, :d, '2027-01-01 00:00:00', :u)"
+                ),
+                {"c": campaign_id, "t": f"hash{i}", "d": digest, "u": False},
+            )
+
+    def versions() -> tuple[list, list, list]:
+        with engine.connect() as conn:
+            return (
+                conn.execute(
+                    text("SELECT number, plan_digest, opened_on FROM plan_version ORDER BY number")
+                ).all(),
+                conn.execute(text("SELECT plan_digest, version FROM cosign ORDER BY id")).all(),
+                conn.execute(text("SELECT token_hash, version FROM cosign_link ORDER BY id")).all(),
+            )
+
+    command.upgrade(_config(empty_url), "0007")
+    found, signed, links = versions()
+    assert [(n, d, str(o)[:10]) for n, d, o in found[:2]] == [
+        (1, "old", "2026-03-03"),
+        (2, "new", "2026-03-09"),
+    ]
+    assert found[2][0] == 3 and found[2][1] not in ("old", "new")  # today's plan
+    assert [tuple(r) for r in signed] == [("old", 1), ("old", 1), ("new", 2), ("old", 1)]
+    assert [tuple(r) for r in links] == [("hash0", 2), ("hash1", 3)]
+
+    command.downgrade(_config(empty_url), "0006")
+    assert "plan_version" not in inspect(engine).get_table_names()
+    assert "version" not in {c["name"] for c in inspect(engine).get_columns("cosign")}
+    command.upgrade(_config(empty_url), "head")
+    assert versions() == (found, signed, links)
+
+    with app.app_context():
+        from assessor.actions.cosign import cosign_tallies
+        from assessor.models import Campaign
+
+        tallies = cosign_tallies(db.session.get(Campaign, campaign_id), "A01", admin=True)
+        assert [(t.number, t.tally.counts) for t in tallies] == [
+            (3, {"agree": 0, "disagree": 0}),
+            (2, {"agree": 1, "disagree": 0}),
+            (1, {"agree": 1, "disagree": 2}),
+        ]
+        assert action_id
+        db.session.remove()
+        db.engine.dispose()
+    engine.dispose()

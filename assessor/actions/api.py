@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from assessor import results
 from assessor.actions.reading import PlanView, plan_view
 from assessor.actions.verdicts import PUBLISHED_DIFFERENCE, PUBLISHED_HAPPENED
-from assessor.auth.bearer import require_scope
+from assessor.auth.bearer import current_token, require_scope
 from assessor.campaigns.api import SLUG_PARAMETER, campaign_or_404
 from assessor.campaigns.service import in_campaign
 from assessor.models.action import ACTION_STATUSES
@@ -39,8 +39,27 @@ def _counts(keys: tuple[str, ...]) -> type[ma.Schema]:
 
 
 class CosignCountsSchema(ma.Schema):
-    agree = ma.fields.Integer(required=True)
-    disagree = ma.fields.Integer(required=True)
+    agree = ma.fields.Integer(required=True, allow_none=True)
+    disagree = ma.fields.Integer(required=True, allow_none=True)
+    n = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Patient leaders who co-signed this version."},
+    )
+    suppressed = ma.fields.Boolean(required=True)
+    reason = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "`below_minimum`: fewer than k co-signed; no count is shown."},
+    )
+    version = ma.fields.Integer(
+        required=True, metadata={"description": "The plan version these tallies are of."}
+    )
+    opened_on = ma.fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The day this version of the plan opened."},
+    )
 
 
 class VerdictSchema(ma.Schema):
@@ -66,7 +85,18 @@ class ActionSchema(ma.Schema):
     cosign = ma.fields.Nested(
         CosignCountsSchema,
         required=True,
-        metadata={"description": "Co-signatures of the plan as it stands (counts only)."},
+        metadata={
+            "description": "Co-sign tallies of the plan's current version, as at the end of"
+            " the previous day for every scope but `admin`, shown when n >= k (counts only)."
+        },
+    )
+    earlier_versions = ma.fields.List(
+        ma.fields.Nested(CosignCountsSchema),
+        required=True,
+        metadata={
+            "description": "Tallies of the plan's earlier versions, newest first, under the"
+            " same rule: co-signatures stay counted for the version they were given on."
+        },
     )
     verdict = ma.fields.Nested(
         VerdictSchema,
@@ -102,7 +132,7 @@ class OrganisationActions(MethodView):
         campaign = campaign_or_404(slug)
         if not in_campaign(campaign, code):
             abort(problem(404, "Not Found", f"{code!r} is not an organisation in {slug!r}."))
-        plan = plan_view(campaign, code)
+        plan = plan_view(campaign, code, admin="admin" in current_token().scopes)
         trends = _domain_trends(plan)
         items = [
             {
@@ -113,7 +143,8 @@ class OrganisationActions(MethodView):
                 "due_on": action.due_on,
                 "status": action.status,
                 "updated_on": action.updated_at.date(),
-                "cosign": plan.cosign,
+                "cosign": plan.cosign.as_dict(),
+                "earlier_versions": [v.as_dict() for v in plan.earlier],
                 "verdict": plan.verdict_of(action),
                 "domain_trend": trends.get(action.domain),
             }

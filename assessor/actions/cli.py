@@ -36,7 +36,7 @@ def actions() -> None:
 @with_appcontext
 def cosign_links_command(campaign: str, org: str, count: int, days: int) -> None:
     """Print COUNT single-use links asking ORG's patient leaders to co-sign its plan after
-    CAMPAIGN, one per line. A link stops working when the plan is changed."""
+    CAMPAIGN, one per line. A link made before the plan changed co-signs it as it then is."""
     print_new_links(
         lambda: create_cosign_links(campaign, org, count, days=days),
         cosign_link_url,

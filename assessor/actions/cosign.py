@@ -1,20 +1,30 @@
 """Co-signing a plan through single-use links.
 
-A link is stored as the hash of its token (as invitations are) with the digest of the plan
-it was made for. Using it records only that it was used; the co-signature itself keeps its
-answer, an optional comment for the board and the day, and nothing that ties it to a link.
+A link is stored as the hash of its token (as invitations are) with the plan version it was
+made for. Using it records only that it was used; the co-signature itself keeps its answer,
+the version it was given on, an optional comment for the board and the day, and nothing
+that ties it to a link. Tallies are shown per version under the disclosure rule.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from assessor.actions.operations import is_published, plan_digest, plan_of
+from assessor import disclosure
+from assessor.actions.operations import (
+    current_version,
+    ensure_version,
+    is_published,
+    plan_digest,
+    plan_of,
+    versions_of,
+)
 from assessor.campaigns.invitations import DEFAULT_BASE_URL, MAX_PER_CALL, hash_token
 from assessor.campaigns.service import get_campaign, in_campaign
 from assessor.extensions import db
@@ -33,7 +43,7 @@ class CosignError(ValueError):
 
 
 class LinkRefused(Exception):
-    """Why a link cannot be used: `unknown`, `used`, `expired` or `changed`."""
+    """Why a link cannot be used: `unknown`, `used` or `expired`."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -65,6 +75,7 @@ def create_cosign_links(
     if not actions:
         raise CosignError("org", f"{org_code} has no plan for {slug} yet: nothing to co-sign")
     digest = plan_digest(actions)
+    version = ensure_version(campaign, org_code)
     expires = utcnow() + timedelta(days=days)
     tokens = [secrets.token_urlsafe(24) for _ in range(count)]
     db.session.add_all(
@@ -73,6 +84,7 @@ def create_cosign_links(
             org_code=org_code,
             token_hash=hash_token(token),
             plan_digest=digest,
+            version=version.number,
             expires_at=expires,
         )
         for token in tokens
@@ -89,9 +101,21 @@ def create_cosign_links(
     return tokens
 
 
-def open_link(raw_token: str) -> tuple[CosignLink, Campaign, list[Action]]:
-    """The link, its campaign and the plan it shows; raises LinkRefused when it cannot be
-    used (already used, expired, or the plan has changed since it was made)."""
+@dataclass(frozen=True)
+class OpenLink:
+    """A usable link, its campaign, the plan as it stands, and whether the plan changed
+    since the link was made (it then asks about the current version)."""
+
+    link: CosignLink
+    campaign: Campaign
+    actions: list[Action]
+    changed: bool
+
+
+def open_link(raw_token: str) -> OpenLink:
+    """The link and the plan it now shows; raises LinkRefused when it cannot be used
+    (unknown, already used or expired). A link made for an earlier version co-signs the
+    current one."""
     link = (
         db.session.scalar(select(CosignLink).where(CosignLink.token_hash == hash_token(raw_token)))
         if raw_token
@@ -105,16 +129,17 @@ def open_link(raw_token: str) -> tuple[CosignLink, Campaign, list[Action]]:
         raise LinkRefused("expired")
     campaign = db.session.get(Campaign, link.campaign_id)
     assert campaign is not None
-    actions = plan_of(campaign, link.org_code)
-    if plan_digest(actions) != link.plan_digest:
-        raise LinkRefused("changed")
-    return link, campaign, [a for a in actions if a.status != "dropped"]
+    current = current_version(campaign, link.org_code)
+    changed = current is not None and current.number != link.version
+    actions = [a for a in plan_of(campaign, link.org_code) if a.status != "dropped"]
+    return OpenLink(link, campaign, actions, changed)
 
 
 def give_cosign(raw_token: str, agrees: bool, comment: str | None) -> Cosign:
     """Use a link once: mark it used (a conditional UPDATE, so that two racing requests
-    cannot both use it) and store the answer with the day only."""
-    link, campaign, _ = open_link(raw_token)
+    cannot both use it) and store the answer on the current version, with the day only."""
+    found = open_link(raw_token)
+    link, campaign = found.link, found.campaign
     claimed = db.session.execute(
         update(CosignLink)
         .where(CosignLink.id == link.id, CosignLink.used.is_(False))
@@ -125,10 +150,12 @@ def give_cosign(raw_token: str, agrees: bool, comment: str | None) -> Cosign:
         raise LinkRefused("used")
     set_committed_value(link, "used", True)
     text = (comment or "").strip()[:COMMENT_MAX] or None
+    version = ensure_version(campaign, link.org_code)
     cosign = Cosign(
         campaign_id=campaign.id,
         org_code=link.org_code,
-        plan_digest=link.plan_digest,
+        plan_digest=plan_digest(found.actions),
+        version=version.number,
         agrees=agrees,
         comment=text,
         given_on=datetime.now(UTC).date(),
@@ -138,25 +165,61 @@ def give_cosign(raw_token: str, agrees: bool, comment: str | None) -> Cosign:
     return cosign
 
 
-def cosign_counts(
-    campaign: Campaign, org_code: str, actions: list[Action] | None = None
-) -> dict[str, int]:
-    """Agree and disagree counts for the plan as it stands now (co-signatures of an earlier
-    wording are not counted for it); counts only, the one thing that is public."""
-    digest = plan_digest(actions if actions is not None else plan_of(campaign, org_code))
-    rows = db.session.execute(
-        select(Cosign.agrees, func.count())
-        .where(
-            Cosign.campaign_id == campaign.id,
-            Cosign.org_code == org_code,
-            Cosign.plan_digest == digest,
-        )
-        .group_by(Cosign.agrees)
-    ).all()
-    counts = {"agree": 0, "disagree": 0}
-    for agrees, n in rows:
-        counts["agree" if agrees else "disagree"] += int(n)
-    return counts
+@dataclass(frozen=True)
+class VersionTally:
+    """One plan version's co-sign tally as its reader may see it: `tally` under the k rule
+    and `count`, its n or "fewer than k", both as at `as_of` for all but administrators."""
+
+    number: int
+    opened_on: date | None
+    tally: disclosure.Tally
+    count: disclosure.Count
+
+    def as_dict(self) -> dict[str, object]:
+        counts = self.tally.counts or {}
+        return {
+            "version": self.number,
+            "opened_on": self.opened_on,
+            "agree": counts.get("agree"),
+            "disagree": counts.get("disagree"),
+            "n": self.tally.n,
+            "suppressed": self.tally.suppressed,
+            "reason": self.tally.reason,
+        }
+
+
+def cosign_tallies(
+    campaign: Campaign, org_code: str, *, now: datetime | None = None, admin: bool = False
+) -> list[VersionTally]:
+    """Agree and disagree tallies per plan version, newest (current) first. For anyone but
+    an administrator, as at the end of the previous day (scoring.md s.6, "Counts are
+    numbers too"), so that using a link never changes a public tally at once."""
+    as_of = None if admin else disclosure.counts_as_of(now or utcnow())
+    query = (
+        select(Cosign.version, Cosign.agrees, func.count())
+        .where(Cosign.campaign_id == campaign.id, Cosign.org_code == org_code)
+        .group_by(Cosign.version, Cosign.agrees)
+    )
+    if as_of is not None:
+        query = query.where(Cosign.given_on < as_of.date())
+    counts: dict[int, dict[str, int]] = {}
+    for number, agrees, n in db.session.execute(query):
+        by = counts.setdefault(int(number), {"agree": 0, "disagree": 0})
+        by["agree" if agrees else "disagree"] += int(n)
+    opened = {v.number: v.opened_on for v in versions_of(campaign, org_code)}
+    numbers = sorted(set(opened) | set(counts) | {1}, reverse=True)
+    k = disclosure.k_of(campaign)
+    found = []
+    for number in numbers:
+        by = counts.get(number, {"agree": 0, "disagree": 0})
+        n = by["agree"] + by["disagree"]
+        if admin:
+            shown = disclosure.Tally(dict(by), n, None)
+            count = disclosure.Count(n, None)
+        else:
+            shown, count = disclosure.tally(by, n, k), disclosure.open_count(n, k, as_of)
+        found.append(VersionTally(number, opened.get(number), shown, count))
+    return found
 
 
 def board_comments(campaign: Campaign, org_code: str) -> list[Cosign]:
@@ -169,6 +232,6 @@ def board_comments(campaign: Campaign, org_code: str) -> list[Cosign]:
                 Cosign.org_code == org_code,
                 Cosign.comment.is_not(None),
             )
-            .order_by(Cosign.given_on.desc(), Cosign.id)
+            .order_by(Cosign.version.desc(), Cosign.given_on.desc(), Cosign.id)
         )
     )

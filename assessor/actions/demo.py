@@ -24,6 +24,7 @@ from assessor.models import (
     Campaign,
     Cosign,
     Organisation,
+    PlanVersion,
     Response,
     User,
     VerdictAnswer,
@@ -166,6 +167,15 @@ def _cosigns(campaign: Campaign, org_code: str, actions: list[Action], rng) -> i
     agree_share = rng.uniform(0.4, 0.95)
     closed = campaign.closes_at
     assert closed is not None
+    db.session.add(
+        PlanVersion(
+            campaign_id=campaign.id,
+            org_code=org_code,
+            number=1,
+            plan_digest=digest,
+            opened_on=(closed + timedelta(days=59)).date(),
+        )
+    )
     for _ in range(n):
         agrees = bool(rng.random() < agree_share)
         comment = None
@@ -180,6 +190,7 @@ def _cosigns(campaign: Campaign, org_code: str, actions: list[Action], rng) -> i
                 campaign_id=campaign.id,
                 org_code=org_code,
                 plan_digest=digest,
+                version=1,
                 agrees=agrees,
                 comment=comment,
                 given_on=(closed + timedelta(days=int(rng.integers(60, 90)))).date(),

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from assessor.campaigns import service as campaigns
 from assessor.extensions import db
-from assessor.models import Action, AuditEvent, Campaign, User, utcnow
+from assessor.models import Action, AuditEvent, Campaign, Cosign, PlanVersion, User, utcnow
 from assessor.models.action import ACTION_STATUSES
 from assessor.questionnaires.publishing import definition_of
 from assessor.responses.submission import canonical_digest
@@ -84,6 +84,80 @@ def plan_digest(actions: list[Action]) -> str:
             if a.status != "dropped"
         )
     )
+
+
+def current_version(campaign: Campaign, org_code: str) -> PlanVersion | None:
+    """The plan's latest version; None until links were first made for it."""
+    return db.session.scalar(
+        select(PlanVersion)
+        .where(PlanVersion.campaign_id == campaign.id, PlanVersion.org_code == org_code)
+        .order_by(PlanVersion.number.desc())
+        .limit(1)
+    )
+
+
+def versions_of(campaign: Campaign, org_code: str) -> list[PlanVersion]:
+    """Every version of the plan, newest first."""
+    return list(
+        db.session.scalars(
+            select(PlanVersion)
+            .where(PlanVersion.campaign_id == campaign.id, PlanVersion.org_code == org_code)
+            .order_by(PlanVersion.number.desc())
+        )
+    )
+
+
+def ensure_version(campaign: Campaign, org_code: str) -> PlanVersion:
+    """The current version, opening version 1 (flushed) when the plan has none yet."""
+    found = current_version(campaign, org_code)
+    if found is not None:
+        return found
+    version = PlanVersion(
+        campaign_id=campaign.id,
+        org_code=org_code,
+        number=1,
+        plan_digest=plan_digest(plan_of(campaign, org_code)),
+        opened_on=utcnow().date(),
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def _has_cosigns(version: PlanVersion) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Cosign.campaign_id == version.campaign_id,
+                    Cosign.org_code == version.org_code,
+                    Cosign.version == version.number,
+                )
+            )
+        )
+    )
+
+
+def _follow_edit(campaign: Campaign, org_code: str) -> None:
+    """After an edit: a changed promise opens the next version once the current one has a
+    co-signature, so no edit (and no edit undone) can erase or restore co-signatures."""
+    current = current_version(campaign, org_code)
+    digest = plan_digest(plan_of(campaign, org_code))
+    if current is None or current.plan_digest == digest:
+        return
+    if _has_cosigns(current):
+        db.session.add(
+            PlanVersion(
+                campaign_id=campaign.id,
+                org_code=org_code,
+                number=current.number + 1,
+                plan_digest=digest,
+                opened_on=utcnow().date(),
+            )
+        )
+    else:
+        current.plan_digest = digest
+    db.session.flush()
 
 
 def next_campaign(campaign: Campaign) -> Campaign | None:
@@ -183,6 +257,7 @@ def add_action(campaign: Campaign, org_code: str, form: dict[str, Any], user: Us
     db.session.flush()
     _audit(user, "create", action, {name: [None, _plain(values[name])] for name in FIELDS})
     db.session.flush()
+    _follow_edit(campaign, org_code)
     return action
 
 
@@ -204,6 +279,7 @@ def update_action(action: Action, form: dict[str, Any], user: User) -> dict[str,
         action.updated_at = utcnow()
         _audit(user, "update", action, changes)
         db.session.flush()
+        _follow_edit(campaign, action.org_code)
     return changes
 
 

@@ -79,13 +79,12 @@ def board_pages_need_sign_in() -> Response | None:
 @bp.get("/dashboards/<slug>/<org_code>/actions")
 def plan(slug: str, org_code: str) -> str:
     campaign, organisation = _target(slug, org_code)
-    shown = plan_view(campaign, org_code)
+    shown = plan_view(campaign, org_code, admin=current_user.role == "admin")
     return render_template(
         "actions/plan.html",
         campaign=campaign,
         organisation=organisation,
         plan=shown,
-        plan_digest=operations.plan_digest(shown.actions),
         can_edit=operations.can_edit(current_user, org_code),
         published=operations.is_published(campaign),
         comments=cosign.board_comments(campaign, org_code),
@@ -178,12 +177,6 @@ REFUSALS = {
         "Links to co-sign a plan work for a limited time. Ask the person who sent it for a"
         " new one if you still want to give your view.",
     ),
-    "changed": (
-        409,
-        "The plan has changed since this link was made",
-        "The organisation has changed its plan, so this link no longer shows what it now"
-        " promises. Ask the person who sent it for a new link to see the plan as it is now.",
-    ),
 }
 
 
@@ -203,10 +196,11 @@ def private_links(resp: Response) -> Response:
 @bp.route("/cosign/<token>", methods=["GET", "POST"])
 def cosign_page(token: str) -> Page:
     try:
-        link, campaign, actions = cosign.open_link(token)
+        found = cosign.open_link(token)
     except cosign.LinkRefused as exc:
         return _refused(exc.reason)
-    organisation = db.session.get(Organisation, link.org_code)
+    campaign = found.campaign
+    organisation = db.session.get(Organisation, found.link.org_code)
     errors: dict[str, str] = {}
     choice = ""
     comment = ""
@@ -232,7 +226,8 @@ def cosign_page(token: str) -> Page:
         token=token,
         campaign=campaign,
         organisation=organisation,
-        actions=actions,
+        actions=found.actions,
+        changed=found.changed,
         domains=operations.domain_titles(campaign),
         errors=errors,
         choice=choice,

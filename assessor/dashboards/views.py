@@ -169,7 +169,7 @@ def organisation(slug: str, org_code: str) -> str:
         charts=charts,
         org=view.org_ref(i),
         audience=audience,
-        comments=comments.comments_for(found, view.q, org_code),
+        comments=comments.comments_for(found, org_code, current_user),
         is_admin=_is_admin(),
         **_common(found, view),
     )

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
-from assessor.models.action import Action, Cosign, CosignLink, VerdictAnswer
+from assessor.models.action import Action, Cosign, CosignLink, PlanVersion, VerdictAnswer
 from assessor.models.audit import AuditEvent
 from assessor.models.auth import ApiToken, User
 from assessor.models.base import Base, utcnow
@@ -27,6 +27,7 @@ __all__ = [
     "CosignLink",
     "Invitation",
     "Organisation",
+    "PlanVersion",
     "Publication",
     "PublicationRow",
     "QuestionnaireVersion",

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,9 +56,26 @@ class Action(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class PlanVersion(Base):
+    """A numbered version of an organisation's plan, with the day it opened. Changing the
+    plan's promise once it has a co-signature opens the next one, so earlier co-signatures
+    stay counted, as such, for the version they were given on."""
+
+    __tablename__ = "plan_version"
+    __table_args__ = (UniqueConstraint("campaign_id", "org_code", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    org_code: Mapped[str] = mapped_column(ForeignKey("organisation.code"))
+    number: Mapped[int] = mapped_column(Integer)
+    #: The plan's promise (`operations.plan_digest`) when last changed within this version.
+    plan_digest: Mapped[str] = mapped_column(String(64))
+    opened_on: Mapped[date] = mapped_column(Date)
+
+
 class CosignLink(Base):
-    """A single-use link asking a patient leader to co-sign a plan. It keeps the digest of
-    the plan it was made for, so that a link for a plan changed since is refused."""
+    """A single-use link asking a patient leader to co-sign a plan. It keeps the version
+    (and digest) of the plan it was made for, so that its page can say the plan changed."""
 
     __tablename__ = "cosign_link"
     __table_args__ = (Index("ix_cosign_link_campaign_org", "campaign_id", "org_code"),)
@@ -67,6 +85,7 @@ class CosignLink(Base):
     org_code: Mapped[str] = mapped_column(ForeignKey("organisation.code"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     plan_digest: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Only whether it was used: no time, so it cannot be matched with a co-signature.
     used: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -83,6 +102,8 @@ class Cosign(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
     org_code: Mapped[str] = mapped_column(ForeignKey("organisation.code"))
     plan_digest: Mapped[str] = mapped_column(String(64))
+    #: The number of the plan version it was given on.
+    version: Mapped[int] = mapped_column(Integer, default=1)
     agrees: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str | None] = mapped_column(Text)
     given_on: Mapped[date] = mapped_column(Date)

@@ -1,6 +1,7 @@
-"""Co-signing a plan: single-use links printed by the CLI, clear pages for a used, expired
-or outdated link, counts public and comments for the board only, and nothing that ties a
-co-signature to its link."""
+"""Co-signing a plan: single-use links printed by the CLI, clear pages for a used or expired
+link, a link for an earlier version co-signing the current one, counts public (day-old,
+under k) and comments for the board only, and nothing that ties a co-signature to its
+link."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import inspect, select
 
 from assessor.actions import operations
-from assessor.actions.cosign import cosign_counts, create_cosign_links
+from assessor.actions.cosign import cosign_tallies, create_cosign_links
 from assessor.campaigns.invitations import hash_token
 from assessor.models import Cosign, CosignLink, utcnow
 from tests.actions.conftest import action_form, add, post, sign_in
@@ -22,6 +23,20 @@ def _links(runner, org: str = "A01", count: int = 3) -> list[str]:  # type: igno
     tokens = re.findall(r"/cosign/([\w-]+)$", result.stdout, flags=re.M)
     assert len(tokens) == count
     return tokens
+
+
+def counts(campaign, org: str = "A01", version: int | None = None) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Live counts of one version (the current one by default), as an administrator reads."""
+    tallies = cosign_tallies(campaign, org, admin=True)
+    found = tallies[0] if version is None else next(t for t in tallies if t.number == version)
+    return dict(found.tally.counts or {})
+
+
+def age(db, days: int = 1) -> None:  # type: ignore[no-untyped-def]
+    """Move every co-signature `days` into the past: the day turning, without sleeping."""
+    for row in db.session.scalars(select(Cosign)):
+        row.given_on -= timedelta(days=days)
+    db.session.commit()
 
 
 def _cosign(client, token: str, agrees: str = "yes", comment: str = ""):  # type: ignore[no-untyped-def]
@@ -57,7 +72,7 @@ def test_a_link_shows_the_plan_and_counts_one_answer_once(client, runner, world,
     used = _cosign(client, first, "no")
     assert used.status_code == 410 and "already been used" in used.get_data(as_text=True)
     assert client.get(f"/cosign/{first}").status_code == 410
-    assert cosign_counts(world.c1, "A01") == {"agree": 1, "disagree": 1}
+    assert counts(world.c1) == {"agree": 1, "disagree": 1}
 
     missing = _cosign(client, third, "")
     assert missing.status_code == 400 and "There is a problem" in missing.get_data(as_text=True)
@@ -68,30 +83,45 @@ def test_a_link_shows_the_plan_and_counts_one_answer_once(client, runner, world,
     assert client.get("/cosign/not-a-token").status_code == 404
 
 
-def test_an_expired_link_and_a_link_for_a_changed_plan_get_clear_pages(
+def test_an_expired_link_gets_a_clear_page_and_a_link_for_a_changed_plan_signs_the_new_one(
     client, runner, world, db
 ) -> None:
     action = add(db, world.c1, "A01", world.editor_a)
-    old, fresh = _links(runner, count=2)
+    old, fresh, first = _links(runner, count=3)
     link = db.session.scalar(select(CosignLink).where(CosignLink.token_hash == hash_token(old)))
     link.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     expired = _cosign(client, old)
     assert expired.status_code == 410 and "expired" in expired.get_data(as_text=True)
 
-    # Progress does not change the promise: the link still works.
-    operations.update_action(action, action_form(status="in_progress"), world.editor_a)
+    # Before anyone co-signed, rewording changes version 1 itself: the link shows it as is.
+    operations.update_action(action, action_form(title="Two seats"), world.editor_a)
     db.session.commit()
-    assert client.get(f"/cosign/{fresh}").status_code == 200
-    # Rewording it does.
+    page = client.get(f"/cosign/{fresh}").get_data(as_text=True)
+    assert "Two seats" in page and "The plan has changed since this link was made" not in page
+    assert _cosign(client, first, "no").status_code == 302
+    # Progress does not change the promise: still version 1.
+    operations.update_action(
+        action, action_form(title="Two seats", status="in_progress"), world.editor_a
+    )
+    db.session.commit()
+    assert "has changed" not in client.get(f"/cosign/{fresh}").get_data(as_text=True)
+    # Rewording a co-signed plan opens version 2; the old link co-signs it, saying so.
     operations.update_action(
         action, action_form(status="in_progress", title="One seat"), world.editor_a
     )
     db.session.commit()
-    changed = _cosign(client, fresh)
-    assert changed.status_code == 409
-    assert "The plan has changed since this link was made" in changed.get_data(as_text=True)
-    assert db.session.scalars(select(Cosign)).all() == []
+    page = client.get(f"/cosign/{fresh}")
+    assert page.status_code == 200
+    assert "The plan has changed since this link was made" in page.get_data(as_text=True)
+    assert "One seat" in page.get_data(as_text=True)
+    assert _cosign(client, fresh, "yes").status_code == 302
+    assert sorted((c.version, c.agrees) for c in db.session.scalars(select(Cosign))) == [
+        (1, False),
+        (2, True),
+    ]
+    assert counts(world.c1) == {"agree": 1, "disagree": 0}
+    assert counts(world.c1, version=1) == {"agree": 0, "disagree": 1}
 
 
 def test_counts_are_public_and_comments_for_the_board_only(client, runner, world, db) -> None:
@@ -99,6 +129,10 @@ def test_counts_are_public_and_comments_for_the_board_only(client, runner, world
     for token, agrees in zip(_links(runner), ("yes", "yes", "no"), strict=True):
         _cosign(client, token, agrees, "Ask the carers too" if agrees == "no" else "")
     sign_in(client, None)
+    today = client.get("/results/c1/A01").get_data(as_text=True)
+    assert "fewer than 3 patient leaders have co-signed this plan" in today
+    assert "agreed that this plan" not in today
+    age(db)  # the next day
     public = client.get("/results/c1/A01").get_data(as_text=True)
     assert "2 agreed that this plan reflects what patient leaders asked for" in public
     assert "1 did not agree" in public
@@ -120,6 +154,7 @@ def test_nothing_ties_a_cosignature_to_its_link_or_a_time(client, runner, world,
         "org_code",
         "token_hash",
         "plan_digest",
+        "version",
         "expires_at",
         "used",
     }
@@ -128,6 +163,7 @@ def test_nothing_ties_a_cosignature_to_its_link_or_a_time(client, runner, world,
         "campaign_id",
         "org_code",
         "plan_digest",
+        "version",
         "agrees",
         "comment",
         "given_on",

@@ -154,7 +154,16 @@ def test_the_verdict_is_published_with_the_next_campaign(client, world, db) -> N
     body = client.get("/api/v1/campaigns/c1/organisations/A01/actions", headers=headers).json
     assert body["total"] == 1 and body["next"] is None
     assert body["items"][0]["verdict"] is None
-    assert body["items"][0]["cosign"] == {"agree": 0, "disagree": 0}
+    assert body["items"][0]["cosign"] == {
+        "agree": None,
+        "disagree": None,
+        "n": None,
+        "suppressed": True,
+        "reason": "below_minimum",
+        "version": 1,
+        "opened_on": None,
+    }
+    assert body["items"][0]["earlier_versions"] == []
     assert body["items"][0]["domain_trend"] is None
     assert "Their verdict is published when it closes" in client.get("/results/c1/A01").text
 

@@ -18,13 +18,11 @@ import re
 import plotly.graph_objects as go
 import pytest
 from plotly.offline import get_plotlyjs_version
-from sqlalchemy import select
 
 from assessor import results
 from assessor.auth.passwords import create_user
 from assessor.dashboards.assets import COMPILE_ALL, PLOTLY_JS, plotly_version
 from assessor.dashboards.figures import Z95, Z998
-from assessor.models import AuditEvent, Response
 from assessor.responses import submission as responses
 from tests.support.factories import (
     add_orgs,
@@ -36,7 +34,7 @@ from tests.support.factories import (
     submitted_yesterday,
     uniform_answers,
 )
-from tests.web.test_web import PASSWORD, _login, _row, _token
+from tests.web.test_web import PASSWORD, _login, _row
 
 ORGS = (("A01", "London", "Urban"), ("A02", "London", "Urban"), ("B01", "North West", "Rural"))
 ORGS += (("B02", "North West", "Rural"),)
@@ -321,84 +319,6 @@ def test_unknown_organisation_is_404(client, db) -> None:
     _login(client, "board@example.nhs.uk")
     assert client.get("/dashboards/spring/ZZZ").status_code == 404
     assert client.get("/dashboards/spring/ZZZ/csv/profile").status_code == 404
-
-
-# --------------------------------------------------------------------------- free text
-
-
-def test_comments_are_escaped_and_shown_only_from_ten_respondents_once_published(
-    client, db
-) -> None:
-    campaign = _world(db, "open")
-    _login(client, "admin@example.nhs.uk")
-    page = client.get("/dashboards/spring/A01").get_data(as_text=True)
-    assert "staff comment" not in page  # an open campaign: a preview, never free text
-    assert "Free-text answers are shown once the campaign's results are published." in page
-
-    set_window(campaign, "closed")
-    db.session.commit()
-    page = client.get("/dashboards/spring/A01").get_data(as_text=True)
-    for s in range(1, 10):
-        assert f"staff comment {s}" in page
-    assert HOSTILE not in page
-    assert (
-        "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in page
-    )
-    assert "patient comment" in page
-
-
-def test_comments_are_not_shown_below_ten_respondents(client, db) -> None:
-    _world(db, "closed")
-    first = db.session.scalars(
-        select(Response).where(Response.org_code == "A01", Response.audience == "patient_leader")
-    ).first()
-    responses.void(first, "a test response", actor="admin")
-    db.session.commit()
-    _login(client, "board@example.nhs.uk")
-    page = client.get("/dashboards/spring/A01").get_data(as_text=True)
-    assert "patient comment" not in page
-    assert "Not shown (fewer than 10 patient leaders responded)." in page
-    assert "staff comment 3" in page
-
-
-def test_an_admin_hides_a_comment_and_the_hide_is_audited(client, db) -> None:
-    _world(db)
-    _login(client, "admin@example.nhs.uk")
-    page = client.get("/dashboards/spring/A01").get_data(as_text=True)
-    block = re.search(
-        r"<li>\s*<p class=\"comment-question\">[^<]*</p>\s*"
-        r"<blockquote class=\"comment-text\">staff comment 4</blockquote>.*?</li>",
-        page,
-        re.S,
-    )[0]
-    ref = re.search(r'name="ref" value="([0-9a-f]+)"', block).group(1)
-    response = client.post(
-        "/dashboards/spring/A01/comments/hide", data={"csrf_token": _token(page), "ref": ref}
-    )
-    assert response.status_code == 302
-    page = client.get("/dashboards/spring/A01").get_data(as_text=True)
-    assert "staff comment 4" not in page and "staff comment 5" in page
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "comment.hide")).one()
-    assert event.actor == "admin@example.nhs.uk"
-    assert event.details["organisation"] == "A01" and event.details["item"] == "comments"
-    # The hidden answer stays out of the record-level export's reach as before: not an item.
-    assert (
-        client.post(
-            "/dashboards/spring/A01/comments/hide",
-            data={"csrf_token": _token(page), "ref": "0" * 32},
-        ).status_code
-        == 404
-    )
-
-
-def test_viewers_cannot_hide_comments_and_a_form_needs_its_token(client, db) -> None:
-    _world(db)
-    _login(client, "board@example.nhs.uk")
-    page = client.get("/dashboards/spring/A01").get_data(as_text=True)
-    assert "Hide this comment" not in page
-    hide = "/dashboards/spring/A01/comments/hide"
-    assert client.post(hide, data={"csrf_token": _token(page), "ref": "x"}).status_code == 403
-    assert client.post(hide, data={"ref": "x"}).status_code == 400
 
 
 def test_revision_reason_is_said_in_words() -> None:
