@@ -18,6 +18,7 @@ import re
 import plotly.graph_objects as go
 import pytest
 from plotly.offline import get_plotlyjs_version
+from sqlalchemy import select
 
 from assessor import results
 from assessor.auth.passwords import create_user
