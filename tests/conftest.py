@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import create_engine, event, text
 
 from assessor import create_app
 from assessor.extensions import db as _db
@@ -66,22 +67,81 @@ def app(database_url: str) -> Iterator[Flask]:
         from assessor.cli.core import upgrade_database
 
         upgrade_database()
+        if _db.engine.dialect.name == "sqlite":
+            _sqlite_real_savepoints(_db.engine)
         yield app
         _db.session.remove()
         _db.engine.dispose()
 
 
+def _sqlite_real_savepoints(engine) -> None:  # type: ignore[no-untyped-def]
+    """SQLAlchemy's pysqlite recipe: let SQLAlchemy emit BEGIN itself, so that SAVEPOINTs
+    (one per test) live inside a real transaction."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN")
+
+    engine.dispose()  # connections made before the listeners were added
+
+
+class _ConnectionSession(FlaskSession):
+    """Flask-SQLAlchemy's session, but bound to the test's connection when given one."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):  # type: ignore[no-untyped-def,override]
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "real_commits: the test commits for real (other connections, threads or processes "
+        "must see its rows); every table is emptied after it",
+    )
+
+
 @pytest.fixture()
-def db(app: Flask) -> Iterator[object]:
-    """The database session, emptied after each test so tests never see each other's rows
-    (and request limits, so that one test's failed sign-ins never throttle another's)."""
+def db(app: Flask, request: pytest.FixtureRequest) -> Iterator[object]:
+    """The database session. Each test runs inside one outer transaction rolled back at its
+    end (`session.commit()` releases a SAVEPOINT), so tests never see each other's rows.
+    Tests marked `real_commits` commit for real and every table is emptied after them.
+    Request limits are reset either way, so one test's failed sign-ins never throttle
+    another's."""
     limiter.reset()
-    yield _db
-    _db.session.rollback()
-    with _db.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+    if request.node.get_closest_marker("real_commits"):
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+        _db.session.remove()
+        return
     _db.session.remove()
+    connection = _db.engine.connect()
+    outer = connection.begin()
+    shared = _db.session
+    _db.session = _db._make_scoped_session(
+        {
+            "bind": connection,
+            "join_transaction_mode": "create_savepoint",
+            "class_": _ConnectionSession,
+        }
+    )
+    try:
+        yield _db
+    finally:
+        _db.session.remove()
+        _db.session = shared
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
 
 
 class RequestPerContextClient(FlaskClient):
@@ -111,3 +171,10 @@ class AssessorRunner(FlaskCliRunner):
 @pytest.fixture()
 def runner(app: Flask, db: object) -> AssessorRunner:
     return AssessorRunner(app)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A live server answers from its own threads and connections: it needs real commits.
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.real_commits)

@@ -382,6 +382,7 @@ def test_invitations_are_limited_separately_and_generously(client, app, db, monk
     assert "Too many requests" in blocked.get_data(as_text=True)
 
 
+@pytest.mark.real_commits
 def test_double_submit_counts_once(client, app, db) -> None:
     """Two Submit requests racing (a double click) complete and count the response once."""
     campaign, q = _setup(db)
