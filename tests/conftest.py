@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 
 from assessor import create_app
 from assessor.extensions import db as _db
@@ -67,26 +67,9 @@ def app(database_url: str) -> Iterator[Flask]:
         from assessor.cli.core import upgrade_database
 
         upgrade_database()
-        if _db.engine.dialect.name == "sqlite":
-            _sqlite_real_savepoints(_db.engine)
         yield app
         _db.session.remove()
         _db.engine.dispose()
-
-
-def _sqlite_real_savepoints(engine) -> None:  # type: ignore[no-untyped-def]
-    """SQLAlchemy's pysqlite recipe: let SQLAlchemy emit BEGIN itself, so that SAVEPOINTs
-    (one per test) live inside a real transaction."""
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN")
-
-    engine.dispose()  # connections made before the listeners were added
 
 
 class _ConnectionSession(FlaskSession):
@@ -126,6 +109,13 @@ def db(app: Flask, request: pytest.FixtureRequest) -> Iterator[object]:
     _db.session.remove()
     connection = _db.engine.connect()
     outer = connection.begin()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLAlchemy's pysqlite recipe, on this connection only: pysqlite would not begin
+        # the transaction itself before a SAVEPOINT. (Other connections keep pysqlite's
+        # own behaviour, so a live server's readers hold no lock.)
+        connection.connection.dbapi_connection.isolation_level = None
+        connection.exec_driver_sql("BEGIN")
     shared = _db.session
     _db.session = _db._make_scoped_session(
         {
@@ -141,6 +131,8 @@ def db(app: Flask, request: pytest.FixtureRequest) -> Iterator[object]:
         _db.session = shared
         if outer.is_active:
             outer.rollback()
+        if sqlite:
+            connection.connection.dbapi_connection.isolation_level = ""
         connection.close()
 
 

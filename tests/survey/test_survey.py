@@ -236,6 +236,7 @@ def test_survey_pages_are_not_cached_and_send_no_referrer(client, db) -> None:
 # --------------------------------------------------------------------------- invitations
 
 
+@pytest.mark.real_commits  # a second client shares the test's session
 def test_invitation_is_single_use_and_marked_only_at_completion(client, app, db) -> None:
     campaign, _ = _setup(db, access="invitation")
     raw = invitations.create_invitations(campaign, "A01", "patient_leader", 1)[0]
