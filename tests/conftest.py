@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import create_engine, text
 
 from assessor import create_app
@@ -71,17 +72,68 @@ def app(database_url: str) -> Iterator[Flask]:
         _db.engine.dispose()
 
 
+class _ConnectionSession(FlaskSession):
+    """Flask-SQLAlchemy's session, but bound to the test's connection when given one."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):  # type: ignore[no-untyped-def,override]
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "real_commits: the test commits for real (other connections, threads or processes "
+        "must see its rows); every table is emptied after it",
+    )
+
+
 @pytest.fixture()
-def db(app: Flask) -> Iterator[object]:
-    """The database session, emptied after each test so tests never see each other's rows
-    (and request limits, so that one test's failed sign-ins never throttle another's)."""
+def db(app: Flask, request: pytest.FixtureRequest) -> Iterator[object]:
+    """The database session. Each test runs inside one outer transaction rolled back at its
+    end (`session.commit()` releases a SAVEPOINT), so tests never see each other's rows.
+    Tests marked `real_commits` commit for real and every table is emptied after them.
+    Request limits are reset either way, so one test's failed sign-ins never throttle
+    another's."""
     limiter.reset()
-    yield _db
-    _db.session.rollback()
-    with _db.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+    if request.node.get_closest_marker("real_commits"):
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+        _db.session.remove()
+        return
     _db.session.remove()
+    connection = _db.engine.connect()
+    outer = connection.begin()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLAlchemy's pysqlite recipe, on this connection only: pysqlite would not begin
+        # the transaction itself before a SAVEPOINT. (Other connections keep pysqlite's
+        # own behaviour, so a live server's readers hold no lock.)
+        connection.connection.dbapi_connection.isolation_level = None
+        connection.exec_driver_sql("BEGIN")
+    shared = _db.session
+    _db.session = _db._make_scoped_session(
+        {
+            "bind": connection,
+            "join_transaction_mode": "create_savepoint",
+            "class_": _ConnectionSession,
+        }
+    )
+    try:
+        yield _db
+    finally:
+        _db.session.remove()
+        _db.session = shared
+        if outer.is_active:
+            outer.rollback()
+        if sqlite:
+            connection.connection.dbapi_connection.isolation_level = ""
+        connection.close()
 
 
 class RequestPerContextClient(FlaskClient):
@@ -111,3 +163,10 @@ class AssessorRunner(FlaskCliRunner):
 @pytest.fixture()
 def runner(app: Flask, db: object) -> AssessorRunner:
     return AssessorRunner(app)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A live server answers from its own threads and connections: it needs real commits.
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.real_commits)

@@ -29,9 +29,9 @@ def _wipe(db) -> None:  # type: ignore[no-untyped-def]
     from assessor.models import Base
 
     db.session.rollback()
-    with db.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+    for table in reversed(Base.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
 
 
 def test_demo_is_deterministic_for_a_seed(db) -> None:

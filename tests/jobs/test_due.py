@@ -95,6 +95,7 @@ def test_run_due_publishes_once_and_purges_in_progress_answers(runner, db) -> No
     assert number == 1
 
 
+@pytest.mark.real_commits
 @pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
     reason="concurrent writers need PostgreSQL (CI runs it in its PostgreSQL pass)",

@@ -216,6 +216,7 @@ def test_a_lost_race_is_answered_as_the_resend_it_is(api, world, monkeypatch):
     problem_of(post(api, world, body(world, answers={"gov-1": "agree"})), 409)
 
 
+@pytest.mark.real_commits
 def test_identical_submissions_racing_end_as_one_response(app: Flask, api, world, monkeypatch):
     threads_n = 4
     barrier = threading.Barrier(threads_n, timeout=20)

@@ -28,9 +28,9 @@ def _measure(item: dict, name: str) -> dict:
 
 def _wipe(db) -> None:  # type: ignore[no-untyped-def]
     db.session.rollback()
-    with db.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+    for table in reversed(Base.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
 
 
 @settings(

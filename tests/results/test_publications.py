@@ -340,6 +340,7 @@ def test_profiles_on_hand_computed_numbers(client, db, token) -> None:
     assert leaders == {"met_share": None, "n": None, "suppressed": True, "reason": "below_minimum"}
 
 
+@pytest.mark.real_commits
 def test_a_rebuild_holds_no_lock_between_chunks_and_loses_nothing(app, db) -> None:
     """A response stored by another connection mid-rebuild (SQLite would refuse the write
     while the rebuild held its lock) is counted by the rebuild's final step."""

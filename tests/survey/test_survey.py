@@ -236,6 +236,7 @@ def test_survey_pages_are_not_cached_and_send_no_referrer(client, db) -> None:
 # --------------------------------------------------------------------------- invitations
 
 
+@pytest.mark.real_commits  # a second client shares the test's session
 def test_invitation_is_single_use_and_marked_only_at_completion(client, app, db) -> None:
     campaign, _ = _setup(db, access="invitation")
     raw = invitations.create_invitations(campaign, "A01", "patient_leader", 1)[0]
@@ -382,6 +383,7 @@ def test_invitations_are_limited_separately_and_generously(client, app, db, monk
     assert "Too many requests" in blocked.get_data(as_text=True)
 
 
+@pytest.mark.real_commits
 def test_double_submit_counts_once(client, app, db) -> None:
     """Two Submit requests racing (a double click) complete and count the response once."""
     campaign, q = _setup(db)
