@@ -31,9 +31,9 @@ AUDIENCES = ("staff", "patient_leader", "combined")
 
 def _wipe(db: Any) -> None:
     db.session.rollback()
-    with db.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+    for table in reversed(Base.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
 
 
 def _fill(campaign: Any, sizes: tuple[int, int], rng: random.Random) -> None:
