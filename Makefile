@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= sqlite:///$(CURDIR)/instance/demo.db
 SEED ?= 2026
+# Test workers (pytest-xdist): the suite runs on both cores; 0 runs it in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: install demo serve test lint format bench load clean
 
@@ -32,7 +34,7 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check assessor tests benchmarks
 	$(BIN)/ruff format --check assessor tests benchmarks
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check assessor tests benchmarks
