@@ -20,14 +20,8 @@ from assessor.extensions import db
 from assessor.models.base import utcnow
 from assessor.models.questionnaire import QuestionnaireVersion
 from assessor.questionnaires.definition import Questionnaire
-from assessor.questionnaires.loader import (
-    TOP_LEVEL,
-    QuestionnaireError,
-    display_path,
-    load_directory_files,
-    load_file,
-    message,
-)
+from assessor.questionnaires.loader import display_path, load_directory_files, load_file
+from assessor.questionnaires.problems import TOP_LEVEL, QuestionnaireError, message
 
 PUBLISHED = "published"
 DRAFT = "draft"
