@@ -2,7 +2,7 @@
 
 The schema checks each field on its own (types, required keys, unknown keys, allowed values);
 the checks that need the whole file (declared domains and rungs, duplicates, skip logic) are
-in the loader, so that every failure can be reported together, naming the item it concerns.
+in `checks.py`, so that every failure can be reported together, naming the item it concerns.
 """
 
 from __future__ import annotations
@@ -45,20 +45,23 @@ class _Strict(Schema):
         unknown = RAISE
 
 
-class RungSchema(_Strict):
+class _Keyed(_Strict):
+    """An entry named by a lower-case key: a rung, a domain or an option."""
+
     key = fields.String(required=True, validate=_KEY)
+
+
+class RungSchema(_Keyed):
     label = _text(required=True)
     description = fields.String(load_default="")
 
 
-class DomainSchema(_Strict):
-    key = fields.String(required=True, validate=_KEY)
+class DomainSchema(_Keyed):
     title = _text(required=True)
     description = fields.String(load_default="")
 
 
-class OptionSchema(_Strict):
-    key = fields.String(required=True, validate=_KEY)
+class OptionSchema(_Keyed):
     label = _text(required=True)
 
 
