@@ -14,7 +14,7 @@ submission only ever updates its own cell's row. `responses` counts its submitte
   per key `rung:<domain>:<rung>` (n = respondents whose attainment is defined, a = those
   meeting the rung) then `item:<link_id>` (n = shown, a = "don't know", b = "does not happen
   here", c = answered with a value, total = sum of the contributions value / 4), in the
-  order of `results.cells.detail_keys_of`.
+  order of `results.scores.detail_keys_of`.
 
 `Publication`: a frozen snapshot of every number of a campaign's results (scoring.md s.6);
 `ResultsPreview`: the administrators' preview of an open campaign, shared by every worker.

@@ -1,14 +1,9 @@
 """The results service between the database and the engine: `cells` (the write path),
+`scores` (respondents scored for the cells), `rebuilding` (cells from raw answers),
 `compute` (cells -> a snapshot), `publications` (frozen snapshots and the shared preview),
 `snapshot` (the read model's arrays) and `reading` (who sees what, as typed results)."""
 
-from assessor.results.cells import (
-    initialise_cells,
-    measures_of,
-    rebuild,
-    record_response,
-    respondent_scores,
-)
+from assessor.results.cells import initialise_cells, record_response
 from assessor.results.publications import (
     SECTIONS,
     PublicationError,
@@ -20,6 +15,8 @@ from assessor.results.publications import (
     revision_pending,
 )
 from assessor.results.reading import ResultsView, is_published, read
+from assessor.results.rebuilding import rebuild
+from assessor.results.scores import measures_of, respondent_scores
 from assessor.results.snapshot import GROUP_BYS, RESULT_AUDIENCES
 
 __all__ = [

@@ -1,5 +1,5 @@
 """The write path: cell statistics and profile counts, kept current on every submission and
-void in the same transaction, and rebuilt from raw answers on demand.
+void in the same transaction (`rebuild.py` rebuilds them from raw answers on demand).
 
 No submission writes a row that other organisations' submissions write: each one updates
 only the row of its own cell (campaign, organisation, audience), so submitters to different
@@ -12,156 +12,28 @@ previous campaign publishes again (`publications.publish`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Text, bindparam, cast, delete, or_, select, text, update
+from sqlalchemy import bindparam, or_, select, update
 
-from assessor.config import json_dumps
 from assessor.extensions import db
-from assessor.models import (
-    Campaign,
-    Cell,
-    Publication,
-    RespondentScore,
-    Response,
-)
+from assessor.models import Campaign, Cell, Publication, Response
 from assessor.models.campaign import AUDIENCES
 from assessor.models.results import BASES
-from assessor.questionnaires.answers import visible
-from assessor.questionnaires.comparability import Comparability, compare
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
-from assessor.scoring.encoding import answer_flags, encode_answers
-from assessor.scoring.engine import ScoringModel, rung_flags, score_respondents
-
-OVERALL = "overall"
-
-
-def measures_of(q: Questionnaire) -> list[str]:
-    return [OVERALL, *q.domain_keys]
-
-
-def rung_keys_of(q: Questionnaire) -> list[str]:
-    return [f"rung:{d}:{r}" for d in q.domain_keys for r in q.rung_keys]
-
-
-def item_keys_of(q: Questionnaire) -> list[str]:
-    return [f"item:{item.link_id}" for item in q.scored_items]
-
-
-def detail_keys_of(q: Questionnaire) -> list[str]:
-    return [*rung_keys_of(q), *item_keys_of(q)]
-
-
-# --------------------------------------------------------------------------- scoring
-
-
-@dataclass(frozen=True)
-class Scored:
-    """Scores of many respondents: `scores` (n, 1 + D), overall then each domain, NaN where a
-    respondent has no score; `details` (n, K, 5): per detail key the increments of n, a, b, c
-    and total (see models.results.Cell)."""
-
-    scores: np.ndarray
-    details: np.ndarray | None
-
-
-_MODELS: dict[int, tuple[Questionnaire, ScoringModel]] = {}
-_COMPARISONS: dict[tuple[int, int], tuple[Questionnaire, Questionnaire, Comparability]] = {}
-
-
-def scoring_model(q: Questionnaire) -> ScoringModel:
-    """The engine's model of a questionnaire, built once per definition (definitions are
-    cached and immutable, so identity is a safe key while the entry holds them)."""
-    found = _MODELS.get(id(q))
-    if found is None or found[0] is not q:
-        found = _MODELS[id(q)] = (q, ScoringModel.from_questionnaire(q))
-    return found[1]
-
-
-def comparability(current: Questionnaire, previous: Questionnaire) -> Comparability:
-    found = _COMPARISONS.get((id(current), id(previous)))
-    if found is None or found[0] is not current or found[1] is not previous:
-        found = _COMPARISONS[(id(current), id(previous))] = (
-            current,
-            previous,
-            compare(current, previous),
-        )
-    return found[2]
-
-
-def score_answers(
-    q: Questionnaire,
-    answers_list: Sequence[dict[str, Any]],
-    only: Iterable[str] | None = None,
-    details: bool = False,
-) -> Scored:
-    values = encode_answers(q, answers_list, only=None if only is None else frozenset(only))
-    scored = score_respondents(values, scoring_model(q))
-    scores = np.column_stack([scored.overall, scored.domain_scores])
-    if not details:
-        return Scored(scores, None)
-    n = len(answers_list)
-    defined, met = rung_flags(scored.attainment, q.threshold)
-    rungs = np.zeros((n, defined.shape[1] * defined.shape[2], 5))
-    rungs[:, :, 0] = defined.reshape(n, -1)
-    rungs[:, :, 1] = met.reshape(n, -1)
-    dont_know, not_happening = answer_flags(q, answers_list)
-    has_value = ~np.isnan(values)
-    items = np.zeros((n, len(q.scored_items), 5))
-    items[:, :, 0] = 1
-    for c, item in enumerate(q.scored_items):
-        if item.enable_when is not None:
-            items[:, c, 0] = [visible(q, answers, item.link_id) for answers in answers_list]
-    items[:, :, 1] = dont_know
-    items[:, :, 2] = not_happening
-    items[:, :, 3] = has_value
-    items[:, :, 4] = np.where(has_value, values / 4.0, 0.0)
-    return Scored(scores, np.concatenate([rungs, items], axis=1))
-
-
-def respondent_scores(
-    q: Questionnaire, answers_list: Sequence[dict[str, Any]], only: Iterable[str] | None = None
-) -> np.ndarray:
-    """Scores of many respondents as a (n, 1 + D) array: overall, then each domain."""
-    return score_answers(q, answers_list, only).scores
-
-
-def scores_dicts(q: Questionnaire, scores: np.ndarray) -> list[dict[str, Any]]:
-    """Rows of respondent scores as stored JSON: NaN becomes null."""
-    keys = q.domain_keys
-    cells = np.where(np.isnan(scores), None, scores).tolist()
-    return [{OVERALL: row[0], "domains": dict(zip(keys, row[1:], strict=True))} for row in cells]
-
-
-# --------------------------------------------------------------------------- trend context
-
-
-@dataclass(frozen=True)
-class TrendContext:
-    previous: Campaign
-    comparability: Comparability
-
-
-def trend_context(campaign: Campaign) -> TrendContext | None:
-    """How this campaign compares with its previous one, or None with no previous."""
-    if campaign.previous_id is None or campaign.previous is None:
-        return None
-    return TrendContext(
-        previous=campaign.previous,
-        comparability=comparability(
-            definition_of(campaign.questionnaire), definition_of(campaign.previous.questionnaire)
-        ),
-    )
-
-
-def _comparable(campaign: Campaign) -> TrendContext | None:
-    context = trend_context(campaign)
-    return context if context is not None and context.comparability.trend_possible else None
-
+from assessor.results.scores import (
+    TrendContext,
+    comparable_context,
+    detail_keys_of,
+    measures_of,
+    respondent_scores,
+    score_answers,
+    scores_dicts,
+)
 
 # --------------------------------------------------------------------------- storage
 
@@ -301,10 +173,10 @@ def initialise_cells(campaign: Campaign) -> None:
     """Create the row of every cell, holding the previous campaign's rescored statistics (as
     at its latest publication), so that submissions only ever add to existing rows."""
     q = definition_of(campaign.questionnaire)
-    sums = _Sums(q, [m.org_code for m in campaign.members])
-    context = _comparable(campaign)
+    sums = Sums(q, [m.org_code for m in campaign.members])
+    context = comparable_context(campaign)
     if context is not None:
-        _accumulate_previous(campaign, context, sums)
+        accumulate_previous(campaign, context, sums)
     rows = [
         {
             "campaign_id": campaign.id,
@@ -331,7 +203,7 @@ def record_response(
     scores: dict[str, Any] = {"full": scores_dicts(q, full.scores)[0]}
     stats = np.zeros(shapes_of(q)[0])
     put_scores(stats, "full", full.scores[0], sign)
-    context = _comparable(campaign)
+    context = comparable_context(campaign)
     if context is not None:
         now = respondent_scores(
             q, [response.answers], only=context.comparability.items_for_rescoring_current
@@ -355,7 +227,7 @@ def remove_from_followers(previous: Campaign, voided: Sequence[Response]) -> Non
     followers = db.session.scalars(select(Campaign).where(Campaign.previous_id == previous.id))
     previous_q = definition_of(previous.questionnaire)
     for follower in followers:
-        context = _comparable(follower)
+        context = comparable_context(follower)
         if context is None:
             continue
         members = {m.org_code for m in follower.members}
@@ -405,7 +277,7 @@ def counted_in_latest_publication(campaign_id: int) -> Any:
     )
 
 
-def _accumulate_previous(campaign: Campaign, context: TrendContext, sums: _Sums) -> None:
+def accumulate_previous(campaign: Campaign, context: TrendContext, sums: Sums) -> None:
     previous_q = definition_of(context.previous.questionnaire)
     members = {m.org_code for m in campaign.members}
     rows = [
@@ -426,172 +298,7 @@ def _accumulate_previous(campaign: Campaign, context: TrendContext, sums: _Sums)
         )
 
 
-# --------------------------------------------------------------------------- rebuild
-
-
-def rebuild(
-    campaign: Campaign,
-    progress: Callable[[int], None] | None = None,
-    chunk_size: int = 5000,
-    checkpoint: Callable[[], None] | None = None,
-) -> dict[str, int]:
-    """Recompute every cell statistic, profile count and stored respondent score of a
-    campaign from raw answers; never touches a publication.
-
-    Answers are read and scored in chunks (stored scores rewritten only where they changed,
-    `checkpoint` called after each chunk so that the caller may commit), holding no lock on
-    the cells; the cells are then locked only for the short final step, which also counts
-    what was submitted or voided meanwhile."""
-    q = definition_of(campaign.questionnaire)
-    context = _comparable(campaign)
-    sums = _Sums(q, [m.org_code for m in campaign.members])
-    included: dict[int, Any] = {}
-    changed_scores = 0
-    last_seq = 0
-    while True:
-        rows = db.session.execute(
-            select(
-                Response.seq,
-                Response.org_code,
-                Response.audience,
-                Response.answers,
-                cast(RespondentScore.scores, Text).label("scores_text"),
-            )
-            .outerjoin(RespondentScore, RespondentScore.response_seq == Response.seq)
-            .where(
-                Response.campaign_id == campaign.id,
-                Response.status == "submitted",
-                Response.seq > last_seq,
-            )
-            .order_by(Response.seq)
-            .limit(chunk_size)
-        ).all()
-        if not rows:
-            break
-        last_seq = rows[-1].seq
-        changed_scores += _add_rows(q, context, rows, sums, 1, rewrite=True)
-        included.update((r.seq, r) for r in rows)
-        if checkpoint:
-            checkpoint()
-        if progress:
-            progress(len(rows))
-
-    _lock_cells(campaign.id)
-    current = set(
-        db.session.scalars(
-            select(Response.seq).where(
-                Response.campaign_id == campaign.id, Response.status == "submitted"
-            )
-        )
-    )
-    gone = [included[seq] for seq in sorted(set(included) - current)]
-    if gone:
-        _add_rows(q, context, gone, sums, -1, rewrite=False)
-    arrived = sorted(current - set(included))
-    if arrived:
-        rows = db.session.execute(
-            select(Response.seq, Response.org_code, Response.audience, Response.answers)
-            .where(Response.seq.in_(arrived))
-            .order_by(Response.seq)
-        ).all()
-        _add_rows(q, context, rows, sums, 1, rewrite=False)
-    if context is not None:
-        _accumulate_previous(campaign, context, sums)
-
-    _write_sums(campaign.id, sums)
-    return {"responses": len(current), "scores_changed": changed_scores}
-
-
-def _add_rows(
-    q: Questionnaire,
-    context: TrendContext | None,
-    rows: Sequence[Any],
-    sums: _Sums,
-    sign: int,
-    rewrite: bool,
-) -> int:
-    answers = [r.answers for r in rows]
-    full = score_answers(q, answers, details=True)
-    now = (
-        respondent_scores(q, answers, only=context.comparability.items_for_rescoring_current)
-        if context is not None
-        else None
-    )
-    changed = 0
-    if rewrite:
-        fulls = scores_dicts(q, full.scores)
-        nows = scores_dicts(q, now) if now is not None else None
-        updates = []
-        for i, r in enumerate(rows):
-            new_scores: dict[str, Any] = {"full": fulls[i]}
-            if nows is not None:
-                new_scores["now_comparable"] = nows[i]
-            if r.scores_text != json_dumps(new_scores):
-                updates.append((r.seq, json_dumps(new_scores), new_scores))
-        if updates:
-            _write_scores(updates)
-        changed = len(updates)
-    sums.add("full", rows, full.scores, count=True, sign=sign)
-    assert full.details is not None
-    sums.add_details(rows, full.details, sign)
-    if now is not None:
-        sums.add("now_comparable", rows, now, sign=sign)
-    return changed
-
-
-def _lock_cells(campaign_id: int) -> None:
-    """Hold the campaign's cell rows until commit, so no submission adds to a row between
-    reading what is submitted and writing the rebuilt sums."""
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT 1 FROM cell WHERE campaign_id = :c FOR UPDATE"), {"c": campaign_id}
-        )
-    else:
-        # Any write takes SQLite's database write lock for the rest of the transaction.
-        connection.execute(
-            text("UPDATE cell SET responses = responses WHERE campaign_id = :c AND 0"),
-            {"c": campaign_id},
-        )
-
-
-def _write_scores(updates: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
-    """Replace the stored scores of the given responses: through COPY and two set-based
-    statements on PostgreSQL, where a statement per row would dominate a rebuild; with
-    executemany on SQLite, where statements are cheap."""
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
-        with raw.cursor() as cur:
-            cur.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS rebuilt_scores (seq integer, scores text)"
-                " ON COMMIT DROP"
-            )
-            cur.execute("TRUNCATE rebuilt_scores")
-            with cur.copy("COPY rebuilt_scores (seq, scores) FROM STDIN") as copy:
-                for seq, scores_text, _ in updates:
-                    copy.write_row((seq, scores_text))
-            cur.execute(
-                "DELETE FROM respondent_score USING rebuilt_scores"
-                " WHERE respondent_score.response_seq = rebuilt_scores.seq"
-            )
-            cur.execute(
-                "INSERT INTO respondent_score (response_seq, scores)"
-                " SELECT seq, scores::json FROM rebuilt_scores"
-            )
-        return
-    table = RespondentScore.__table__
-    connection.execute(
-        delete(table).where(table.c.response_seq == bindparam("s")),
-        [{"s": seq} for seq, _, _ in updates],
-    )
-    connection.execute(
-        table.insert(),
-        [{"response_seq": seq, "scores": scores} for seq, _, scores in updates],
-    )
-
-
-class _Sums:
+class Sums:
     """Per-cell running statistics for a rebuild, shaped as the rows store them: per
     (organisation, audience) the responses counted, `stats` (3, M, 3) and `details` (K, 5).
 
@@ -633,7 +340,7 @@ class _Sums:
         np.add.at(self.details, self._cells(rows), sign * details)
 
 
-def _write_sums(campaign_id: int, sums: _Sums) -> None:
+def write_sums(campaign_id: int, sums: Sums) -> None:
     """Overwrite every cell row of the campaign in place (a submission waiting on a row's
     lock then adds to the rebuilt values), creating rows that are missing."""
     existing = set(
