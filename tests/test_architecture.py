@@ -20,7 +20,6 @@ SIZE_DEBTS = {
     "dashboards/figures.py:answers_chart",
     "demo.py:load_demo",
     "results/compute.py:compute",
-    "results/reading.py",
 }
 
 

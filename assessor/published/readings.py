@@ -7,7 +7,7 @@ A reading counts; it never computes a statistic. "Larger than chance" means the 
 
 from __future__ import annotations
 
-from assessor.results.reading import GroupResult, OrgResult
+from assessor.results.records import GroupResult, OrgResult
 
 
 def _areas(n: int) -> str:

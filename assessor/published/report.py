@@ -8,7 +8,8 @@ from flask import Response, abort, render_template
 from assessor import results
 from assessor.campaigns.service import get_campaign
 from assessor.published.views import bp
-from assessor.results.reading import PrincipleResult, ResultsView
+from assessor.results.reading import ResultsView
+from assessor.results.records import PrincipleResult
 from assessor.web.csv import csv_response, write_csv
 
 FRAMEWORKS = {

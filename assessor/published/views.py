@@ -9,7 +9,8 @@ from assessor.campaigns.service import get_campaign, in_campaign
 from assessor.published import charts, finding, readings
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
-from assessor.results.reading import OrgResult, ResultsView
+from assessor.results.reading import ResultsView
+from assessor.results.records import OrgResult
 from assessor.results.snapshot import NATIONAL
 from assessor.web.converters import bounded_int
 from assessor.web.presentation import domain_titles, reason_text

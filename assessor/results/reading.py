@@ -1,9 +1,9 @@
-"""Who sees which numbers, and the typed results the edges turn into their own shape.
+"""Who sees which numbers.
 
 `read(campaign, admin)` decides: a closed campaign is read from its latest publication by
 everyone; an open or scheduled one is a preview for administrators and response counts
-only for everyone else. The objects below (one organisation, one group) are built only for
-what a reader asked for; the API's marshmallow schemas dump them, templates render them.
+only for everyone else. The view builds the typed results (`records.py`) only for what a
+reader asked for.
 """
 
 from __future__ import annotations
@@ -30,6 +30,23 @@ from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
 from assessor.results import publications
 from assessor.results.counts import day_old
+from assessor.results.records import (
+    CampaignSummary,
+    Gap,
+    GapMeasure,
+    GroupResult,
+    GroupStats,
+    ItemShare,
+    Measure,
+    OrgRef,
+    OrgResult,
+    PrincipleResult,
+    PublicationRef,
+    RungShare,
+    Scoring,
+    Trend,
+    TrendMeasure,
+)
 from assessor.results.snapshot import (
     AUDIENCES,
     BANDS,
@@ -38,13 +55,13 @@ from assessor.results.snapshot import (
     FunnelInputs,
     Snapshot,
 )
+from assessor.results.snapshot import OVERALL as OVERALL  # re-exported: dashboards read it here
 from assessor.scoring.engine import level_of
 
 REASON_BELOW = REASONS.index("below_minimum")
 REASON_REVISED = REASONS.index("revision_below_minimum")
 #: One organisation's per-organisation arrays (snapshot.Snapshot.row).
 Row = dict[str, np.ndarray]
-OVERALL = "overall"
 GROUPS_TEXT = (
     "national: every organisation in the campaign; region and peer_group: as recorded for"
     " each organisation when the campaign was created"
@@ -68,137 +85,6 @@ def _interval(lo: Any, hi: Any) -> list[float] | None:
     return None if lo is None or hi is None else [lo, hi]
 
 
-@dataclass(frozen=True)
-class PublicationRef:
-    number: int
-    published_on: date
-    reason: str | None
-
-    @classmethod
-    def of(cls, row: Publication) -> PublicationRef:
-        return cls(row.number, row.published_on, row.reason)
-
-
-@dataclass(frozen=True)
-class Scoring:
-    questionnaire: str
-    version: int
-    rules: str
-    min_respondents: int
-    groups: str
-    computed_at: str
-
-
-@dataclass(frozen=True)
-class OrgRef:
-    code: str
-    name: str
-    region: str
-    peer_group: str
-
-
-@dataclass(frozen=True)
-class Measure:
-    score: float | None
-    level: int | None
-    level_key: str | None
-    n: int | None
-    ci95: list[float] | None
-    suppressed: bool
-    reason: str | None
-    percentile: dict[str, float | None]
-    funnel: dict[str, str | None]
-
-
-@dataclass(frozen=True)
-class GapMeasure:
-    staff_minus_patient_leader: float | None
-    ci95: list[float] | None
-    significant: bool | None
-    suppressed: bool
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class TrendMeasure:
-    before: float | None
-    now: float | None
-    delta: float | None
-    ci95: list[float] | None
-    significant: bool | None
-    suppressed: bool
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class Gap:
-    overall: GapMeasure
-    domains: dict[str, GapMeasure]
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class Trend:
-    previous: str | None
-    comparable_fraction: float | None
-    comparable_domains: list[str]
-    reason: str | None
-    overall: TrendMeasure
-    domains: dict[str, TrendMeasure]
-
-
-@dataclass(frozen=True)
-class RungShare:
-    met_share: float | None
-    n: int | None
-    suppressed: bool
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class ItemShare:
-    dont_know: float | None
-    not_happening: float | None
-    n: int | None
-    suppressed: bool
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class OrgResult:
-    organisation: OrgRef
-    audience: str
-    preview: bool
-    #: None where withheld as "fewer than k" (an unpublished campaign's day-old counts).
-    responses: dict[str, int | None]
-    response_rate: dict[str, float | None]
-    responses_as_of: date | None
-    scoring: Scoring
-    publication: PublicationRef | None
-    overall: Measure
-    domains: dict[str, Measure]
-    gap: Gap
-    trend: Trend
-    #: {audience: {"rungs": {domain: {rung: RungShare}}, "items": {link_id: ItemShare}}}; asked
-    #: for one organisation at a time.
-    profiles: dict[str, dict[str, Any]] | None = None
-
-
-@dataclass(frozen=True)
-class PrincipleResult:
-    """An organisation's results on one principle or criterion: per audience, the mean of
-    the mapped items' mean contributions (0..1, agreement as a share of the scale), over the
-    items answered by at least k; combined weighs staff and patient leaders equally."""
-
-    key: str
-    framework: str
-    label: str
-    items: tuple[str, ...]
-    values: dict[str, float | None]
-    items_shown: dict[str, int]
-    reasons: dict[str, str | None]
-
-
 def _withheld(o: Row, audience: str, column_of: Any) -> int:
     """Why none of a principle's items shows its mean: a revision when any item's count was
     withheld under the differencing rule (`item.*.mean_reason`, absent from publications
@@ -209,30 +95,18 @@ def _withheld(o: Row, audience: str, column_of: Any) -> int:
     return REASON_BELOW
 
 
-@dataclass(frozen=True)
-class GroupStats:
-    n_orgs: int | None
-    n_suppressed: int | None
-    mean: float | None
-    median: float | None
-    q1: float | None
-    q3: float | None
-    min: float | None
-    max: float | None
-    levels: dict[str, int | None]
-    funnel: dict[str, float | None]
+def _shown_difference(o: Row, prefix: str, j: int) -> dict[str, Any]:
+    """The interval and significance of a gap or trend measure (`Difference`) shown."""
+    return {
+        "ci95": _interval(o[f"{prefix}.lo"][j], o[f"{prefix}.hi"][j]),
+        "significant": bool(o[f"{prefix}.sig"][j]),
+        "suppressed": False,
+        "reason": None,
+    }
 
 
-@dataclass(frozen=True)
-class GroupResult:
-    group: dict[str, str]
-    audience: str
-    preview: bool
-    reason: str | None
-    scoring: Scoring
-    publication: PublicationRef | None
-    overall: GroupStats
-    domains: dict[str, GroupStats]
+def _withheld_difference(reason: str) -> dict[str, Any]:
+    return {"ci95": None, "significant": None, "suppressed": True, "reason": reason}
 
 
 @dataclass
@@ -324,28 +198,22 @@ class ResultsView:
     def gap_measure(self, o: Row, j: int) -> GapMeasure:
         code = self._code(o["gap.reason"][j])
         if code is not None:
-            return GapMeasure(None, None, None, True, code)
+            return GapMeasure(staff_minus_patient_leader=None, **_withheld_difference(code))
         return GapMeasure(
-            _num(o["gap.value"][j]),
-            _interval(o["gap.lo"][j], o["gap.hi"][j]),
-            bool(o["gap.sig"][j]),
-            False,
-            None,
+            staff_minus_patient_leader=_num(o["gap.value"][j]),
+            **_shown_difference(o, "gap", j),
         )
 
     def trend_measure(self, audience: str, o: Row, j: int) -> TrendMeasure:
         p = f"trend.{audience}"
         code = self._code(o[f"{p}.reason"][j])
         if code is not None:
-            return TrendMeasure(None, None, None, None, None, True, code)
+            return TrendMeasure(before=None, now=None, delta=None, **_withheld_difference(code))
         return TrendMeasure(
-            _num(o[f"{p}.before"][j]),
-            _num(o[f"{p}.now"][j]),
-            _num(o[f"{p}.delta"][j]),
-            _interval(o[f"{p}.lo"][j], o[f"{p}.hi"][j]),
-            bool(o[f"{p}.sig"][j]),
-            False,
-            None,
+            before=_num(o[f"{p}.before"][j]),
+            now=_num(o[f"{p}.now"][j]),
+            delta=_num(o[f"{p}.delta"][j]),
+            **_shown_difference(o, p, j),
         )
 
     def _all_reason(self, overall: Any, domains: dict[str, Any]) -> str | None:
@@ -566,17 +434,6 @@ class ResultsView:
         counts = self.snapshot["responses"]
         totals = np.where(counts == FEWER_THAN_K, 0, counts).sum(axis=0)
         return {a: int(totals[b]) for b, a in enumerate(AUDIENCES)}
-
-
-@dataclass(frozen=True)
-class CampaignSummary:
-    organisations: int
-    #: None: "fewer than k" (a day-old total, see `summary`).
-    staff: int | None
-    patient_leader: int | None
-    publication: PublicationRef | None
-    #: Set when the counts are day-old totals of the counts shown (not yet published).
-    as_of: date | None = None
 
 
 def summary(campaign: Campaign, admin: bool = False) -> CampaignSummary:

@@ -15,10 +15,9 @@ from assessor.questionnaires.answers import visible
 from assessor.questionnaires.comparability import Comparability, compare
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
+from assessor.results.snapshot import OVERALL
 from assessor.scoring.encoding import answer_flags, encode_answers
 from assessor.scoring.engine import ScoringModel, rung_flags, score_respondents
-
-OVERALL = "overall"
 
 
 def measures_of(q: Questionnaire) -> list[str]:

@@ -22,7 +22,10 @@ from typing import Any
 
 import numpy as np
 
-AUDIENCES = ("staff", "patient_leader")
+# The read model's audience columns are the responses' audiences, in the same order.
+from assessor.models.campaign import AUDIENCES as AUDIENCES
+
+OVERALL = "overall"
 RESULT_AUDIENCES = ("staff", "patient_leader", "combined")
 GROUP_BYS = ("national", "region", "peer_group")
 NATIONAL = "national"

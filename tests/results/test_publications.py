@@ -20,7 +20,8 @@ from assessor.auth.tokens import create_token
 from assessor.models import Publication, Response, ResultsPreview
 from assessor.responses import submission as responses
 from assessor.results import publications
-from assessor.results.reading import PublicationRef, summary
+from assessor.results.reading import summary
+from assessor.results.records import PublicationRef
 from tests.support.factories import (
     add_orgs,
     make_campaign,

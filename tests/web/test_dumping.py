@@ -20,7 +20,7 @@ from assessor.auth.tokens import create_token
 from assessor.campaigns.service import get_campaign
 from assessor.demo import load_demo
 from assessor.results import read
-from assessor.results.reading import (
+from assessor.results.records import (
     Gap,
     GapMeasure,
     ItemShare,
