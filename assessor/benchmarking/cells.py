@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-#: Values are compared with limits after both are rounded to this many decimals.
-COMPARE_DECIMALS = 9
+from assessor.disclosure import reaches_k
+from assessor.scoring.engine import COMPARE_DECIMALS
+
 Z95 = 1.959964
 Z998 = 3.090232
 #: Relative tolerance, per respondent, of the zero-variance snap (see `summarise_cells`).
@@ -109,14 +110,11 @@ def summarise_cells(n: np.ndarray, total: np.ndarray, total_sq: np.ndarray, k: i
     never negative; `sample_variance` explains why that bound separates rounding error from
     real spread. Equal values therefore always give sd 0 and a point interval.
     """
-    if k < 1:
-        raise ValueError("k must be at least 1")
-    n = np.asarray(n)
-    n_int = n.astype(np.int64)
+    n_int = np.asarray(n).astype(np.int64)
+    shown = reaches_k(n_int, k)
     nf = n_int.astype(np.float64)
     total = np.asarray(total, dtype=np.float64)
     total_sq = np.asarray(total_sq, dtype=np.float64)
-    shown = n_int >= k
     safe_n = np.where(shown & (nf > 0), nf, 1.0)
     mean = np.where(shown, total / safe_n, np.nan)
     sd = np.where(shown, np.sqrt(sample_variance(nf, total, total_sq)), np.nan)

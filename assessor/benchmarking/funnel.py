@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assessor.benchmarking.cells import COMPARE_DECIMALS, Z95, Z998, sample_variance
+from assessor.benchmarking.cells import Z95, Z998, sample_variance
+from assessor.scoring.engine import COMPARE_DECIMALS
 
 #: The fewest shown organisations for which a funnel is drawn.
 MIN_ORGS = 3

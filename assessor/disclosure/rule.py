@@ -53,6 +53,14 @@ def k_of(campaign: _HasK) -> int:
     return int(campaign.min_respondents)
 
 
+def reaches_k(n: Any, k: int) -> np.ndarray:
+    """Whether each count reaches k, the first condition for showing what it counts; k is
+    at least 1, so that no number is ever shown from nobody."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    return np.asarray(n) >= k
+
+
 def differenced(
     n: Any, k: int, ref: Any | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from assessor.disclosure import (
     counts_as_of,
     differenced,
     open_count,
+    reaches_k,
     tally,
     trend_baseline,
 )
@@ -35,6 +37,12 @@ def test_differenced_below_k_and_after_voids() -> None:
     ]
     # The reference moves only when the value is shown again.
     assert ref.tolist() == [0, 7, 7, 5, 6]
+
+
+def test_reaches_k_at_k_and_never_from_nobody() -> None:
+    assert reaches_k(np.array([[0, 4], [5, 6]]), 5).tolist() == [[False, False], [True, True]]
+    with pytest.raises(ValueError):
+        reaches_k(np.array([0]), 0)
 
 
 def test_tally_follows_the_same_rule() -> None:
