@@ -19,7 +19,6 @@ SIZE_DEBTS = {
     "dashboards/figures.py:profile_chart",
     "dashboards/figures.py:answers_chart",
     "demo.py:load_demo",
-    "results/compute.py:compute",
 }
 
 

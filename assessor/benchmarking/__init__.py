@@ -8,6 +8,7 @@ from assessor.benchmarking.cells import (
     delta,
     delta_combined,
     gap,
+    sample_variance,
     summarise_cells,
 )
 from assessor.benchmarking.funnel import Funnel, funnel_from_cells, funnel_from_values
@@ -25,5 +26,6 @@ __all__ = [
     "gap",
     "group_statistics",
     "percentile_ranks",
+    "sample_variance",
     "summarise_cells",
 ]

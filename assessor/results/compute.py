@@ -16,18 +16,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
-from assessor.benchmarking.cells import (
-    CellSummary,
-    Comparison,
-    combine,
-    delta,
-    delta_combined,
-    gap,
-    sample_variance,
-    summarise_cells,
-)
-from assessor.benchmarking.funnel import funnel_from_cells, funnel_from_values
-from assessor.benchmarking.groups import group_statistics, percentile_ranks
+from assessor import benchmarking
 from assessor.disclosure import REASON_CODE, differenced, trend_baseline
 from assessor.extensions import db
 from assessor.models import (
@@ -60,7 +49,7 @@ PL_BELOW = REASON_CODE["patient_leader_below_minimum"]
 STAFF_BELOW = REASON_CODE["staff_below_minimum"]
 
 
-def _masked(cells: CellSummary, shown: np.ndarray) -> CellSummary:
+def _masked(cells: benchmarking.CellSummary, shown: np.ndarray) -> benchmarking.CellSummary:
     nan = np.nan
     return replace(
         cells,
@@ -170,8 +159,6 @@ def compute(
     k = campaign.min_respondents
     loaded = _load(campaign, q)
     stats = loaded["stats"]
-    measures = measures_of(q)
-    n_orgs = len(loaded["codes"])
     arrays: dict[str, np.ndarray] = {
         "responses": loaded["responses"],
         "rate": loaded["rate"],
@@ -180,12 +167,34 @@ def compute(
     def ref(name: str) -> np.ndarray | None:
         return previous.arrays.get(f"ref.{name}") if previous is not None else None
 
-    cells: dict[str, CellSummary] = {}
+    cell_reason = _cells(k, stats, arrays, ref)
+    trend_meta = _trend(
+        campaign, q, k, stats, cell_reason, arrays, ref, (loaded["codes"], baseline)
+    )
+    _profiles(q, k, loaded["details"], arrays, ref)
+    groups = _groups(loaded, arrays)
+    for audience in RESULT_AUDIENCES:
+        _benchmarks(audience, arrays, stats, groups, len(q.rungs))
+    meta = {**_meta(campaign, q, loaded, groups), **trend_meta}
+    # Counts fit in 32 bits; halving them keeps a national snapshot quick to load.
+    narrow = {k: v.astype(np.int32) if v.dtype == np.int64 else v for k, v in arrays.items()}
+    return Snapshot(meta, narrow)
+
+
+def _cells(
+    k: int,
+    stats: dict[tuple[str, str], list[np.ndarray]],
+    arrays: dict[str, np.ndarray],
+    ref: Any,
+) -> dict[str, np.ndarray]:
+    """Each audience's cells, the combined rating and the gap into `arrays`; returns each
+    audience's reason codes."""
+    cells: dict[str, benchmarking.CellSummary] = {}
     cell_reason: dict[str, np.ndarray] = {}
     for a in AUDIENCES:
         n, total, total_sq = stats[("full", a)]
         shown, reason, arrays[f"ref.full.{a}"] = differenced(n, k, ref(f"full.{a}"))
-        cells[a] = _masked(summarise_cells(n, total, total_sq, k), shown)
+        cells[a] = _masked(benchmarking.summarise_cells(n, total, total_sq, k), shown)
         cell_reason[a] = reason
         arrays[f"{a}.value"] = cells[a].mean
         arrays[f"{a}.n"] = cells[a].n
@@ -195,28 +204,27 @@ def compute(
         arrays[f"{a}.reason"] = reason
 
     pair_reason = _pair_reason(cell_reason["staff"], cell_reason["patient_leader"])
-    combined = combine(cells["staff"], cells["patient_leader"])
+    combined = benchmarking.combine(cells["staff"], cells["patient_leader"])
     arrays["combined.value"] = combined.value
     arrays["combined.n"] = cells["staff"].n + cells["patient_leader"].n
     arrays["combined.lo"] = combined.ci_low
     arrays["combined.hi"] = combined.ci_high
     arrays["combined.se"] = combined.se
     arrays["combined.reason"] = pair_reason
-    gaps = gap(cells["staff"], cells["patient_leader"])
+    gaps = benchmarking.gap(cells["staff"], cells["patient_leader"])
     arrays["gap.value"] = gaps.value
     arrays["gap.lo"] = gaps.ci_low
     arrays["gap.hi"] = gaps.ci_high
     arrays["gap.sig"] = gaps.significant
     arrays["gap.reason"] = pair_reason
+    return cell_reason
 
-    trend_meta = _trend(
-        campaign, q, k, stats, cell_reason, arrays, ref, (loaded["codes"], baseline)
-    )
-    _profiles(q, k, loaded["details"], arrays, ref)
 
+def _groups(loaded: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, list[str]]:
+    """Each grouping's sorted labels; each organisation's group position into `arrays`."""
     groups: dict[str, list[str]] = {}
     for by, labels in (
-        ("national", [NATIONAL] * n_orgs),
+        ("national", [NATIONAL] * len(loaded["codes"])),
         ("region", loaded["regions"]),
         ("peer_group", loaded["peer_groups"]),
     ):
@@ -224,18 +232,20 @@ def compute(
         position = {label: g for g, label in enumerate(uniques)}
         groups[by] = uniques
         arrays[f"gid.{by}"] = np.array([position[x] for x in labels], dtype=np.int32)
-    for audience in RESULT_AUDIENCES:
-        _benchmarks(audience, arrays, stats, groups, len(q.rungs))
+    return groups
 
-    previous_slug = campaign.previous.slug if campaign.previous else None
-    meta = {
+
+def _meta(
+    campaign: Campaign, q: Questionnaire, loaded: dict[str, Any], groups: dict[str, list[str]]
+) -> dict[str, Any]:
+    return {
         "slug": campaign.slug,
         "questionnaire": q.key,
         "version": q.version,
         "rules": RULES,
-        "min_respondents": k,
+        "min_respondents": campaign.min_respondents,
         "computed_at": utcnow().isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "measures": measures,
+        "measures": measures_of(q),
         "domains": list(q.domain_keys),
         "rungs": list(q.rung_keys),
         "items": [item.link_id for item in q.scored_items],
@@ -244,12 +254,8 @@ def compute(
         "regions": loaded["regions"],
         "peer_groups": loaded["peer_groups"],
         "groups": groups,
-        "previous": previous_slug,
-        **trend_meta,
+        "previous": campaign.previous.slug if campaign.previous else None,
     }
-    # Counts fit in 32 bits; halving them keeps a national snapshot quick to load.
-    narrow = {k: v.astype(np.int32) if v.dtype == np.int64 else v for k, v in arrays.items()}
-    return Snapshot(meta, narrow)
 
 
 def _trend(
@@ -282,8 +288,8 @@ def _trend(
     not_comparable = np.array(
         [False] + [key not in comp.comparable_domains for key in q.domain_keys]
     )
-    now: dict[str, CellSummary] = {}
-    before: dict[str, CellSummary] = {}
+    now: dict[str, benchmarking.CellSummary] = {}
+    before: dict[str, benchmarking.CellSummary] = {}
     withheld: dict[str, np.ndarray] = {}
     for a in AUDIENCES:
         reasons = []
@@ -291,14 +297,16 @@ def _trend(
             n, total, total_sq = stats[(basis, a)]
             name = f"{'now' if basis == 'now_comparable' else 'before'}.{a}"
             shown, reason, arrays[f"ref.{name}"] = differenced(n, k, ref(name))
-            target[a] = _masked(summarise_cells(n, total, total_sq, k), shown)
+            target[a] = _masked(benchmarking.summarise_cells(n, total, total_sq, k), shown)
             reasons.append(reason)
         revised = (reasons[0] == REVISED) | (reasons[1] == REVISED) | (cell_reason[a] == REVISED)
         withheld[a] = revised
-    deltas: dict[str, Comparison] = {a: delta(now[a], before[a]) for a in AUDIENCES}
-    combined_now = combine(now["staff"], now["patient_leader"])
-    combined_before = combine(before["staff"], before["patient_leader"])
-    deltas["combined"] = delta_combined(combined_now, combined_before)
+    deltas: dict[str, benchmarking.Comparison] = {
+        a: benchmarking.delta(now[a], before[a]) for a in AUDIENCES
+    }
+    combined_now = benchmarking.combine(now["staff"], now["patient_leader"])
+    combined_before = benchmarking.combine(before["staff"], before["patient_leader"])
+    deltas["combined"] = benchmarking.delta_combined(combined_now, combined_before)
     withheld["combined"] = withheld["staff"] | withheld["patient_leader"]
     allowed = _baseline_codes(*baseline, measures)
     for audience in RESULT_AUDIENCES:
@@ -414,27 +422,27 @@ def _benchmarks(
         levels = np.zeros((len(labels), n_measures, n_rungs + 1), dtype=np.int64)
         funnel = np.full((len(labels), n_measures, 4), np.nan)
         for j in range(n_measures):
-            pct[:, b, j] = percentile_ranks(values[:, j], shown[:, j], gid)
+            pct[:, b, j] = benchmarking.percentile_ranks(values[:, j], shown[:, j], gid)
         for g in range(len(labels)):
             idx = np.flatnonzero(gid == g)
             for j in range(n_measures):
-                body = group_statistics(values[idx, j], shown[idx, j], n_rungs)
+                body = benchmarking.group_statistics(values[idx, j], shown[idx, j], n_rungs)
                 group_stats[g, j] = [np.nan if body[f] is None else body[f] for f in GROUP_FIELDS]
                 levels[g, j] = [body["levels"][str(x)] for x in range(n_rungs + 1)]
                 if audience == "combined":
-                    f = funnel_from_values(
+                    f = benchmarking.funnel_from_values(
                         values[idx, j], arrays["combined.se"][idx, j], shown[idx, j]
                     )
                     sigma = np.nan
                 else:
                     n, total, total_sq = (s[idx, j] for s in stats[("full", audience)])
-                    f = funnel_from_cells(n, total, total_sq, shown[idx, j])
+                    f = benchmarking.funnel_from_cells(n, total, total_sq, shown[idx, j])
                     keep = shown[idx, j]
                     pooled = float(n[keep].sum())
                     sigma = (
                         float(
                             np.sqrt(
-                                sample_variance(
+                                benchmarking.sample_variance(
                                     np.array(pooled),
                                     np.array(total[keep].sum()),
                                     np.array(total_sq[keep].sum()),
