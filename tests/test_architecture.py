@@ -11,7 +11,6 @@ LOOSE = {"__init__.py", "config.py", "extensions.py", "demo.py"}
 #: Size debts still owed (issue 17): each entry is a module over 600 lines or a function
 #: over 80. The list may only shrink; a new offender fails the test.
 SIZE_DEBTS = {
-    "campaigns/service.py:create_campaign",
     "dashboards/figures.py",
     "dashboards/figures.py:funnel_chart",
     "dashboards/figures.py:heatmap_chart",

@@ -75,51 +75,12 @@ def create_campaign(
         raise CampaignError(f"campaign {slug!r} already exists")
     if access not in ACCESS_MODES:
         raise CampaignError(f"access must be one of {', '.join(ACCESS_MODES)}, not {access!r}")
-    version = db.session.scalar(
-        select(QuestionnaireVersion).where(
-            QuestionnaireVersion.key == questionnaire_key,
-            QuestionnaireVersion.version == questionnaire_version,
-        )
-    )
-    if version is None:
-        raise CampaignError(
-            f"questionnaire {questionnaire_key} v{questionnaire_version} is not in the database"
-            " (run `assessor questionnaires publish`)"
-        )
-    if version.status != "published":
-        raise CampaignError(
-            f"questionnaire {questionnaire_key} v{questionnaire_version} is {version.status};"
-            " only a published version can be used by a new campaign"
-        )
-    previous_campaign = None
-    if previous:
-        previous_campaign = get_campaign(previous)
-        if previous_campaign is None:
-            raise CampaignError(f"previous campaign {previous!r} does not exist")
-        if previous_campaign.status != "closed":
-            raise CampaignError(
-                f"previous campaign {previous!r} is {previous_campaign.status}: a trend compares"
-                " with a published campaign, so the previous one must have closed"
-            )
-        publish_closed(previous_campaign)
-    k = current_app.config["MIN_RESPONDENTS"] if min_respondents is None else min_respondents
-    from assessor.config import FLOOR_MIN_RESPONDENTS
-
-    if k < FLOOR_MIN_RESPONDENTS:
-        raise CampaignError(f"min_respondents must be at least {FLOOR_MIN_RESPONDENTS}, not {k}")
+    version = _published_version(questionnaire_key, questionnaire_version)
+    previous_campaign = _closed_previous(previous) if previous else None
+    k = _min_respondents(min_respondents)
     if opens_at and closes_at and closes_at <= opens_at:
         raise CampaignError("closes_at must be after opens_at")
-
-    query = select(Organisation).order_by(Organisation.code)
-    if org_codes is None:
-        query = query.where(Organisation.closed.is_(False))
-    else:
-        query = query.where(Organisation.code.in_(org_codes))
-    organisations = db.session.scalars(query).all()
-    if org_codes is not None:
-        missing = sorted(set(org_codes) - {o.code for o in organisations})
-        if missing:
-            raise CampaignError(f"unknown organisation codes: {', '.join(missing)}")
+    organisations = _organisations(org_codes)
 
     campaign = Campaign(
         slug=slug,
@@ -142,6 +103,63 @@ def create_campaign(
     db.session.flush()
     results.initialise_cells(campaign)
     return campaign
+
+
+def _published_version(key: str, number: int) -> QuestionnaireVersion:
+    version = db.session.scalar(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.key == key, QuestionnaireVersion.version == number
+        )
+    )
+    if version is None:
+        raise CampaignError(
+            f"questionnaire {key} v{number} is not in the database"
+            " (run `assessor questionnaires publish`)"
+        )
+    if version.status != "published":
+        raise CampaignError(
+            f"questionnaire {key} v{number} is {version.status};"
+            " only a published version can be used by a new campaign"
+        )
+    return version
+
+
+def _closed_previous(slug: str) -> Campaign:
+    """The previous campaign of a trend, published first if it has closed since."""
+    previous = get_campaign(slug)
+    if previous is None:
+        raise CampaignError(f"previous campaign {slug!r} does not exist")
+    if previous.status != "closed":
+        raise CampaignError(
+            f"previous campaign {slug!r} is {previous.status}: a trend compares"
+            " with a published campaign, so the previous one must have closed"
+        )
+    publish_closed(previous)
+    return previous
+
+
+def _min_respondents(given: int | None) -> int:
+    from assessor.config import FLOOR_MIN_RESPONDENTS
+
+    k = current_app.config["MIN_RESPONDENTS"] if given is None else given
+    if k < FLOOR_MIN_RESPONDENTS:
+        raise CampaignError(f"min_respondents must be at least {FLOOR_MIN_RESPONDENTS}, not {k}")
+    return k
+
+
+def _organisations(org_codes: list[str] | None) -> list[Organisation]:
+    """Every open organisation, or exactly the given ones (all of which must exist)."""
+    query = select(Organisation).order_by(Organisation.code)
+    if org_codes is None:
+        query = query.where(Organisation.closed.is_(False))
+    else:
+        query = query.where(Organisation.code.in_(org_codes))
+    organisations = list(db.session.scalars(query).all())
+    if org_codes is not None:
+        missing = sorted(set(org_codes) - {o.code for o in organisations})
+        if missing:
+            raise CampaignError(f"unknown organisation codes: {', '.join(missing)}")
+    return organisations
 
 
 def open_campaign(campaign: Campaign, at: datetime | None = None) -> None:
