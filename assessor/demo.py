@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 import click
 import numpy as np
@@ -338,6 +340,22 @@ def build_organisations(rng: np.random.Generator, per_place: int = 1) -> list[Or
     return orgs
 
 
+#: The demo's campaigns: (year, questionnaire version, days from now to its opening and to
+#: its closing, share of each cell's people who answered). Each follows the year before.
+CAMPAIGNS = ((2024, 1, -772, -730, 1.0), (2025, 2, -407, -365, 1.0), (2026, 3, -21, 21, 0.6))
+
+
+@dataclass(frozen=True)
+class _Population:
+    """The hidden model of the organisations (see the module's docstring)."""
+
+    base: np.ndarray
+    domain_shift: np.ndarray
+    growth: np.ndarray
+    staff_size: np.ndarray
+    patient_size: np.ndarray
+
+
 def load_demo(
     seed: int = 2026,
     echo: Callable[[str], None] = print,
@@ -361,96 +379,24 @@ def load_demo(
     orgs = build_organisations(rng, sizes["per_place"])[:organisations]
     db.session.add_all(orgs)
     db.session.flush()
-
-    q2 = definition_of(v2)
-    n_domains = len(q2.domains)
-    region_shift = {name: shift for name, (_, shift, _) in REGIONS.items()}
-    peer_shift = dict(PEER_GROUPS)
-    org_level = np.array([1.8 + region_shift[o.region] + peer_shift[o.peer_group] for o in orgs])
-    org_level = org_level + rng.normal(0, 0.8, size=len(orgs))
-    base = org_level[:, None] + rng.normal(0, 0.5, size=(len(orgs), n_domains))
-    domain_shift = np.linspace(0.3, -0.4, n_domains)
-    growth = rng.normal(0.25, 0.2, size=(len(orgs), 1))
-    staff_size = rng.integers(*sizes["staff"], size=len(orgs))
-    patient_size = rng.integers(*sizes["patient_leader"], size=len(orgs))
-
+    population = _population(rng, orgs, len(definition_of(v2).domains), sizes)
     now = utcnow()
-    plan = [
-        (
-            "2024-assessment",
-            "Engagement maturity 2024",
-            1,
-            None,
-            0,
-            now - timedelta(days=772),
-            now - timedelta(days=730),
-            1.0,
-        ),
-        (
-            "2025-assessment",
-            "Engagement maturity 2025",
-            2,
-            "2024-assessment",
-            1,
-            now - timedelta(days=407),
-            now - timedelta(days=365),
-            1.0,
-        ),
-        (
-            "2026-assessment",
-            "Engagement maturity 2026",
-            3,
-            "2025-assessment",
-            2,
-            now - timedelta(days=21),
-            now + timedelta(days=21),
-            0.6,
-        ),
-    ]
     counts: dict[str, int] = {}
-    for slug, title, version, previous, year, opens, closes, fill in plan:
+    for year, (first, version, opens, closes, fill) in enumerate(CAMPAIGNS):
+        slug = f"{first}-assessment"
+        opens_at, closes_at = now + timedelta(days=opens), now + timedelta(days=closes)
         campaign = campaigns.create_campaign(
             slug,
-            title,
+            f"Engagement maturity {first}",
             "engagement-maturity",
             version,
-            opens_at=opens,
-            closes_at=closes,
-            previous=previous,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            previous=f"{first - 1}-assessment" if year else None,
             access="open",
         )
-        q = definition_of(campaign.questionnaire)
-        maturity = np.clip(base + domain_shift + growth * year, 0.0, 5.0)
-        rows = []
-        with click.progressbar(orgs, label=f"Responses for {slug}") as bar:
-            for i, org in enumerate(bar):
-                for audience, size, optimism, dont_know in (
-                    ("staff", staff_size[i], 0.5, 0.06),
-                    ("patient_leader", patient_size[i], 0.0, 0.12),
-                ):
-                    n = int(round(size * fill * rng.uniform(0.85, 1.15)))
-                    rows.extend(
-                        _respondents(
-                            q,
-                            rng,
-                            maturity[i],
-                            optimism,
-                            dont_know,
-                            n,
-                            campaign,
-                            org.code,
-                            audience,
-                            opens,
-                            min(closes, now),
-                        )
-                    )
-        db.session.execute(Response.__table__.insert(), rows)
-        counts[slug] = len(rows)
-        _eligible_and_invitations(campaign, rng, staff_size, patient_size, orgs)
-        db.session.flush()
-        with click.progressbar(length=len(rows), label=f"Scoring {slug}") as bar:
-            results.rebuild(campaign, progress=bar.update)
-        db.session.flush()
+        window = (opens_at, min(closes_at, now))
+        counts[slug] = _load_responses(campaign, orgs, population, rng, year, fill, window)
 
     users = [("board@example.nhs.uk", "viewer"), ("admin@example.nhs.uk", "admin")]
     for email, role in users:
@@ -466,6 +412,66 @@ def load_demo(
     )
     echo(f"Board login: board@example.nhs.uk / {DEMO_PASSWORD}  (admin: admin@example.nhs.uk)")
     return counts
+
+
+def _population(
+    rng: np.random.Generator, orgs: list[Organisation], n_domains: int, sizes: dict[str, Any]
+) -> _Population:
+    region_shift = {name: shift for name, (_, shift, _) in REGIONS.items()}
+    peer_shift = dict(PEER_GROUPS)
+    org_level = np.array([1.8 + region_shift[o.region] + peer_shift[o.peer_group] for o in orgs])
+    org_level = org_level + rng.normal(0, 0.8, size=len(orgs))
+    base = org_level[:, None] + rng.normal(0, 0.5, size=(len(orgs), n_domains))
+    domain_shift = np.linspace(0.3, -0.4, n_domains)
+    growth = rng.normal(0.25, 0.2, size=(len(orgs), 1))
+    staff_size = rng.integers(*sizes["staff"], size=len(orgs))
+    patient_size = rng.integers(*sizes["patient_leader"], size=len(orgs))
+    return _Population(base, domain_shift, growth, staff_size, patient_size)
+
+
+def _load_responses(
+    campaign: Campaign,
+    orgs: list[Organisation],
+    population: _Population,
+    rng: np.random.Generator,
+    year: int,
+    fill: float,
+    window: tuple[datetime, datetime],
+) -> int:
+    """Insert a campaign's responses, submitted within `window`, in bulk and score them;
+    returns how many."""
+    q = definition_of(campaign.questionnaire)
+    p = population
+    maturity = np.clip(p.base + p.domain_shift + p.growth * year, 0.0, 5.0)
+    rows = []
+    with click.progressbar(orgs, label=f"Responses for {campaign.slug}") as bar:
+        for i, org in enumerate(bar):
+            for audience, size, optimism, dont_know in (
+                ("staff", p.staff_size[i], 0.5, 0.06),
+                ("patient_leader", p.patient_size[i], 0.0, 0.12),
+            ):
+                n = int(round(size * fill * rng.uniform(0.85, 1.15)))
+                rows.extend(
+                    _respondents(
+                        q,
+                        rng,
+                        maturity[i],
+                        optimism,
+                        dont_know,
+                        n,
+                        campaign,
+                        org.code,
+                        audience,
+                        *window,
+                    )
+                )
+    db.session.execute(Response.__table__.insert(), rows)
+    _eligible_and_invitations(campaign, rng, p.staff_size, p.patient_size, orgs)
+    db.session.flush()
+    with click.progressbar(length=len(rows), label=f"Scoring {campaign.slug}") as bar:
+        results.rebuild(campaign, progress=bar.update)
+    db.session.flush()
+    return len(rows)
 
 
 def _refresh_planner_statistics() -> None:

@@ -17,7 +17,6 @@ SIZE_DEBTS = {
     "dashboards/figures.py:ranked_chart",
     "dashboards/figures.py:profile_chart",
     "dashboards/figures.py:answers_chart",
-    "demo.py:load_demo",
 }
 
 
