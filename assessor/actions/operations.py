@@ -15,8 +15,8 @@ from assessor.campaigns import service as campaigns
 from assessor.extensions import db
 from assessor.models import Action, AuditEvent, Campaign, Cosign, PlanVersion, User, utcnow
 from assessor.models.action import ACTION_STATUSES
+from assessor.questionnaires.definition import canonical_digest
 from assessor.questionnaires.publishing import definition_of
-from assessor.responses.submission import canonical_digest
 
 STATUS_LABELS = {
     "planned": "Planned",

@@ -23,7 +23,6 @@ from assessor.campaigns.service import get_campaign
 from assessor.extensions import db
 from assessor.models import Campaign, CampaignOrganisation
 from assessor.models.campaign import ACCESS_MODES
-from assessor.results import snapshot
 from assessor.results.reading import summary as read_summary
 from assessor.web.api import problem_responses
 from assessor.web.errors import problem
@@ -41,7 +40,6 @@ from assessor.web.schemas import (
 blp = Blueprint("campaigns", __name__, url_prefix="/api/v1", description="Campaigns.")
 
 CAMPAIGN_STATUSES = ("scheduled", "open", "closed")
-BANDS = tuple(band for band in snapshot.BANDS if band is not None)
 SLUG_PARAMETER = {
     "in": "path",
     "name": "slug",

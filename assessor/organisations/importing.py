@@ -29,9 +29,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -196,17 +197,32 @@ def _check_code(
     return True
 
 
+def _named_rows(
+    rows: list[tuple[int, list[str]]],
+    problems: _Problems,
+    first_seen: dict[str, int],
+    width: int,
+    layout: str = "",
+) -> Iterator[tuple[int, list[str], bool, Callable[..., OrganisationRow]]]:
+    """Each row of the layout's width (both layouts start with code and name): its line,
+    cells, whether its code and name are good, and its OrganisationRow still to complete."""
+    for line, cells in rows:
+        if len(cells) != width:
+            problems.add(line, f"expected {width} columns{layout}, found {len(cells)}")
+            continue
+        code, name = cells[0], cells[1]
+        ok = _check_code(problems, line, code, first_seen)
+        ok &= _required(problems, line, "name", name)
+        yield line, cells, ok, partial(OrganisationRow, line=line, code=code, name=name)
+
+
 def _parse_headed(
     rows: list[tuple[int, list[str]]], problems: _Problems, first_seen: dict[str, int]
 ) -> list[OrganisationRow]:
     parsed = []
-    for line, cells in rows:
-        if len(cells) != len(HEADER):
-            problems.add(line, f"expected {len(HEADER)} columns, found {len(cells)}")
-            continue
-        code, name, kind, region, peer_group, parent_code = cells
-        ok = _check_code(problems, line, code, first_seen)
-        ok &= _required(problems, line, "name", name)
+    for line, cells, named, row in _named_rows(rows, problems, first_seen, len(HEADER)):
+        _, _, kind, region, peer_group, parent_code = cells
+        ok = named
         if kind.lower() not in KINDS:
             problems.field(line, "kind", f"{kind!r} is not one of {', '.join(KINDS)}")
             ok = False
@@ -215,10 +231,7 @@ def _parse_headed(
         ok &= _fits(problems, line, "parent_code", parent_code)
         if ok:
             parsed.append(
-                OrganisationRow(
-                    line=line,
-                    code=code,
-                    name=name,
+                row(
                     kind=kind.lower(),
                     region=region,
                     peer_group=peer_group or region,
@@ -235,16 +248,11 @@ def _parse_ods(
     peer_groups: dict[str, str],
 ) -> list[OrganisationRow]:
     parsed = []
-    for line, cells in rows:
-        if len(cells) != ODS_COLUMNS:
-            problems.add(
-                line, f"expected {ODS_COLUMNS} columns (ODS eccg.csv layout), found {len(cells)}"
-            )
-            continue
+    layout = " (ODS eccg.csv layout)"
+    for line, cells, named, row in _named_rows(rows, problems, first_seen, ODS_COLUMNS, layout):
         code, name, grouping, geography = cells[0:4]
         open_text, close_text = cells[10:12]
-        ok = _check_code(problems, line, code, first_seen)
-        ok &= _required(problems, line, "name", name)
+        ok = named
         region = REGIONS.get(grouping, grouping)
         ok &= _required(problems, line, "national grouping", region) and _fits(
             problems, line, "national grouping", region, key="region"
@@ -264,10 +272,7 @@ def _parse_ods(
                 ok = False
         if ok:
             parsed.append(
-                OrganisationRow(
-                    line=line,
-                    code=code,
-                    name=name,
+                row(
                     kind="sub_icb" if _ICB_NAME.search(name) else "ccg",
                     region=region,
                     peer_group=peer_groups.get(code),

@@ -35,6 +35,13 @@ RULES_FROM_VERSION = 3
 ITEM_TYPES = ("agreement", "text", "single_choice")
 
 
+def canonical_digest(body: Any) -> str:
+    """sha256 of canonical JSON: key order and spacing do not matter. A definition's
+    checksum and a request body's idempotency digest (never change it: both are stored)."""
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class Rung:
     key: str
@@ -234,8 +241,7 @@ class Questionnaire:
         publishing a draft (changing only its status) does not change what it checks."""
         content = self.to_dict()
         content.pop("status")
-        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return canonical_digest(content)
 
 
 def _item_dict(item: Item) -> dict[str, Any]:

@@ -7,8 +7,6 @@ transaction, so a response is never half-counted.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
@@ -34,6 +32,9 @@ from assessor.models.campaign import AUDIENCES
 from assessor.models.response import new_response_id
 from assessor.questionnaires.answers import visible
 from assessor.questionnaires.definition import Questionnaire
+from assessor.questionnaires.definition import (
+    canonical_digest as canonical_digest,  # re-exported: the responses API digests bodies
+)
 from assessor.questionnaires.publishing import definition_of
 
 
@@ -43,12 +44,6 @@ class AnswerErrors(ValueError):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
         self.errors = errors
-
-
-def canonical_digest(body: Any) -> str:
-    """sha256 of canonical JSON: key order and spacing do not matter."""
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def validate_answers(
