@@ -124,6 +124,8 @@ def profile_figure(view: ResultsView, p: Profile, org_name: str) -> Figure:
             hovertemplate="%{y}: peer median %{x:.2f}<extra></extra>",
         )
     )
+    arr = [None if s is None else h - s for s, h in zip(p.score, p.hi, strict=True)]
+    arrm = [None if s is None else s - lo for s, lo in zip(p.score, p.lo, strict=True)]
     fig.add_trace(
         Scatter(
             y=p.labels,
@@ -138,10 +140,8 @@ def profile_figure(view: ResultsView, p: Profile, org_name: str) -> Figure:
             error_x={
                 "type": "data",
                 "symmetric": False,
-                "array": [None if s is None else h - s for s, h in zip(p.score, p.hi, strict=True)],
-                "arrayminus": [
-                    None if s is None else s - lo for s, lo in zip(p.score, p.lo, strict=True)
-                ],
+                "array": arr,
+                "arrayminus": arrm,
                 "color": INK,
                 "thickness": 1.5,
                 "width": 5,
