@@ -351,6 +351,13 @@ def selection(view: ResultsView, f: Filters) -> np.ndarray:
     return idx
 
 
+def measure_column(view: ResultsView, f: Filters, what: str) -> np.ndarray:
+    """The filters' audience's `what` (value, reason, lo, hi) of their measure, a row an
+    organisation."""
+    s = view.snapshot
+    return s[f"{f.audience}.{what}"][:, s.measure_index(f.measure)]
+
+
 # --------------------------------------------------------------------------- one organisation
 
 

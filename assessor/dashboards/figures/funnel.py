@@ -22,6 +22,7 @@ from assessor.dashboards.figures.common import (
     house_layout,
     hover_names,
     in_a_sentence,
+    measure_column,
     measure_titles,
     not_shown,
     org_cell,
@@ -65,7 +66,6 @@ class FunnelData:
     by: str
     value: str
     idx: np.ndarray
-    j: int
     rows: np.ndarray
     n: np.ndarray
     y: np.ndarray
@@ -110,7 +110,6 @@ def funnel_data(view: ResultsView, f: Filters) -> FunnelData:
         by=by,
         value=value,
         idx=idx,
-        j=view.snapshot.measure_index(f.measure),
         rows=members[keep],
         n=inputs.n[keep],
         y=inputs.value[keep],
@@ -248,11 +247,12 @@ def funnel_table(
 ) -> Table:
     """Every organisation of the funnel, filled only when its rows are read."""
     s = view.snapshot
+    reasons = measure_column(view, f, "reason")
 
     def fill(table: Table) -> None:
         for k in range(len(d.rows)):
             i = int(d.rows[k])
-            reason = s[f"{f.audience}.reason"][i, d.j]
+            reason = reasons[i]
             row = [org_cell(view, i), s.meta["regions"][i]]
             if reason:
                 words = reason_for(view, reason)
@@ -275,7 +275,7 @@ def funnel_table(
 
 def funnel_summary(view: ResultsView, f: Filters, d: FunnelData, limits: Limits) -> str:
     shown = d.shown
-    reasons = view.snapshot[f"{f.audience}.reason"][d.idx, d.j]
+    reasons = measure_column(view, f, "reason")[d.idx]
     group = "all organisations" if d.by == "national" else f"{d.value} ({d.by.replace('_', ' ')})"
     summary = (
         f"Each mark is one organisation's {measure_titles(view)[f.measure].lower()} score"

@@ -31,6 +31,7 @@ from assessor.dashboards.figures.common import (
     hover_names,
     in_a_sentence,
     k_of,
+    measure_column,
     measure_titles,
     not_shown,
     org_cell,
@@ -80,18 +81,27 @@ def _wrap(text: str, width: int = 14) -> str:
     return "<br>".join(lines)
 
 
-def levels_chart(view: ResultsView, f: Filters) -> Chart:
+@dataclass
+class LevelCounts:
+    """How many of the chosen organisations of each region reach each level (a column a
+    level from 0), and how many are suppressed."""
+
+    idx: np.ndarray
+    reasons: np.ndarray
+    regions: list[str]
+    counts: np.ndarray
+    suppressed: np.ndarray
+
+
+def level_counts(view: ResultsView, f: Filters) -> LevelCounts:
     s = view.snapshot
-    titles = measure_titles(view)
     idx = selection(view, f)
-    j = s.measure_index(f.measure)
-    values = s[f"{f.audience}.value"][idx, j]
-    reasons = s[f"{f.audience}.reason"][idx, j]
+    values = measure_column(view, f, "value")[idx]
+    reasons = measure_column(view, f, "reason")[idx]
     n_rungs = len(view.q.rungs)
     levels = level_of(values, n_rungs)
     region_of = np.array([s.meta["regions"][i] for i in idx], dtype=object)
     regions = sorted(set(region_of.tolist()))
-    shown_regions = [plain(region) for region in regions]
     counts = np.zeros((len(regions), n_rungs + 1), dtype=int)
     suppressed = np.zeros(len(regions), dtype=int)
     for r, region in enumerate(regions):
@@ -99,13 +109,17 @@ def levels_chart(view: ResultsView, f: Filters) -> Chart:
         suppressed[r] = int((reasons[mine] != 0).sum())
         lv = levels[mine & (reasons == 0)]
         counts[r] = np.bincount(lv[lv >= 0], minlength=n_rungs + 1)[: n_rungs + 1]
-    title = titled(view, f"Levels by region: {titles[f.measure]}, {voice_label(f.audience)}")
-    fig = Figure(layout=house_layout(view, 120 + 48 * max(1, len(regions)), barmode="stack"))
-    for level in range(n_rungs + 1):
+    return LevelCounts(idx, reasons, regions, counts, suppressed)
+
+
+def levels_figure(view: ResultsView, c: LevelCounts) -> Figure:
+    shown_regions = [plain(region) for region in c.regions]
+    fig = Figure(layout=house_layout(view, 120 + 48 * max(1, len(c.regions)), barmode="stack"))
+    for level in range(len(view.q.rungs) + 1):
         fig.add_trace(
             Bar(
                 y=shown_regions,
-                x=counts[:, level],
+                x=c.counts[:, level],
                 orientation="h",
                 name=f"{level} {level_label(view.q, level)}",
                 marker={
@@ -118,7 +132,7 @@ def levels_chart(view: ResultsView, f: Filters) -> Chart:
     fig.add_trace(
         Bar(
             y=shown_regions,
-            x=suppressed,
+            x=c.suppressed,
             orientation="h",
             name="Suppressed (not shown)",
             marker={
@@ -132,31 +146,39 @@ def levels_chart(view: ResultsView, f: Filters) -> Chart:
     fig.update_layout(margin={"l": 190, "t": 90})
     fig.update_xaxes(title_text="Organisations", showline=True, linecolor=INK)
     fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def levels_chart(view: ResultsView, f: Filters) -> Chart:
+    c = level_counts(view, f)
+    n_rungs = len(view.q.rungs)
+    titles = measure_titles(view)
+    title = titled(view, f"Levels by region: {titles[f.measure]}, {voice_label(f.audience)}")
     columns = ["Region"] + [f"{lv} {level_label(view.q, lv)}" for lv in range(n_rungs + 1)]
     table = Table([*columns, "Suppressed", "Organisations"])
-    for r, region in enumerate(regions):
+    for r, region in enumerate(c.regions):
         table.rows.append(
             [
                 region,
-                *(str(int(c)) for c in counts[r]),
-                str(suppressed[r]),
-                str(counts[r].sum() + suppressed[r]),
+                *(str(int(n)) for n in c.counts[r]),
+                str(c.suppressed[r]),
+                str(c.counts[r].sum() + c.suppressed[r]),
             ]
         )
         table.links.append(None)
     summary = (
         f"How many organisations in each region reach each level of the ladder on"
-        f" {titles[f.measure].lower()} ({in_a_sentence(f.audience)}); {responded(view, idx)}."
+        f" {titles[f.measure].lower()} ({in_a_sentence(f.audience)}); {responded(view, c.idx)}."
         f" Suppressed organisations are counted in their own hatched bar, never as level 0."
-        f" {not_shown(view, reasons)}"
+        f" {not_shown(view, c.reasons)}"
     )
-    top = counts.sum(axis=0)
+    top = c.counts.sum(axis=0)
     alt = (
         "Stacked bars by region. Across them: "
         + ", ".join(f"{int(top[lv])} at level {lv}" for lv in range(n_rungs + 1))
-        + f", and {int(suppressed.sum())} suppressed."
+        + f", and {int(c.suppressed.sum())} suppressed."
     )
-    return Chart("levels", title, summary, alt, table, fig.to_json())
+    return Chart("levels", title, summary, alt, table, levels_figure(view, c).to_json())
 
 
 @dataclass
@@ -192,10 +214,8 @@ def heat_rows(view: ResultsView, f: Filters) -> HeatRows:
     ordered = ""
     measure = measure_titles(view)[f.measure].lower()
     if not named:
-        j = s.measure_index(f.measure)
-        key = np.where(
-            s[f"{f.audience}.reason"][idx, j] == 0, s[f"{f.audience}.value"][idx, j], -np.inf
-        )
+        shown = measure_column(view, f, "reason")[idx] == 0
+        key = np.where(shown, measure_column(view, f, "value")[idx], -np.inf)
         idx = idx[np.argsort(-key, kind="stable")]
         ordered = (
             f" The rows are ordered by {measure} score, highest"
@@ -349,16 +369,14 @@ class Ranked:
 
 
 def ranked(view: ResultsView, f: Filters) -> Ranked:
-    s = view.snapshot
     idx = selection(view, f)
-    j = s.measure_index(f.measure)
-    reasons = s[f"{f.audience}.reason"][idx, j]
+    reasons = measure_column(view, f, "reason")[idx]
     keep = idx[reasons == 0]
-    values = s[f"{f.audience}.value"][keep, j]
+    values = measure_column(view, f, "value")[keep]
     order = np.argsort(-values, kind="stable")
     keep, values = keep[order], values[order]
-    lo = s[f"{f.audience}.lo"][keep, j]
-    hi = s[f"{f.audience}.hi"][keep, j]
+    lo = measure_column(view, f, "lo")[keep]
+    hi = measure_column(view, f, "hi")[keep]
     return Ranked(idx, reasons, keep, values, lo, hi)
 
 

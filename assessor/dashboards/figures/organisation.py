@@ -206,6 +206,31 @@ def _strongest_above(view: ResultsView, item: object, body: dict) -> str:
     return f"Strongest above a rung not yet met: {best[2]} in {best[1]}, met by {best[0]:.0%}. "
 
 
+def rungs_figure(view: ResultsView, z: list[list], text: list[list[str]]) -> Figure:
+    """Domains down, rungs across, each cell the share meeting it (None: not shown)."""
+    fig = Figure(layout=house_layout(view, 120 + 44 * len(view.q.domains)))
+    fig.add_trace(
+        Heatmap(
+            z=z,
+            x=[r.label for r in view.q.rungs],
+            y=[d.title for d in view.q.domains],
+            zmin=0,
+            zmax=1,
+            colorscale=CIVIDIS,
+            text=text,
+            texttemplate="%{text}",
+            hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
+            colorbar={"title": {"text": "Share meeting"}, "tickformat": ".0%"},
+            xgap=2,
+            ygap=2,
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(side="top")
+    fig.update_layout(margin={"l": 230, "t": 90})
+    return fig
+
+
 def rungs_chart(view: ResultsView, i: int, voice: str, profiles: dict) -> Chart:
     """Share of one voice's respondents meeting each rung, per domain (scoring.md s.3)."""
     org = view.org_ref(i)
@@ -241,26 +266,6 @@ def rungs_chart(view: ResultsView, i: int, voice: str, profiles: dict) -> Chart:
         table.links.append(None)
     who = "staff" if voice == "staff" else "patient leaders"
     title = titled(view, f"Rungs met by domain: {AUDIENCE_LABELS[voice]}")
-    fig = Figure(layout=house_layout(view, 120 + 44 * len(domains)))
-    fig.add_trace(
-        Heatmap(
-            z=z,
-            x=[r.label for r in rungs],
-            y=[d.title for d in domains],
-            zmin=0,
-            zmax=1,
-            colorscale=CIVIDIS,
-            text=text,
-            texttemplate="%{text}",
-            hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
-            colorbar={"title": {"text": "Share meeting"}, "tickformat": ".0%"},
-            xgap=2,
-            ygap=2,
-        )
-    )
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(side="top")
-    fig.update_layout(margin={"l": 230, "t": 90})
     n = item.responses[voice]
     summary = (
         f"For each domain and rung of the ladder, the share of {org.name}'s {who} whose answers"
@@ -278,6 +283,7 @@ def rungs_chart(view: ResultsView, i: int, voice: str, profiles: dict) -> Chart:
         f"{d.title}: " + ", ".join(f"{r.label} {t}" for r, t in zip(rungs, tr, strict=True))
         for d, tr in zip(domains, text, strict=True)
     )
+    fig = rungs_figure(view, z, text)
     return Chart(f"rungs-{voice}", title, summary, alt, table, fig.to_json())
 
 
