@@ -7,8 +7,11 @@ from werkzeug.wrappers import Response
 from assessor import results
 from assessor.auth.csrf import check_csrf
 from assessor.campaigns.service import get_campaign
-from assessor.dashboards import comments, figures
+from assessor.dashboards import comments
 from assessor.dashboards.assets import plotly_url
+from assessor.dashboards.figures import national as national_charts
+from assessor.dashboards.figures import organisation as org_charts
+from assessor.dashboards.figures.common import Chart, Filters, selection
 from assessor.extensions import db, login_manager
 from assessor.models import Campaign
 from assessor.results.reading import OVERALL, ResultsView, summary
@@ -68,9 +71,9 @@ def _view(slug: str) -> tuple[Campaign, ResultsView]:
     return found, results.read(found, admin=_is_admin())
 
 
-def _filters(view: ResultsView) -> figures.Filters:
+def _filters(view: ResultsView) -> Filters:
     s = view.snapshot
-    return figures.Filters(
+    return Filters(
         audience=_choice("audience", list(results.RESULT_AUDIENCES), "combined"),
         measure=_choice("measure", view.measures, OVERALL),
         region=_choice("region", s.labels("region"), None),
@@ -78,7 +81,7 @@ def _filters(view: ResultsView) -> figures.Filters:
     )
 
 
-def _query(f: figures.Filters) -> dict[str, str]:
+def _query(f: Filters) -> dict[str, str]:
     """The filters as query arguments, defaults left out."""
     args = {"audience": f.audience, "measure": f.measure, "region": f.region}
     args["peer_group"] = f.peer_group
@@ -86,7 +89,7 @@ def _query(f: figures.Filters) -> dict[str, str]:
     return {k: v for k, v in args.items() if v is not None and defaults.get(k) != v}
 
 
-def _org_link(slug: str, f: figures.Filters) -> str:
+def _org_link(slug: str, f: Filters) -> str:
     args = {"audience": f.audience} if f.audience != "combined" else {}
     return url_for("dashboards.organisation", slug=slug, org_code="__CODE__", **args)
 
@@ -109,7 +112,7 @@ def _common(campaign: Campaign, view: ResultsView) -> dict[str, object]:
 def campaign(slug: str) -> str:
     found, view = _view(slug)
     f = _filters(view)
-    charts = figures.national(view, f, _org_link(slug, f))
+    charts = national_charts.charts(view, f, _org_link(slug, f))
     return render_template(
         "dashboards/campaign.html",
         charts=charts,
@@ -117,7 +120,7 @@ def campaign(slug: str) -> str:
         query=_query(f),
         regions=view.snapshot.labels("region"),
         peer_groups=view.snapshot.labels("peer_group"),
-        total=len(figures.selection(view, f)),
+        total=len(selection(view, f)),
         **_common(found, view),
     )
 
@@ -126,13 +129,13 @@ def _csv(rows: list[list[str]], columns: list[str], filename: str) -> Response:
     return csv_response(write_csv(columns, rows), filename)
 
 
-def _national_chart(slug: str, chart: str) -> tuple[Campaign, ResultsView, figures.Chart]:
+def _national_chart(slug: str, chart: str) -> tuple[Campaign, ResultsView, Chart]:
     found, view = _view(slug)
     allowed = ["responses"] if view.hidden else ["funnel", "levels", "heatmap", "ranked"]
     if chart not in allowed:
         abort(404)
     f = _filters(view)
-    return found, view, figures.NATIONAL_CHARTS[chart](view, f, _org_link(slug, f))
+    return found, view, national_charts.NATIONAL_CHARTS[chart](view, f, _org_link(slug, f))
 
 
 @bp.get("/<slug>/csv/<chart>")
@@ -163,7 +166,7 @@ def _org(slug: str, org_code: str) -> tuple[Campaign, ResultsView, int]:
 def organisation(slug: str, org_code: str) -> str:
     found, view, i = _org(slug, org_code)
     audience = _choice("audience", list(results.RESULT_AUDIENCES), "combined")
-    charts = figures.organisation(view, i, audience)
+    charts = org_charts.charts(view, i, audience)
     return render_template(
         "dashboards/organisation.html",
         charts=charts,
@@ -179,7 +182,7 @@ def organisation(slug: str, org_code: str) -> str:
 def organisation_csv(slug: str, org_code: str, chart: str) -> Response:
     found, view, i = _org(slug, org_code)
     audience = _choice("audience", list(results.RESULT_AUDIENCES), "combined")
-    for built in figures.organisation(view, i, audience):
+    for built in org_charts.charts(view, i, audience):
         if built.id == chart:
             return _csv(built.table.rows, built.table.columns, f"{slug}-{org_code}-{chart}.csv")
     abort(404)

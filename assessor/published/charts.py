@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from assessor.questionnaires.definition import Questionnaire
-from assessor.results.reading import GroupResult, OrgResult
+from assessor.results.reading import GroupResult, Measure, OrgResult, TrendMeasure
 from assessor.web.presentation import number
 
 WIDTH = 340
@@ -98,6 +98,24 @@ def _scale(lo: float, hi: float) -> Callable[[float], float]:
     return lambda v: LEFT + (v - lo) / (hi - lo) * (RIGHT - LEFT)
 
 
+def _area_title(
+    body: list[str],
+    q: Questionnaire,
+    key: str,
+    measure: Measure | TrendMeasure,
+    y0: float,
+    reason: Callable[[str | None], str],
+) -> float:
+    """An area's title, then why it is not shown if it is not; where its row starts below."""
+    title = next(d.title for d in q.domains if d.key == key)
+    body.append(_text(LEFT, y0 + 14, title, font_weight="bold"))
+    if measure.suppressed:
+        lines, height = _note(y0 + 32, reason(measure.reason))
+        body += lines
+        y0 += height
+    return y0
+
+
 def domain_levels(
     item: OrgResult,
     regional: GroupResult | None,
@@ -119,12 +137,7 @@ def domain_levels(
     ]
     y0 = 76
     for key, measure in item.domains.items():
-        title = next(d.title for d in q.domains if d.key == key)
-        body.append(_text(LEFT, y0 + 14, title, font_weight="bold"))
-        if measure.suppressed:
-            lines, height = _note(y0 + 32, reason(measure.reason))
-            body += lines
-            y0 += height
+        y0 = _area_title(body, q, key, measure, y0, reason)
         cy = y0 + 32
         body.append(_line(x(0), cy, x(top), cy, GRID))
         for level in range(top + 1):
@@ -173,12 +186,7 @@ def trend(item: OrgResult, q: Questionnaire, reason: Callable[[str | None], str]
     ]
     y0 = 30
     for key, t in rows:
-        title = next(d.title for d in q.domains if d.key == key)
-        body.append(_text(LEFT, y0 + 14, title, font_weight="bold"))
-        if t.suppressed:
-            lines, height = _note(y0 + 32, reason(t.reason))
-            body += lines
-            y0 += height
+        y0 = _area_title(body, q, key, t, y0, reason)
         cy = y0 + 32
         body.append(_line(x(-reach), cy, x(reach), cy, GRID))
         body.append(_line(x(0), cy - 11, x(0), cy + 11, NATIONAL, 1))

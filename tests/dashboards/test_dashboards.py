@@ -23,7 +23,7 @@ from sqlalchemy import select
 from assessor import results
 from assessor.auth.passwords import create_user
 from assessor.dashboards.assets import COMPILE_ALL, PLOTLY_JS, plotly_version
-from assessor.dashboards.figures import Z95, Z998
+from assessor.dashboards.figures.funnel import Z95, Z998
 from assessor.responses import submission as responses
 from tests.support.factories import (
     add_orgs,
@@ -203,11 +203,11 @@ def test_a_funnel_of_many_shades_those_within_the_limits_and_marks_the_others(
     density (how many in each cell), and only the others are marks, each linked by its code."""
     import dataclasses
 
-    from assessor.dashboards import figures
+    from assessor.dashboards.figures import funnel
     from assessor.results.reading import ResultsView
 
     _world(db)
-    monkeypatch.setattr(figures, "FUNNEL_MARKS_MAX", 1)
+    monkeypatch.setattr(funnel, "FUNNEL_MARKS_MAX", 1)
     real = ResultsView.funnel
 
     def one_below(self, *args):  # type: ignore[no-untyped-def]
@@ -244,10 +244,10 @@ def test_a_map_of_many_organisations_orders_them_by_the_chosen_score(
 ) -> None:
     """Too many rows to name: ordered by the chosen measure's score, highest first, the table in
     the same order."""
-    from assessor.dashboards import figures
+    from assessor.dashboards.figures import national
 
     campaign = _world(db)
-    monkeypatch.setattr(figures, "HEAT_NAMED_ROWS", 1)
+    monkeypatch.setattr(national, "HEAT_NAMED_ROWS", 1)
     _login(client, "board@example.nhs.uk")
     page = client.get("/dashboards/spring?measure=governance").get_data(as_text=True)
     scores = {
@@ -336,11 +336,11 @@ def test_a_long_table_is_a_page_of_its_own_and_a_wide_map_shows_one_region(
 ) -> None:
     """At national scale (thousands of rows) the page links to each long table instead of
     inlining it, and the heat map shows one region unless one is chosen."""
-    from assessor.dashboards import figures
+    from assessor.dashboards.figures import common, national
 
     _world(db)
-    monkeypatch.setattr(figures, "INLINE_ROWS", 3)
-    monkeypatch.setattr(figures, "HEAT_MAX_ROWS", 3)
+    monkeypatch.setattr(common, "INLINE_ROWS", 3)
+    monkeypatch.setattr(national, "HEAT_MAX_ROWS", 3)
     _login(client, "board@example.nhs.uk")
     page = client.get("/dashboards/spring?audience=staff").get_data(as_text=True)
     funnel = re.search(r'<section class="chart-block" id="funnel".*?</section>', page, re.S)[0]
