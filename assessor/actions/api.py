@@ -14,14 +14,15 @@ from flask_smorest import Blueprint
 from assessor import results
 from assessor.actions.reading import PlanView, plan_view
 from assessor.actions.verdicts import PUBLISHED_DIFFERENCE, PUBLISHED_HAPPENED
-from assessor.auth.bearer import current_token, require_scope
+from assessor.auth.bearer import current_token
 from assessor.campaigns.api import SLUG_PARAMETER, campaign_or_404
 from assessor.campaigns.service import in_campaign
 from assessor.models.action import ACTION_STATUSES
 from assessor.results.schemas import TrendMeasureSchema
-from assessor.web.api import problem_responses
 from assessor.web.errors import problem
+from assessor.web.operations import read_operation
 from assessor.web.paging import ListArgs, page_of_list, page_schema
+from assessor.web.schemas import required_list
 
 blp = Blueprint(
     "action_plans", __name__, url_prefix="/api/v1", description="Action plans and their verdict."
@@ -90,13 +91,10 @@ class ActionSchema(ma.Schema):
             " the previous day for every scope but `admin`, shown when n >= k (counts only)."
         },
     )
-    earlier_versions = ma.fields.List(
-        ma.fields.Nested(CosignCountsSchema),
-        required=True,
-        metadata={
-            "description": "Tallies of the plan's earlier versions, newest first, under the"
-            " same rule: co-signatures stay counted for the version they were given on."
-        },
+    earlier_versions = required_list(
+        CosignCountsSchema,
+        "Tallies of the plan's earlier versions, newest first, under the same rule:"
+        " co-signatures stay counted for the version they were given on.",
     )
     verdict = ma.fields.Nested(
         VerdictSchema,
@@ -123,10 +121,7 @@ ActionPageSchema = page_schema(ActionSchema, "ActionPageSchema")
     "/campaigns/<slug>/organisations/<code>/actions", parameters=[SLUG_PARAMETER, CODE_PARAMETER]
 )
 class OrganisationActions(MethodView):
-    @require_scope("results:read")
-    @problem_responses(400, 404, 422)
-    @blp.arguments(ListArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
-    @blp.response(200, ActionPageSchema)
+    @read_operation(blp, "results:read", ActionPageSchema, (400, 404, 422), query=ListArgs)
     def get(self, slug: str, code: str, **args: Any) -> Any:
         """The organisation's action plan after this campaign, in creation order"""
         campaign = campaign_or_404(slug)

@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask.cli import with_appcontext
 
-from assessor.actions.cosign import (
-    DEFAULT_DAYS,
-    CosignError,
-    cosign_link_url,
-    create_cosign_links,
-)
-from assessor.campaigns.invitations import MAX_PER_CALL
-from assessor.cli.links import print_new_links
-
-_ARGUMENT_NAMES = {"campaign": "CAMPAIGN", "org": "ORG", "count": "--count", "days": "--days"}
+from assessor.actions.cosign import DEFAULT_DAYS, cosign_link_url, create_cosign_links
+from assessor.cli.links import links_command, print_new_links
 
 
 @click.group("actions")
@@ -22,26 +13,25 @@ def actions() -> None:
     """Action plans: co-sign links for patient leaders."""
 
 
-@actions.command("cosign-links")
-@click.argument("campaign")
-@click.argument("org")
-@click.option("--count", required=True, type=click.IntRange(1, MAX_PER_CALL), help="How many.")
-@click.option(
-    "--days",
-    default=DEFAULT_DAYS,
-    show_default=True,
-    type=click.IntRange(1, 366),
-    help="Days the links work for.",
+@links_command(
+    actions,
+    "cosign-links",
+    options=[
+        click.option(
+            "--days",
+            default=DEFAULT_DAYS,
+            show_default=True,
+            type=click.IntRange(1, 366),
+            help="Days the links work for.",
+        )
+    ],
 )
-@with_appcontext
 def cosign_links_command(campaign: str, org: str, count: int, days: int) -> None:
     """Print COUNT single-use links asking ORG's patient leaders to co-sign its plan after
     CAMPAIGN, one per line. A link made before the plan changed co-signs it as it then is."""
     print_new_links(
         lambda: create_cosign_links(campaign, org, count, days=days),
         cosign_link_url,
-        CosignError,
-        _ARGUMENT_NAMES,
         f"{count} co-sign link(s) created for {org}'s plan after {campaign}, valid for"
         f" {days} days.",
     )

@@ -12,9 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import func, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import func, select
 
 from assessor import disclosure
 from assessor.actions.operations import (
@@ -25,21 +23,23 @@ from assessor.actions.operations import (
     plan_of,
     versions_of,
 )
-from assessor.campaigns.invitations import DEFAULT_BASE_URL, MAX_PER_CALL, hash_token
+from assessor.campaigns.invitations import (
+    MAX_PER_CALL,
+    LinkRequestError,
+    claim_once,
+    hash_token,
+    link_url,
+)
 from assessor.campaigns.service import get_campaign, in_campaign
-from assessor.extensions import db
+from assessor.extensions import db, rows
 from assessor.models import Action, AuditEvent, Campaign, Cosign, CosignLink, utcnow
 
 DEFAULT_DAYS = 60
 COMMENT_MAX = 2000
 
 
-class CosignError(ValueError):
-    """A request for links that cannot be carried out; `argument` names the culprit."""
-
-    def __init__(self, argument: str, message: str) -> None:
-        super().__init__(message)
-        self.argument = argument
+class CosignError(LinkRequestError):
+    """A request for co-sign links that cannot be carried out."""
 
 
 class LinkRefused(Exception):
@@ -51,8 +51,7 @@ class LinkRefused(Exception):
 
 
 def cosign_link_url(raw_token: str) -> str:
-    base = current_app.config.get("BASE_URL") or DEFAULT_BASE_URL
-    return f"{base.rstrip('/')}/cosign/{raw_token}"
+    return link_url("cosign", raw_token)
 
 
 def create_cosign_links(
@@ -140,15 +139,8 @@ def give_cosign(raw_token: str, agrees: bool, comment: str | None) -> Cosign:
     cannot both use it) and store the answer on the current version, with the day only."""
     found = open_link(raw_token)
     link, campaign = found.link, found.campaign
-    claimed = db.session.execute(
-        update(CosignLink)
-        .where(CosignLink.id == link.id, CosignLink.used.is_(False))
-        .values(used=True)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
+    if not claim_once(link, "used", CosignLink.used.is_(False), True):
         raise LinkRefused("used")
-    set_committed_value(link, "used", True)
     text = (comment or "").strip()[:COMMENT_MAX] or None
     version = ensure_version(campaign, link.org_code)
     cosign = Cosign(
@@ -224,14 +216,10 @@ def cosign_tallies(
 
 def board_comments(campaign: Campaign, org_code: str) -> list[Cosign]:
     """Co-signatures with a comment, for the board's page only."""
-    return list(
-        db.session.scalars(
-            select(Cosign)
-            .where(
-                Cosign.campaign_id == campaign.id,
-                Cosign.org_code == org_code,
-                Cosign.comment.is_not(None),
-            )
-            .order_by(Cosign.version.desc(), Cosign.given_on.desc(), Cosign.id)
-        )
+    return rows(
+        Cosign,
+        Cosign.campaign_id == campaign.id,
+        Cosign.org_code == org_code,
+        Cosign.comment.is_not(None),
+        order_by=[Cosign.version.desc(), Cosign.given_on.desc(), Cosign.id],
     )

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import exists, select
 
 from assessor.campaigns import service as campaigns
-from assessor.extensions import db
+from assessor.extensions import db, rows
 from assessor.models import Action, AuditEvent, Campaign, Cosign, PlanVersion, User, utcnow
 from assessor.models.action import ACTION_STATUSES
 from assessor.questionnaires.definition import canonical_digest
@@ -64,12 +64,11 @@ def can_edit(user: Any, org_code: str) -> bool:
 
 def plan_of(campaign: Campaign, org_code: str) -> list[Action]:
     """The organisation's actions after this campaign, in due-date order."""
-    return list(
-        db.session.scalars(
-            select(Action)
-            .where(Action.campaign_id == campaign.id, Action.org_code == org_code)
-            .order_by(Action.due_on, Action.id)
-        )
+    return rows(
+        Action,
+        Action.campaign_id == campaign.id,
+        Action.org_code == org_code,
+        order_by=[Action.due_on, Action.id],
     )
 
 
@@ -98,12 +97,11 @@ def current_version(campaign: Campaign, org_code: str) -> PlanVersion | None:
 
 def versions_of(campaign: Campaign, org_code: str) -> list[PlanVersion]:
     """Every version of the plan, newest first."""
-    return list(
-        db.session.scalars(
-            select(PlanVersion)
-            .where(PlanVersion.campaign_id == campaign.id, PlanVersion.org_code == org_code)
-            .order_by(PlanVersion.number.desc())
-        )
+    return rows(
+        PlanVersion,
+        PlanVersion.campaign_id == campaign.id,
+        PlanVersion.org_code == org_code,
+        order_by=[PlanVersion.number.desc()],
     )
 
 
@@ -292,14 +290,10 @@ def find_action(campaign: Campaign, org_code: str, action_id: int) -> Action | N
 
 def history(campaign: Campaign, org_code: str) -> list[AuditEvent]:
     """The plan's audit trail, newest first (read on the board's page)."""
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(
-                AuditEvent.action.in_(("action.create", "action.update")),
-                AuditEvent.details["campaign"].as_string() == campaign.slug,
-                AuditEvent.details["organisation"].as_string() == org_code,
-            )
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        )
+    return rows(
+        AuditEvent,
+        AuditEvent.action.in_(("action.create", "action.update")),
+        AuditEvent.details["campaign"].as_string() == campaign.slug,
+        AuditEvent.details["organisation"].as_string() == org_code,
+        order_by=[AuditEvent.at.desc(), AuditEvent.id.desc()],
     )

@@ -65,11 +65,8 @@ def tokens() -> None:
 @with_appcontext
 def create_command(name: str, scopes: tuple[str, ...], expires: date | None) -> None:
     """Create a token. It is shown once, on the last line of output."""
-    with unit_of_work():
-        try:
-            token, raw = create_token(name, list(scopes), expires)
-        except TokenError as exc:
-            raise click.ClickException(str(exc)) from None
+    with unit_of_work(TokenError):
+        token, raw = create_token(name, list(scopes), expires)
     until = f", expires after {expires.isoformat()}" if expires else ", no expiry"
     click.echo(f"Created token {token.id} {token.name!r} ({', '.join(token.scopes)}{until}).")
     click.echo("It is shown only now and stored only as a hash; keep it safe:")

@@ -65,11 +65,8 @@ def create_command(email: str, role: str, org_code: str | None, password_stdin: 
     if (role == "editor") != bool(org_code):
         raise click.UsageError("--org CODE is needed for an editor, and only for an editor")
     password = _read_password(password_stdin)
-    with unit_of_work():
-        try:
-            user = create_user(address, role, password, org_code)
-        except UserError as exc:
-            raise click.ClickException(str(exc)) from None
+    with unit_of_work(UserError):
+        user = create_user(address, role, password, org_code)
     of = f" of {user.org_code}" if user.org_code else ""
     click.echo(f"Created {user.role}{of} {user.email}.")
 

@@ -17,20 +17,19 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from assessor.auth.bearer import current_token, require_scope
+from assessor.auth.bearer import current_token
 from assessor.auth.tokens import ADMIN
 from assessor.campaigns.service import get_campaign
 from assessor.extensions import db
 from assessor.models import Campaign, CampaignOrganisation
 from assessor.models.campaign import ACCESS_MODES
 from assessor.results.reading import summary as read_summary
-from assessor.web.api import problem_responses
 from assessor.web.errors import problem
+from assessor.web.operations import read_operation
 from assessor.web.paging import (
     ListArgs,
-    page,
+    page_of_query,
     page_schema,
-    read_cursor,
 )
 from assessor.web.schemas import (
     AudienceCountsSchema,
@@ -122,38 +121,17 @@ def summary(campaign: Campaign) -> dict[str, Any]:
 
 @blp.route("/campaigns")
 class Campaigns(MethodView):
-    @require_scope("results:read")
-    @problem_responses(400, 422)
-    @blp.arguments(ListArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
-    @blp.response(200, CampaignPageSchema)
+    @read_operation(blp, "results:read", CampaignPageSchema, (400, 422), query=ListArgs)
     def get(self, **args: Any) -> Any:
         """Every campaign, in slug order"""
-        cursor = read_cursor(args)
-        pin = cursor.pin if cursor else db.session.scalar(select(func.max(Campaign.id)))
-        pin = pin or 0
-        pinned = Campaign.id <= pin
-        query = select(Campaign).where(pinned)
-        if cursor is not None:
-            query = query.where(Campaign.slug > cursor.after)
-        limit = args["limit"]
-        rows = db.session.scalars(query.order_by(Campaign.slug).limit(limit + 1)).all()
-        chunk = rows[:limit]
-        total = db.session.scalar(select(func.count()).select_from(Campaign).where(pinned))
-        return page(
-            [summary(c) for c in chunk],
-            int(total or 0),
-            args,
-            more=len(rows) > limit,
-            pin=pin,
-            after=chunk[-1].slug if chunk else None,
+        return page_of_query(
+            Campaign, args, order_by=[Campaign.slug], pin_by=Campaign.id, dump=summary
         )
 
 
 @blp.route("/campaigns/<slug>", parameters=[SLUG_PARAMETER])
 class CampaignView(MethodView):
-    @require_scope("results:read")
-    @problem_responses(404)
-    @blp.response(200, CampaignDetailSchema)
+    @read_operation(blp, "results:read", CampaignDetailSchema, (404,))
     def get(self, slug: str) -> Any:
         """One campaign, with its response counts and number of organisations"""
         campaign = campaign_or_404(slug)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import click
@@ -60,52 +61,42 @@ def create(
         raise click.BadParameter(
             "use KEY:VERSION, e.g. engagement-maturity:2", param_hint="--questionnaire"
         )
-    with unit_of_work():
-        try:
-            campaign = service.create_campaign(
-                slug,
-                title,
-                key,
-                int(version),
-                opens_at=_when(opens_at),
-                closes_at=_when(closes_at),
-                previous=previous,
-                access=access,
-            )
-        except service.CampaignError as exc:
-            raise click.ClickException(str(exc)) from None
+    with unit_of_work(service.CampaignError):
+        campaign = service.create_campaign(
+            slug,
+            title,
+            key,
+            int(version),
+            opens_at=_when(opens_at),
+            closes_at=_when(closes_at),
+            previous=previous,
+            access=access,
+        )
     click.echo(
         f"created {campaign.slug}: {len(campaign.members)} organisations, "
         f"k={campaign.min_respondents}, access {campaign.access}, status {campaign.status}"
     )
 
 
-@campaigns.command("open")
-@click.argument("slug")
-@with_appcontext
-def open_(slug: str) -> None:
-    """Open a campaign now."""
-    with unit_of_work():
-        try:
-            campaign = service.require_campaign(slug)
-            service.open_campaign(campaign)
-        except service.CampaignError as exc:
-            raise click.ClickException(str(exc)) from None
-    click.echo(f"{slug} is open")
+def _status_command(name: str, change: Callable[[Campaign], None], done: str, doc: str) -> None:
+    """`campaigns open` and `close`: one status change, refused with the service's reason."""
+
+    @campaigns.command(name, help=doc)
+    @click.argument("slug")
+    @with_appcontext
+    def command(slug: str) -> None:
+        with unit_of_work(service.CampaignError):
+            change(service.require_campaign(slug))
+        click.echo(f"{slug} {done}")
 
 
-@campaigns.command("close")
-@click.argument("slug")
-@with_appcontext
-def close(slug: str) -> None:
-    """Close a campaign now: its results are published."""
-    with unit_of_work():
-        try:
-            campaign = service.require_campaign(slug)
-            service.close_campaign(campaign)
-        except service.CampaignError as exc:
-            raise click.ClickException(str(exc)) from None
-    click.echo(f"{slug} is closed; its results are published")
+_status_command("open", service.open_campaign, "is open", "Open a campaign now.")
+_status_command(
+    "close",
+    service.close_campaign,
+    "is closed; its results are published",
+    "Close a campaign now: its results are published.",
+)
 
 
 @campaigns.command("list")
@@ -133,11 +124,8 @@ def list_() -> None:
 @with_appcontext
 def eligible(slug: str, org: str, audience: str, count: int) -> None:
     """Record how many people of ORG's AUDIENCE could respond (for response rates)."""
-    with unit_of_work():
-        try:
-            service.set_eligible(service.require_campaign(slug), org, audience, count)
-        except service.CampaignError as exc:
-            raise click.ClickException(str(exc)) from None
+    with unit_of_work(service.CampaignError):
+        service.set_eligible(service.require_campaign(slug), org, audience, count)
     click.echo(f"{slug} {org} {audience}: {count} eligible")
 
 

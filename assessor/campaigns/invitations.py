@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from assessor.auth.tokens import hash_token
@@ -25,17 +26,27 @@ DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 MAX_PER_CALL = 10_000
 
 
-class InvitationError(ValueError):
-    """A request that cannot be carried out; `argument` names the offending argument."""
+class LinkRequestError(ValueError):
+    """A request for single-use links that cannot be carried out; `argument` names the
+    offending argument."""
 
     def __init__(self, argument: str, message: str) -> None:
         super().__init__(message)
         self.argument = argument
 
 
-def invitation_link(raw_token: str) -> str:
+class InvitationError(LinkRequestError):
+    """A request for invitations that cannot be carried out."""
+
+
+def link_url(path: str, raw_token: str) -> str:
+    """The public address of a single-use link under `path` (`i`, `cosign`)."""
     base = current_app.config.get("BASE_URL") or DEFAULT_BASE_URL
-    return f"{base.rstrip('/')}/i/{raw_token}"
+    return f"{base.rstrip('/')}/{path}/{raw_token}"
+
+
+def invitation_link(raw_token: str) -> str:
+    return link_url("i", raw_token)
 
 
 def create_invitations(
@@ -91,15 +102,25 @@ def mark_used(invitation: Invitation) -> None:
     the loser gets InvitationError. The time is kept to the day (midnight UTC).
     """
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if not claim_once(invitation, "used_at", Invitation.used_at.is_(None), today):
+        raise InvitationError("invitation", "this invitation has already been used")
+
+
+def claim_once(row: Any, column: str, unused: ColumnElement[bool], value: Any) -> bool:
+    """Set `column` of a single-use link's `row` to `value` if it is still `unused`, by a
+    conditional UPDATE, so that of two requests racing with one link only one wins; whether
+    this one did."""
+    model = type(row)
     result = db.session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
-        .values(used_at=today)
+        update(model)
+        .where(model.id == row.id, unused)
+        .values({column: value})
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise InvitationError("invitation", "this invitation has already been used")
-    set_committed_value(invitation, "used_at", today)
+        return False
+    set_committed_value(row, column, value)
+    return True
 
 
 def invitation_count(campaign_id: int, org_code: str, audience: str) -> int:

@@ -5,26 +5,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists
 
 from assessor.campaigns.service import publish_closed
-from assessor.extensions import db
+from assessor.extensions import rows
 from assessor.models import Campaign, Publication, utcnow
 
 
 def due_campaigns(now: datetime | None = None) -> list[Campaign]:
     """Campaigns closed by their date that have no publication yet, in slug order."""
     now = now or utcnow()
-    return list(
-        db.session.scalars(
-            select(Campaign)
-            .where(
-                Campaign.closes_at.is_not(None),
-                Campaign.closes_at <= now,
-                ~exists().where(Publication.campaign_id == Campaign.id),
-            )
-            .order_by(Campaign.slug)
-        )
+    return rows(
+        Campaign,
+        Campaign.closes_at.is_not(None),
+        Campaign.closes_at <= now,
+        ~exists().where(Publication.campaign_id == Campaign.id),
+        order_by=[Campaign.slug],
     )
 
 

@@ -8,17 +8,17 @@ import marshmallow as ma
 from flask import Response, abort, current_app, json
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
-from assessor.auth.bearer import require_scope
 from assessor.extensions import db
 from assessor.models import QuestionnaireVersion
 from assessor.questionnaires.definition import ITEM_TYPES
 from assessor.questionnaires.fhir import DEFAULT_URL_BASE, questionnaire_to_fhir
 from assessor.questionnaires.publishing import definition_of
-from assessor.web.api import problem_responses
 from assessor.web.errors import problem
-from assessor.web.paging import ListArgs, page, page_schema, read_cursor
+from assessor.web.operations import read_operation
+from assessor.web.paging import ListArgs, page_of_query, page_schema
+from assessor.web.schemas import required_list
 
 blp = Blueprint(
     "questionnaires", __name__, url_prefix="/api/v1", description="Questionnaire versions."
@@ -96,14 +96,11 @@ class ItemSchema(ma.Schema):
     text = ma.fields.String(required=True)
     domain = ma.fields.String(required=True, allow_none=True)
     rung = ma.fields.String(required=True, allow_none=True)
-    options = ma.fields.List(
-        ma.fields.Nested(OptionSchema),
-        required=True,
-        metadata={
-            "description": "single_choice items only; agreement items use the fixed"
-            " scale strongly_disagree..strongly_agree, dont_know, and not_happening where the"
-            " version's not_happening is true"
-        },
+    options = required_list(
+        OptionSchema,
+        "single_choice items only; agreement items use the fixed scale"
+        " strongly_disagree..strongly_agree, dont_know, and not_happening where the version's"
+        " not_happening is true",
     )
     text_for = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), required=True)
     help = ma.fields.String(required=True, allow_none=True)
@@ -180,48 +177,21 @@ def _version_or_404(key: str, version: int) -> QuestionnaireVersion:
 
 @blp.route("/questionnaires")
 class Questionnaires(MethodView):
-    @require_scope("results:read")
-    @problem_responses(400, 422)
-    @blp.arguments(ListArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
-    @blp.response(200, QuestionnairePageSchema)
+    @read_operation(blp, "results:read", QuestionnairePageSchema, (400, 422), query=ListArgs)
     def get(self, **args: Any) -> Any:
         """Every questionnaire version (draft, published, retired), by key then version"""
-        cursor = read_cursor(args)
-        pin = cursor.pin if cursor else db.session.scalar(select(func.max(QuestionnaireVersion.id)))
-        pin = pin or 0
-        pinned = QuestionnaireVersion.id <= pin
-        query = select(QuestionnaireVersion).where(pinned)
-        if cursor is not None:
-            key, version = cursor.after
-            query = query.where(
-                or_(
-                    QuestionnaireVersion.key > key,
-                    (QuestionnaireVersion.key == key) & (QuestionnaireVersion.version > version),
-                )
-            )
-        limit = args["limit"]
-        rows = db.session.scalars(
-            query.order_by(QuestionnaireVersion.key, QuestionnaireVersion.version).limit(limit + 1)
-        ).all()
-        chunk = rows[:limit]
-        total = db.session.scalar(
-            select(func.count()).select_from(QuestionnaireVersion).where(pinned)
-        )
-        return page(
-            [summary(r) for r in chunk],
-            int(total or 0),
+        return page_of_query(
+            QuestionnaireVersion,
             args,
-            more=len(rows) > limit,
-            pin=pin,
-            after=[chunk[-1].key, chunk[-1].version] if chunk else None,
+            order_by=[QuestionnaireVersion.key, QuestionnaireVersion.version],
+            pin_by=QuestionnaireVersion.id,
+            dump=summary,
         )
 
 
 @blp.route("/questionnaires/<key>/<int:version>", parameters=[KEY_PARAMETER, VERSION_PARAMETER])
 class QuestionnaireVersionView(MethodView):
-    @require_scope("results:read")
-    @problem_responses(404)
-    @blp.response(200, QuestionnaireSchema)
+    @read_operation(blp, "results:read", QuestionnaireSchema, (404,))
     def get(self, key: str, version: int) -> Any:
         """One version's whole normalised definition"""
         row = _version_or_404(key, version)
@@ -234,9 +204,7 @@ class QuestionnaireVersionView(MethodView):
     "/questionnaires/<key>/<int:version>/fhir", parameters=[KEY_PARAMETER, VERSION_PARAMETER]
 )
 class QuestionnaireFhir(MethodView):
-    @require_scope("results:read")
-    @problem_responses(404)
-    @blp.response(200, FHIR_QUESTIONNAIRE_DOC, content_type=FHIR_JSON)
+    @read_operation(blp, "results:read", FHIR_QUESTIONNAIRE_DOC, (404,), content_type=FHIR_JSON)
     def get(self, key: str, version: int) -> Any:
         """One version as an HL7 FHIR R4 Questionnaire"""
         row = _version_or_404(key, version)

@@ -34,6 +34,7 @@ from assessor.responses import submission as service
 from assessor.web.api import problem_responses
 from assessor.web.errors import flatten_messages, problem
 from assessor.web.limits import api_submissions_limit, limiter, token_key
+from assessor.web.operations import read_operation
 from assessor.web.paging import ListArgs, page, page_schema, read_cursor
 from assessor.web.schemas import QuestionnaireRefSchema
 
@@ -241,10 +242,9 @@ def _replay(campaign: Campaign, submission_id: str, digest: str) -> Response | N
 
 @blp.route("/campaigns/<slug>/responses", parameters=[SLUG_PARAMETER])
 class CampaignResponses(MethodView):
-    @require_scope("responses:read")
-    @problem_responses(400, 404, 422)
-    @blp.arguments(ExportArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
-    @blp.response(200, ExportedResponsePageSchema)
+    @read_operation(
+        blp, "responses:read", ExportedResponsePageSchema, (400, 404, 422), query=ExportArgs
+    )
     def get(self, slug: str, **args: Any) -> Any:
         """The record-level export, in submission order (audited)
 
@@ -392,9 +392,7 @@ class CampaignResponses(MethodView):
     "/campaigns/<slug>/responses/<response_id>/fhir", parameters=[SLUG_PARAMETER, ID_PARAMETER]
 )
 class CampaignResponseFhir(MethodView):
-    @require_scope("responses:read")
-    @problem_responses(404)
-    @blp.response(200, FHIR_RESPONSE_DOC, content_type=FHIR_JSON)
+    @read_operation(blp, "responses:read", FHIR_RESPONSE_DOC, (404,), content_type=FHIR_JSON)
     def get(self, slug: str, response_id: str) -> Any:
         """One submitted response as an HL7 FHIR R4 QuestionnaireResponse (audited)
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import marshmallow as ma
 from flask import Flask, Response, abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from assessor import results
-from assessor.auth.bearer import current_token, require_scope
+from assessor.auth.bearer import current_token
 from assessor.auth.tokens import ADMIN
 from assessor.campaigns.api import CODE_PARAMETER, SLUG_PARAMETER, campaign_or_404
 from assessor.models import Campaign
@@ -33,9 +32,9 @@ from assessor.results.schemas import (
     ResultSchema,
 )
 from assessor.results.snapshot import GROUP_BYS
-from assessor.web.api import problem_responses
 from assessor.web.csv import write_csv
 from assessor.web.errors import problem
+from assessor.web.operations import read_operation
 from assessor.web.paging import InvalidCursor, ListArgs, page, page_of_list, read_cursor
 
 blp = Blueprint(
@@ -176,10 +175,7 @@ def results_csv(items: list[dict[str, Any]], domain_keys: list[str]) -> Iterator
 
 @blp.route("/campaigns/<slug>/publications", parameters=[SLUG_PARAMETER])
 class CampaignPublications(MethodView):
-    @require_scope("results:read")
-    @problem_responses(400, 404, 422)
-    @blp.arguments(ListArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
-    @blp.response(200, PublicationPageSchema)
+    @read_operation(blp, "results:read", PublicationPageSchema, (400, 404, 422), query=ListArgs)
     def get(self, slug: str, **args: Any) -> Any:
         """The campaign's publications, oldest first (none while it is open)"""
         campaign = campaign_or_404(slug)
@@ -189,10 +185,7 @@ class CampaignPublications(MethodView):
 
 @blp.route("/campaigns/<slug>/results", parameters=[SLUG_PARAMETER])
 class CampaignResults(MethodView):
-    @require_scope("results:read")
-    @problem_responses(400, 404, 422)
-    @blp.arguments(ResultArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
-    @blp.response(200, ResultPageSchema)
+    @read_operation(blp, "results:read", ResultPageSchema, (400, 404, 422), query=ResultArgs)
     def get(self, slug: str, **args: Any) -> Any:
         """One results item per organisation of the campaign, in code order
 
@@ -227,10 +220,7 @@ class CampaignResults(MethodView):
 
 @blp.route("/campaigns/<slug>/results/<code>", parameters=[SLUG_PARAMETER, CODE_PARAMETER])
 class OrganisationResult(MethodView):
-    @require_scope("results:read")
-    @problem_responses(404, 422)
-    @blp.arguments(ResultFilters, location="query", as_kwargs=True, unknown=ma.RAISE)
-    @blp.response(200, ResultDetailSchema)
+    @read_operation(blp, "results:read", ResultDetailSchema, (404, 422), query=ResultFilters)
     def get(self, slug: str, code: str, **args: Any) -> Any:
         """One organisation's results item, with its rung and answer profiles"""
         campaign = campaign_or_404(slug)
@@ -242,16 +232,16 @@ class OrganisationResult(MethodView):
 
 @blp.route("/campaigns/<slug>/results.csv", parameters=[SLUG_PARAMETER])
 class CampaignResultsCsv(MethodView):
-    @require_scope("results:read")
-    @problem_responses(404, 422)
-    @blp.arguments(ResultFilters, location="query", as_kwargs=True, unknown=ma.RAISE)
-    @blp.response(
-        200,
+    @read_operation(
+        blp,
+        "results:read",
         {
             "type": "string",
             "description": "One row per organisation, one column per measure"
             " and field (dotted paths into a results item).",
         },
+        (404, 422),
+        query=ResultFilters,
         content_type=CSV_MIMETYPE,
     )
     def get(self, slug: str, **args: Any) -> Any:
@@ -271,10 +261,7 @@ class CampaignResultsCsv(MethodView):
 
 @blp.route("/campaigns/<slug>/benchmarks", parameters=[SLUG_PARAMETER])
 class CampaignBenchmarks(MethodView):
-    @require_scope("results:read")
-    @problem_responses(400, 404, 422)
-    @blp.arguments(BenchmarkArgs, location="query", as_kwargs=True, unknown=ma.RAISE)
-    @blp.response(200, BenchmarkPageSchema)
+    @read_operation(blp, "results:read", BenchmarkPageSchema, (400, 404, 422), query=BenchmarkArgs)
     def get(self, slug: str, **args: Any) -> Any:
         """One benchmarks item per group (national, each region or each peer group)"""
         campaign = campaign_or_404(slug)

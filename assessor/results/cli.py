@@ -9,7 +9,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from assessor import results
-from assessor.campaigns.service import get_campaign, publish_closed
+from assessor.campaigns.service import (
+    CampaignError,
+    get_campaign,
+    publish_closed,
+    require_campaign,
+)
 from assessor.extensions import db
 from assessor.models import Response
 from assessor.web.transactions import unit_of_work
@@ -50,18 +55,13 @@ def rebuild(slug: str) -> None:
 @with_appcontext
 def publish(slug: str, reason: str) -> None:
     """Make the next publication of a closed campaign under the differencing rule."""
-    campaign = get_campaign(slug)
-    if campaign is None:
-        raise click.ClickException(f"campaign {slug!r} does not exist")
-    with unit_of_work():
-        try:
-            if results.latest(campaign) is None:
-                publish_closed(campaign)
-                publication = results.latest(campaign)
-            else:
-                publication = results.publish(campaign, reason)
-        except results.PublicationError as exc:
-            raise click.ClickException(str(exc)) from None
+    with unit_of_work(CampaignError, results.PublicationError):
+        campaign = require_campaign(slug)
+        if results.latest(campaign) is None:
+            publish_closed(campaign)
+            publication = results.latest(campaign)
+        else:
+            publication = results.publish(campaign, reason)
     click.echo(
         f"published {slug}: publication {publication.number} on {publication.published_on},"
         f" {publication.organisations_revised} organisations with measures withheld"

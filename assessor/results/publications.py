@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from assessor.config import json_dumps
-from assessor.extensions import db
+from assessor.extensions import db, rows
 from assessor.models import (
     Campaign,
     Publication,
@@ -157,16 +157,12 @@ def responses_of(publication: Publication) -> np.ndarray:
 
 def _voided_since(campaign: Campaign, number: int) -> list[Response]:
     """Responses voided after publication `number` was made."""
-    return list(
-        db.session.scalars(
-            select(Response)
-            .where(
-                Response.campaign_id == campaign.id,
-                Response.status == "voided",
-                Response.voided_after >= number,
-            )
-            .order_by(Response.seq)
-        )
+    return rows(
+        Response,
+        Response.campaign_id == campaign.id,
+        Response.status == "voided",
+        Response.voided_after >= number,
+        order_by=[Response.seq],
     )
 
 

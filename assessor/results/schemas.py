@@ -21,6 +21,10 @@ def _nullable_float(**kwargs: Any) -> ma.fields.Float:
     return ma.fields.Float(required=True, allow_none=True, **kwargs)
 
 
+def _count() -> ma.fields.Integer:
+    return ma.fields.Integer(required=True, allow_none=True)
+
+
 def _interval() -> ma.fields.List:
     return ma.fields.List(
         ma.fields.Float(),
@@ -47,7 +51,7 @@ class MeasureSchema(ma.Schema):
     score = _nullable_float()
     level = ma.fields.Integer(required=True, allow_none=True)
     level_key = ma.fields.String(required=True, allow_none=True)
-    n = ma.fields.Integer(required=True, allow_none=True)
+    n = _count()
     ci95 = _interval()
     suppressed = ma.fields.Boolean(required=True)
     reason = ma.fields.String(required=True, allow_none=True)
@@ -55,31 +59,48 @@ class MeasureSchema(ma.Schema):
     funnel = ma.fields.Nested(ByGroupBandSchema, required=True)
 
 
-class GapMeasureSchema(ma.Schema):
-    staff_minus_patient_leader = _nullable_float()
-    ci95 = _interval()
-    significant = ma.fields.Boolean(required=True, allow_none=True)
-    suppressed = ma.fields.Boolean(required=True)
-    reason = ma.fields.String(required=True, allow_none=True)
+def _suppressible(name: str, **fields: ma.fields.Field) -> type[ma.Schema]:
+    """A schema of numbers that are null when suppressed: `fields`, then `suppressed` and
+    the `reason` (a class built here, so that the fields keep this order)."""
+    return type(
+        name,
+        (ma.Schema,),
+        {
+            **fields,
+            "suppressed": ma.fields.Boolean(required=True),
+            "reason": ma.fields.String(required=True, allow_none=True),
+        },
+    )
 
 
-class TrendMeasureSchema(ma.Schema):
-    before = _nullable_float()
-    now = _nullable_float()
-    delta = _nullable_float()
-    ci95 = _interval()
-    significant = ma.fields.Boolean(required=True, allow_none=True)
-    suppressed = ma.fields.Boolean(required=True)
-    reason = ma.fields.String(required=True, allow_none=True)
+def _difference(name: str, **values: ma.fields.Field) -> type[ma.Schema]:
+    """A difference (a gap or a trend) with its interval and significance."""
+    return _suppressible(
+        name,
+        **values,
+        ci95=_interval(),
+        significant=ma.fields.Boolean(required=True, allow_none=True),
+    )
 
 
-def _domains(schema: type[ma.Schema]) -> ma.fields.Dict:
+GapMeasureSchema = _difference("GapMeasureSchema", staff_minus_patient_leader=_nullable_float())
+TrendMeasureSchema = _difference(
+    "TrendMeasureSchema", before=_nullable_float(), now=_nullable_float(), delta=_nullable_float()
+)
+
+
+def _keyed(schema: type[ma.Schema], description: str) -> ma.fields.Dict:
+    """A required object of `schema` values under string keys."""
     return ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.Nested(schema),
         required=True,
-        metadata={"description": "domain key -> measure"},
+        metadata={"description": description},
     )
+
+
+def _domains(schema: type[ma.Schema]) -> ma.fields.Dict:
+    return _keyed(schema, "domain key -> measure")
 
 
 class GapSchema(ma.Schema):
@@ -173,19 +194,10 @@ class ResultSchema(CompiledDumpSchema):
 ResultPageSchema = page_schema(ResultSchema, "ResultPageSchema")
 
 
-class RungShareSchema(ma.Schema):
-    met_share = _nullable_float()
-    n = ma.fields.Integer(required=True, allow_none=True)
-    suppressed = ma.fields.Boolean(required=True)
-    reason = ma.fields.String(required=True, allow_none=True)
-
-
-class ItemShareSchema(ma.Schema):
-    dont_know = _nullable_float()
-    not_happening = _nullable_float()
-    n = ma.fields.Integer(required=True, allow_none=True)
-    suppressed = ma.fields.Boolean(required=True)
-    reason = ma.fields.String(required=True, allow_none=True)
+RungShareSchema = _suppressible("RungShareSchema", met_share=_nullable_float(), n=_count())
+ItemShareSchema = _suppressible(
+    "ItemShareSchema", dont_know=_nullable_float(), not_happening=_nullable_float(), n=_count()
+)
 
 
 class AudienceProfileSchema(ma.Schema):
@@ -195,12 +207,7 @@ class AudienceProfileSchema(ma.Schema):
         required=True,
         metadata={"description": "domain -> rung -> share of respondents meeting it"},
     )
-    items = ma.fields.Dict(
-        keys=ma.fields.String(),
-        values=ma.fields.Nested(ItemShareSchema),
-        required=True,
-        metadata={"description": "link_id -> shares of don't know and does not happen here"},
-    )
+    items = _keyed(ItemShareSchema, "link_id -> shares of don't know and does not happen here")
 
 
 class ProfilesSchema(ma.Schema):

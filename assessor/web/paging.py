@@ -21,8 +21,10 @@ from urllib.parse import urlencode
 
 import marshmallow as ma
 from flask import current_app, request
+from sqlalchemy import ColumnElement, func, or_, select
 from werkzeug.exceptions import BadRequest
 
+from assessor.extensions import db
 from assessor.web.crypto import DecryptionError, open_sealed, seal
 
 DEFAULT_LIMIT = 100
@@ -162,3 +164,59 @@ def page_of_list(
         pin=None,
         after=key(chunk[-1]) if chunk else None,
     )
+
+
+def page_of_query(
+    entity: type[Any],
+    args: Mapping[str, Any],
+    *,
+    order_by: Sequence[Any],
+    pin_by: Any = None,
+    dump: Callable[[Any], Any] = lambda row: row,
+) -> dict[str, Any]:
+    """Page the rows of a table in `order_by` order (columns that together are unique).
+    With `pin_by` (an id column) later pages see only the rows that existed when the first
+    page was read."""
+    cursor = read_cursor(args)
+    pinned: list[ColumnElement[bool]] = []
+    pin = None
+    if pin_by is not None:
+        pin = cursor.pin if cursor else db.session.scalar(select(func.max(pin_by)))
+        pin = pin or 0
+        pinned.append(pin_by <= pin)
+    query = select(entity).where(*pinned)
+    if cursor is not None:
+        query = query.where(_past(order_by, cursor.after))
+    limit = args["limit"]
+    rows = db.session.scalars(query.order_by(*order_by).limit(limit + 1)).all()
+    chunk = rows[:limit]
+    total = db.session.scalar(select(func.count()).select_from(entity).where(*pinned))
+    return page(
+        [dump(row) for row in chunk],
+        int(total or 0),
+        args,
+        more=len(rows) > limit,
+        pin=pin,
+        after=_sort_key(order_by, chunk[-1]) if chunk else None,
+    )
+
+
+def _sort_key(columns: Sequence[Any], row: Any) -> Any:
+    """A row's `after`: the value of a single sort column, else the list of them."""
+    values = [getattr(row, column.key) for column in columns]
+    return values[0] if len(values) == 1 else values
+
+
+def _past(columns: Sequence[Any], after: Any) -> ColumnElement[bool]:
+    """Rows sorting after `after` (keyset paging, compared column by column)."""
+    values = [after] if len(columns) == 1 else list(after)
+    if len(values) != len(columns):
+        raise InvalidCursor()
+    return _lexically_after(list(zip(columns, values, strict=True)))
+
+
+def _lexically_after(pairs: list[tuple[Any, Any]]) -> ColumnElement[bool]:
+    (column, value), *rest = pairs
+    if not rest:
+        return column > value
+    return or_(column > value, (column == value) & _lexically_after(rest))

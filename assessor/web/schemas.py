@@ -34,3 +34,10 @@ class AudienceCountsSchema(ma.Schema):
 
     staff = ma.fields.Integer(required=True, allow_none=True)
     patient_leader = ma.fields.Integer(required=True, allow_none=True)
+
+
+def required_list(item: type[ma.Schema], description: str) -> ma.fields.List:
+    """A required list of nested `item` objects, documented by `description`."""
+    return ma.fields.List(
+        ma.fields.Nested(item), required=True, metadata={"description": description}
+    )

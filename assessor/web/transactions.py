@@ -44,11 +44,15 @@ def commit_or_refuse(response: Response) -> Response:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[None]:
+def unit_of_work(*refusals: type[Exception]) -> Iterator[None]:
     """A CLI command's transaction: commit at the end, roll back on any error; a commit that
-    fails is reported as the command's error, with nothing stored."""
+    fails, or one of the `refusals` (a service saying no), is reported as the command's
+    error, with nothing stored."""
     try:
         yield
+    except refusals as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
     except BaseException:
         db.session.rollback()
         raise
