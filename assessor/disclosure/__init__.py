@@ -30,6 +30,7 @@ from assessor.disclosure.rule import (
     k_of,
     open_count,
     open_counts,
+    released,
     tally,
     trend_baseline,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "k_of",
     "open_count",
     "open_counts",
+    "released",
     "tally",
     "trend_baseline",
 ]
