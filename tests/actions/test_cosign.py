@@ -210,6 +210,7 @@ def test_attack_one_cosignature_more_a_day_later_never_shows_its_answer(
     sign_in(client, None)
     page = client.get("/results/c1/A01").get_data(as_text=True)
     assert "2 agreed that this plan" in page and "1 did not agree" in page
+    assert "the first 3 of 4 co-signatures" in page
     assert counts(world.c1) == {"agree": 2, "disagree": 2}  # administrators read live
 
     for token in tokens[4:]:
