@@ -40,10 +40,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from assessor.actions import operations
 from assessor.auth.passwords import create_user
 from assessor.auth.tokens import create_token
 from assessor.extensions import db as _db
-from assessor.models import Base, Campaign, Response
+from assessor.models import Base, Campaign, Response, VerdictAnswer
+from assessor.models.action import DIFFERENCE, HAPPENED
 from assessor.questionnaires.answers import visible
 from assessor.questionnaires.definition import Questionnaire
 from assessor.responses import submission as responses
@@ -82,7 +84,14 @@ def _wipe(db: Any) -> None:
     counts.clear_cache()
 
 
-def _fill(campaign: Campaign, sizes: dict[str, tuple[int, int]], rng: random.Random) -> None:
+def _fill(
+    campaign: Campaign,
+    sizes: dict[str, tuple[int, int]],
+    rng: random.Random,
+    actions: dict[str, int] | None = None,
+) -> None:
+    """Respondents answering at random; with `actions` (the previous plan's action per
+    organisation), patient leaders give a verdict on it, or skip it, at random."""
     q = questionnaire(campaign)
     for org, pair in sizes.items():
         for audience, n in zip(CELLS, pair, strict=True):
@@ -92,7 +101,17 @@ def _fill(campaign: Campaign, sizes: dict[str, tuple[int, int]], rng: random.Ran
                     i.link_id: "dont_know" if rng.random() < dont_know else rng.choice(SCALE)
                     for i in q.scored_items
                 }
-                responses.submit(campaign, org, audience, answers)
+                response = responses.submit(campaign, org, audience, answers)
+                if actions and audience == "patient_leader" and rng.random() < 0.8:
+                    _db.session.add(
+                        VerdictAnswer(
+                            response_seq=response.seq,
+                            action_id=actions[org],
+                            happened=rng.choice(HAPPENED),
+                            difference=rng.choice((None, *DIFFERENCE)),
+                        )
+                    )
+    _db.session.flush()
 
 
 def _void(campaign: Campaign, org: str, audience: str, count: int) -> None:
@@ -200,6 +219,23 @@ class Surface:
         self._dashboards(slug, questionnaire(campaign), items)
         self._report(campaign)
         return items
+
+    def verdicts(self, previous: Campaign, actions: dict[str, int]) -> None:
+        """The verdicts on the previous campaign's plans, as the follower's latest
+        publication freezes them: a tally over the patient leaders who answered."""
+        for org, action_id in actions.items():
+            url = f"/api/v1/campaigns/{previous.slug}/organisations/{org}/actions"
+            (item,) = self.get(url)["items"]
+            assert item["id"] == action_id
+            verdict = item["verdict"]
+            if verdict is None or verdict["n"] is None:
+                assert verdict is None or all(
+                    v is None for part in ("happened", "difference") for v in verdict[part].values()
+                )
+                continue
+            self.count((previous.slug, org, "verdict", action_id), verdict["n"])
+            for part in ("happened", "difference"):
+                assert sum(verdict[part].values()) <= verdict["n"], verdict
 
     def _results_csv(self, slug: str, audience: str, items: dict[str, dict[str, Any]]) -> None:
         text = self.get(f"/api/v1/campaigns/{slug}/results.csv?audience={audience}", json=False)
@@ -462,11 +498,12 @@ VOIDS = st.lists(
     voids=[("A01", "patient_leader", 1, True)],
     seed=1,
 )
-# A void of E after its latest publication, not republished: G's before stays as published.
+# A void of E after its latest publication, not republished: G's before stays as published;
+# then 2 of G's 7 patient leaders at A01 voided: their cells and verdict tally are revised.
 @example(
     k=3,
     first={"A01": (3, 7), "B02": (6, 6), "C03": (3, 3)},
-    second={"A01": (3, 3), "B02": (4, 4), "C03": (3, 3)},
+    second={"A01": (3, 7), "B02": (4, 4), "C03": (3, 3)},
     voids=[("A01", "patient_leader", 2, False), ("B02", "staff", 3, True)],
     seed=2,
 )
@@ -487,8 +524,12 @@ def test_nothing_shown_differences_below_k(
     set_window(e, "closed")
     _db.session.commit()
     e_items = surface.observe(e)
+    form = {"domain": "governance", "title": "Seats on the board", "description": "Two."}
+    form |= {"due_on": "2027-04-30", "status": "planned"}
+    admin = create_user("admin@example.nhs.uk", "admin", PASSWORD)
+    actions = {org: operations.add_action(e, org, form, admin).id for org in CODES}
     g = make_campaign("g", version=3, previous="e", k=k)
-    _fill(g, second, rng)
+    _fill(g, second, rng, actions)
     submitted_yesterday(g)
     _db.session.commit()
     surface.observe_open(g)
@@ -501,9 +542,11 @@ def test_nothing_shown_differences_below_k(
     set_window(g, "closed")
     _db.session.commit()
     _check_before(surface.observe(g), e_items)
+    surface.verdicts(e, actions)
     for org, audience, count, _ in voids:  # then voids of G, republished
         _void(g, org, audience, count)
         publications.publish(g, reason="test entries")
         _db.session.commit()
         _check_before(surface.observe(g), e_items)
+        surface.verdicts(e, actions)
     surface.check_differencing()
