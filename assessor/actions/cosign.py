@@ -185,31 +185,37 @@ def cosign_tallies(
 ) -> list[VersionTally]:
     """Agree and disagree tallies per plan version, newest (current) first. For anyone but
     an administrator, as at the end of the previous day (scoring.md s.6, "Counts are
-    numbers too"), so that using a link never changes a public tally at once."""
+    numbers too"), so that using a link never changes a public tally at once, and released
+    k people at a time (`disclosure.released`), so that no two days' tallies differ by
+    fewer than k people."""
     as_of = None if admin else disclosure.counts_as_of(now or utcnow())
     query = (
-        select(Cosign.version, Cosign.agrees, func.count())
+        select(Cosign.version, Cosign.given_on, Cosign.agrees, func.count())
         .where(Cosign.campaign_id == campaign.id, Cosign.org_code == org_code)
-        .group_by(Cosign.version, Cosign.agrees)
+        .group_by(Cosign.version, Cosign.given_on, Cosign.agrees)
+        .order_by(Cosign.given_on)
     )
     if as_of is not None:
         query = query.where(Cosign.given_on < as_of.date())
-    counts: dict[int, dict[str, int]] = {}
-    for number, agrees, n in db.session.execute(query):
-        by = counts.setdefault(int(number), {"agree": 0, "disagree": 0})
-        by["agree" if agrees else "disagree"] += int(n)
+    # version -> the tally as at the end of each day someone co-signed, oldest first
+    steps: dict[int, list[tuple[date, dict[str, int]]]] = {}
+    for number, given_on, agrees, n in db.session.execute(query):
+        days = steps.setdefault(int(number), [])
+        if not days or days[-1][0] != given_on:
+            days.append((given_on, dict(days[-1][1]) if days else {"agree": 0, "disagree": 0}))
+        days[-1][1]["agree" if agrees else "disagree"] += int(n)
     opened = {v.number: v.opened_on for v in versions_of(campaign, org_code)}
-    numbers = sorted(set(opened) | set(counts) | {1}, reverse=True)
+    numbers = sorted(set(opened) | set(steps) | {1}, reverse=True)
     k = disclosure.k_of(campaign)
     found = []
     for number in numbers:
-        by = counts.get(number, {"agree": 0, "disagree": 0})
-        n = by["agree"] + by["disagree"]
+        history = [(by, by["agree"] + by["disagree"]) for _, by in steps.get(number, [])]
+        by, n = history[-1] if history else ({"agree": 0, "disagree": 0}, 0)
         if admin:
             shown = disclosure.Tally(dict(by), n, None)
             count = disclosure.Count(n, None)
         else:
-            shown, count = disclosure.tally(by, n, k), disclosure.open_count(n, k, as_of)
+            shown, count = disclosure.released(history, k), disclosure.open_count(n, k, as_of)
         found.append(VersionTally(number, opened.get(number), shown, count))
     return found
 

@@ -31,6 +31,7 @@ from assessor.disclosure.rule import (
     open_count,
     open_counts,
     reaches_k,
+    released,
     tally,
     trend_baseline,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "open_count",
     "open_counts",
     "reaches_k",
+    "released",
     "tally",
     "trend_baseline",
 ]

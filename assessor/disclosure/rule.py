@@ -8,7 +8,7 @@ publication compares with, so that every surface carries its own reference forwa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any, Protocol
@@ -121,6 +121,20 @@ def tally(counts: Mapping[str, int], n: int, k: int, ref_n: int = 0) -> Tally:
     if not bool(shown[0]):
         return Tally(None, None, REASONS[int(reason[0])], int(ref[0]))
     return Tally(dict(counts), int(n), None, int(ref[0]))
+
+
+def released(steps: Iterable[tuple[Mapping[str, int], int]], k: int) -> Tally:
+    """A tally that only grows (co-signatures as at the end of each day, oldest step first)
+    as it may be shown now. A step is released when it reaches k and lies at least k people
+    from the last step released; between releases that step stays shown. So no two tallies
+    ever shown are 1..k-1 people apart (the differencing rule for a growing count: one more
+    co-signature a day later would otherwise show its answer). Below k throughout: withheld."""
+    shown = Tally(None, None, BELOW_MINIMUM)
+    for counts, n in steps:
+        first = shown.n is None and n >= k
+        if first or (shown.n is not None and n - shown.n >= k):
+            shown = Tally(dict(counts), int(n), None, int(n))
+    return shown
 
 
 @dataclass(frozen=True)

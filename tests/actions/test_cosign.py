@@ -183,3 +183,37 @@ def test_a_cosign_without_the_form_token_is_refused_and_the_link_stays_unused(
     assert response.status_code == 400 and "Sorry, that did not work" in response.text
     assert db.session.scalars(select(Cosign)).all() == []
     assert client.get(f"/cosign/{token}").status_code == 200
+
+
+def test_attack_one_cosignature_more_a_day_later_never_shows_its_answer(
+    client, runner, world, db
+) -> None:
+    """Differencing a growing tally (scoring.md s.6): three co-signed two days ago (2 agreed,
+    1 did not), one more yesterday. Yesterday's page showed 2/1; today's showed 2/2, so
+    that one person "did not agree", to anyone who knew who co-signed yesterday. A tally is
+    now released only k people at a time: today still shows 2/1, k more show the next."""
+    add(db, world.c1, "A01", world.editor_a)
+    tokens = _links(runner, count=6)
+    for token, agrees in zip(tokens[:3], ("yes", "yes", "no"), strict=True):
+        _cosign(client, token, agrees)
+    age(db)
+    _cosign(client, tokens[3], "no")
+    age(db)  # three co-signed two days ago, one yesterday
+
+    def shown(days_ago: int) -> tuple[dict[str, int] | None, int | None]:
+        now = utcnow() - timedelta(days=days_ago)
+        tally = cosign_tallies(world.c1, "A01", now=now)[0].tally
+        return tally.counts, tally.n
+
+    assert shown(1) == ({"agree": 2, "disagree": 1}, 3)
+    assert shown(0) == shown(1)
+    sign_in(client, None)
+    page = client.get("/results/c1/A01").get_data(as_text=True)
+    assert "2 agreed that this plan" in page and "1 did not agree" in page
+    assert "the first 3 of 4 co-signatures" in page
+    assert counts(world.c1) == {"agree": 2, "disagree": 2}  # administrators read live
+
+    for token in tokens[4:]:
+        _cosign(client, token, "yes")
+    age(db)  # k = 3 more than the last tally shown: the next one may be shown
+    assert shown(0) == ({"agree": 4, "disagree": 2}, 6)

@@ -94,11 +94,13 @@ def test_a_cosign_today_changes_no_public_tally_until_tomorrow(client, world, db
     (today,) = cosign_tallies(world.c1, "A01", now=now)
     (tomorrow,) = cosign_tallies(world.c1, "A01", now=now + timedelta(days=1))
     assert today.tally.counts == {"agree": 2, "disagree": 1} and today.count.value == 3
-    assert tomorrow.tally.counts == {"agree": 3, "disagree": 1} and tomorrow.count.value == 4
+    # Tomorrow counts 4, but one co-signature more would show its answer: the tally stays
+    # as released at 3 until k more (test_attack_one_cosignature_more_a_day_later_...).
+    assert tomorrow.tally.counts == {"agree": 2, "disagree": 1} and tomorrow.count.value == 4
     (live,) = cosign_tallies(world.c1, "A01", admin=True)  # administrators read live counts
     assert live.tally.counts == {"agree": 3, "disagree": 1}
     age(db)
-    assert "3 agreed that this plan reflects" in _public(client)
+    assert shown in _public(client)
 
 
 def test_tallies_below_k_read_fewer_than_k_never_their_value(client, world, db) -> None:

@@ -18,6 +18,7 @@ from assessor.disclosure import (
     differenced,
     open_count,
     reaches_k,
+    released,
     tally,
     trend_baseline,
 )
@@ -78,6 +79,28 @@ def test_no_two_shown_counts_differ_by_fewer_than_k(k: int, pairs: list[tuple[in
     both = first & second
     left = ref[both] - n[both]
     assert not ((left >= 1) & (left <= k - 1)).any()
+
+
+def test_a_growing_tally_is_released_k_people_at_a_time() -> None:
+    # k = 3, co-signatures by day: 2 (below k), 3 (released), 4 and 5 (1..k-1 more: the
+    # tally at 3 stays), 6 (k more than 3: released), 7 (stays at 6).
+    days = [(2, 0), (2, 1), (3, 1), (3, 2), (4, 2), (5, 2)]
+    steps = [({"agree": a, "disagree": d}, a + d) for a, d in days]
+    shown = [released(steps[: i + 1], 3) for i in range(len(steps))]
+    assert [t.n for t in shown] == [None, 3, 3, 3, 6, 6]
+    assert shown[0].reason == BELOW_MINIMUM and shown[0].counts is None
+    assert shown[3].counts == {"agree": 2, "disagree": 1}
+    assert shown[5].counts == {"agree": 4, "disagree": 2}
+
+
+@given(st.integers(3, 6), st.lists(st.integers(0, 4), max_size=20))
+def test_no_two_released_tallies_differ_by_fewer_than_k(k: int, daily: list[int]) -> None:
+    """Whatever co-signs each day, the tallies shown day after day are never 1..k-1 apart."""
+    totals = np.cumsum(daily).tolist()
+    steps = [({"agree": n}, n) for n in totals]
+    ns = {released(steps[: i + 1], k).n for i in range(len(steps))} - {None}
+    assert all(n >= k for n in ns)
+    assert not [(a, b) for a in ns for b in ns if 0 < a - b < k]
 
 
 def test_a_trend_baseline_withheld_by_the_previous_publication_stays_withheld() -> None:
