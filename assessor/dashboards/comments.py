@@ -24,8 +24,8 @@ from sqlalchemy import select
 from assessor import disclosure, results
 from assessor.extensions import db
 from assessor.models import AuditEvent, Campaign, Response, utcnow
+from assessor.models.campaign import AUDIENCES
 from assessor.questionnaires.publishing import definition_of
-from assessor.results.snapshot import AUDIENCES
 
 #: The name under which each publication freezes the free text it shows.
 SECTION = "comments"

@@ -14,7 +14,8 @@ from assessor.dashboards.figures import organisation as org_charts
 from assessor.dashboards.figures.common import Chart, Filters, selection
 from assessor.extensions import db, login_manager
 from assessor.models import Campaign
-from assessor.results.reading import OVERALL, ResultsView, summary
+from assessor.results.reading import ResultsView, summary
+from assessor.results.snapshot import OVERALL
 from assessor.web.csv import csv_response, write_csv
 from assessor.web.headers import CHART_CONTENT_SECURITY_POLICY
 from assessor.web.presentation import domain_titles

@@ -27,7 +27,7 @@ from assessor.models import AuditEvent, Campaign, QuestionnaireVersion, utcnow
 from assessor.models import Response as ResponseRow
 from assessor.models.campaign import AUDIENCES
 from assessor.questionnaires.api import FHIR_JSON, fhir_url_base
-from assessor.questionnaires.definition import Questionnaire
+from assessor.questionnaires.definition import Questionnaire, canonical_digest
 from assessor.questionnaires.fhir import response_to_fhir
 from assessor.questionnaires.publishing import definition_of
 from assessor.responses import submission as service
@@ -185,12 +185,12 @@ def _read_body() -> tuple[Any, str | None]:
     body reads as null, to be refused by validation."""
     raw = request.get_data()
     if not raw.strip():
-        return None, service.canonical_digest(None)
+        return None, canonical_digest(None)
     try:
         body = json.loads(raw)
         if _has_nul(body):
             return None, None
-        return body, service.canonical_digest(body)
+        return body, canonical_digest(body)
     except (ValueError, RecursionError):
         return None, None
 

@@ -32,9 +32,6 @@ from assessor.models.campaign import AUDIENCES
 from assessor.models.response import new_response_id
 from assessor.questionnaires.answers import visible
 from assessor.questionnaires.definition import Questionnaire
-from assessor.questionnaires.definition import (
-    canonical_digest as canonical_digest,  # re-exported: the responses API digests bodies
-)
 from assessor.questionnaires.publishing import definition_of
 
 

@@ -27,13 +27,13 @@ from assessor.models import (
     Organisation,
 )
 from assessor.models.base import utcnow
+from assessor.models.campaign import AUDIENCES
 from assessor.models.results import BASES
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
 from assessor.results.cells import shapes_of, unpack
 from assessor.results.scores import measures_of, trend_context
 from assessor.results.snapshot import (
-    AUDIENCES,
     BAND_CODE,
     GROUP_BYS,
     GROUP_FIELDS,

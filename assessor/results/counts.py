@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from assessor.disclosure import FEWER_THAN_K, counts_as_of, k_of, open_counts
 from assessor.extensions import db
 from assessor.models import Campaign, CampaignOrganisation, Response, utcnow
-from assessor.results.snapshot import AUDIENCES
+from assessor.models.campaign import AUDIENCES
 
 _cache: dict[tuple[int, object, date], tuple[list[str], np.ndarray, np.ndarray]] = {}
 

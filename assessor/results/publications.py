@@ -34,9 +34,10 @@ from assessor.models import (
     ResultsPreview,
     utcnow,
 )
+from assessor.models.campaign import AUDIENCES
 from assessor.results.cells import remove_from_followers
 from assessor.results.compute import REVISED, compute
-from assessor.results.snapshot import AUDIENCES, RESULT_AUDIENCES, Snapshot
+from assessor.results.snapshot import RESULT_AUDIENCES, Snapshot
 
 #: Features that publish numbers of their own with a campaign (action plans' verdicts): name
 #: -> function(campaign, the section as the latest publication froze it, or None) -> a JSON

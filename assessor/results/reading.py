@@ -26,6 +26,7 @@ from assessor.disclosure import (
 )
 from assessor.extensions import db
 from assessor.models import Campaign, CampaignOrganisation, Cell, Publication
+from assessor.models.campaign import AUDIENCES
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
 from assessor.results import publications
@@ -48,14 +49,12 @@ from assessor.results.records import (
     TrendMeasure,
 )
 from assessor.results.snapshot import (
-    AUDIENCES,
     BANDS,
     GROUP_BYS,
     GROUP_FIELDS,
     FunnelInputs,
     Snapshot,
 )
-from assessor.results.snapshot import OVERALL as OVERALL  # re-exported: dashboards read it here
 from assessor.scoring.engine import level_of
 
 REASON_BELOW = REASONS.index("below_minimum")

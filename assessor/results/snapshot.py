@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 
 # The read model's audience columns are the responses' audiences, in the same order.
-from assessor.models.campaign import AUDIENCES as AUDIENCES
+from assessor.models.campaign import AUDIENCES
 
 OVERALL = "overall"
-RESULT_AUDIENCES = ("staff", "patient_leader", "combined")
+RESULT_AUDIENCES = (*AUDIENCES, "combined")
 GROUP_BYS = ("national", "region", "peer_group")
 NATIONAL = "national"
 BANDS = (None, "high_99.8", "high_95", "within", "low_95", "low_99.8")

@@ -12,6 +12,7 @@ from flask import Flask
 
 from assessor.extensions import db
 from assessor.models import ApiToken, Organisation, Response, utcnow
+from assessor.questionnaires.definition import canonical_digest
 from assessor.responses import submission as service
 from tests.fixtures.api import CLOSED, OPEN, make_campaign, uniform
 from tests.support.factories import submitted_yesterday
@@ -196,7 +197,7 @@ def test_a_lost_race_is_answered_as_the_resend_it_is(api, world, monkeypatch):
     keeps one response, and this request answers 200 with that response's id."""
     winner = service.submit(
         world.open, "00B", "patient_leader", body(world)["answers"],
-        submission_id="sub-1", body_digest=service.canonical_digest(body(world)),
+        submission_id="sub-1", body_digest=canonical_digest(body(world)),
     )  # fmt: skip
     db.session.commit()
     real = service.find_by_submission_id

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from assessor.auth.tokens import create_token
 from assessor.campaigns.service import get_campaign
 from assessor.demo import load_demo
+from assessor.models.campaign import AUDIENCES
 from assessor.results import read
 from assessor.results.records import (
     Gap,
@@ -34,7 +35,7 @@ from assessor.results.records import (
     TrendMeasure,
 )
 from assessor.results.schemas import ResultDetailSchema, ResultSchema
-from assessor.results.snapshot import AUDIENCES, GROUP_BYS, RESULT_AUDIENCES
+from assessor.results.snapshot import GROUP_BYS, RESULT_AUDIENCES
 from assessor.web.dumping import CompiledDumpSchema
 from tests.support.factories import publish_shipped
 

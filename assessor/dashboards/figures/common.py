@@ -20,7 +20,8 @@ import plotly.io as pio
 from markupsafe import Markup
 
 from assessor.disclosure import FEWER_THAN_K, REASONS
-from assessor.results.reading import OVERALL, ResultsView
+from assessor.results.reading import ResultsView
+from assessor.results.snapshot import OVERALL
 from assessor.web.presentation import AUDIENCE_LABELS, count_text, reason_text
 
 #: From this many organisations on, a chart's marks carry each organisation's code but not its

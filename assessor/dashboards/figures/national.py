@@ -46,8 +46,8 @@ from assessor.dashboards.figures.common import (
 )
 from assessor.dashboards.figures.funnel import funnel_chart
 from assessor.disclosure import FEWER_THAN_K
+from assessor.models.campaign import AUDIENCES
 from assessor.results.reading import ResultsView
-from assessor.results.snapshot import AUDIENCES
 from assessor.scoring.engine import level_of
 from assessor.web.presentation import count_text, interval, level_label, number
 
