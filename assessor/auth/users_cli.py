@@ -16,7 +16,7 @@ from assessor.auth.passwords import (
     set_password,
     validate_password,
 )
-from assessor.models.auth import ROLES
+from assessor.auth.roles import ROLES, scope_problem
 from assessor.web.transactions import unit_of_work
 
 _PASSWORD_STDIN_HELP = "Read the password from one line of standard input instead of prompting."
@@ -51,19 +51,24 @@ def users() -> None:
 @users.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="viewer, editor or admin.")
-@click.option("--org", "org_code", help="The organisation an editor edits action plans for.")
+@click.option(
+    "--org",
+    "org_code",
+    help="The user's organisation: an editor's (needed), a viewer's (none: national).",
+)
 @click.option("--password-stdin", is_flag=True, help=_PASSWORD_STDIN_HELP)
 @with_appcontext
 def create_command(email: str, role: str, org_code: str | None, password_stdin: bool) -> None:
-    """Create a board login for EMAIL (an editor with --org CODE)."""
+    """Create a board login for EMAIL with a password."""
     try:
         address = normalise_email(email)
     except UserError as exc:
         raise click.BadParameter(str(exc), param_hint="EMAIL") from None
     if find_user(address) is not None:
         raise click.ClickException(f"a user with e-mail {address!r} already exists")
-    if (role == "editor") != bool(org_code):
-        raise click.UsageError("--org CODE is needed for an editor, and only for an editor")
+    problem = scope_problem(role, org_code)
+    if problem:
+        raise click.UsageError(problem)
     password = _read_password(password_stdin)
     with unit_of_work():
         try:
