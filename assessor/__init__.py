@@ -45,6 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
 
     from assessor.auth import csrf
+    from assessor.auth.oidc import bp as oidc_bp
     from assessor.auth.views import bp as auth_bp
 
     csrf.init_app(app)
@@ -52,6 +53,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     presentation.init_app(app)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(oidc_bp)
 
     from assessor import (
         actions,

@@ -86,6 +86,10 @@ def set_password(user: User, password: str) -> None:
 
 
 def check_password(user: User, password: str) -> bool:
+    """False for an account without a password (it signs in through single sign-on)."""
+    if user.password_hash is None:
+        check_password_hash(_decoy_hash(), password)
+        return False
     return check_password_hash(user.password_hash, password)
 
 

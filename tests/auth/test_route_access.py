@@ -7,6 +7,7 @@ an action plan and a co-sign comment; users of every role, of A01, of B01 and of
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,6 +124,9 @@ def _routes() -> dict[tuple[str, str], Case]:
             PUBLIC, "/login", 400, {"email": "nobody@example.org", "password": "wrong password"}
         ),
         ("auth.logout", "POST"): Case(PUBLIC, "/logout", 302, {}),
+        # Single sign-on, not configured here (tests/auth/test_oidc.py signs in through it).
+        ("oidc.start", "GET"): Case(PUBLIC, "/login/nhsmail", 404),
+        ("oidc.callback", "GET"): Case(PUBLIC, "/login/nhsmail/callback?code=x&state=y", 404),
         # Board pages.
         ("dashboards.index", "GET"): Case(SIGNED_IN, "/dashboards/"),
         ("dashboards.campaign", "GET"): Case(SIGNED_IN, "/dashboards/spring"),
@@ -225,6 +229,7 @@ def sign_in_as(client: Any, user: User | None) -> None:
             _db.session.refresh(user)  # sign-out bumps the session version
             s["_user_id"] = user.get_id()
             s["_fresh"] = True
+            s["signed_in_at"] = int(time.time())
 
 
 def request(client: Any, method: str, case: Case, **fill: object) -> Any:
