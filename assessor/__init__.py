@@ -45,6 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
 
     from assessor.auth import csrf
+    from assessor.auth.admin_views import bp as admin_users_bp
     from assessor.auth.oidc import bp as oidc_bp
     from assessor.auth.views import bp as auth_bp
 
@@ -54,6 +55,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     presentation.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(oidc_bp)
+    app.register_blueprint(admin_users_bp)
 
     from assessor import (
         actions,

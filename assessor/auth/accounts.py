@@ -139,6 +139,10 @@ def revoke_domain(domain: str, *, actor: str) -> None:
     db.session.flush()
 
 
+def all_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.email)))
+
+
 def domain_grants() -> list[DomainGrant]:
     return list(db.session.scalars(select(DomainGrant).order_by(DomainGrant.domain)))
 

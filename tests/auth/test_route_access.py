@@ -17,7 +17,7 @@ from flask import Flask
 
 from assessor.actions import operations
 from assessor.actions.cosign import create_cosign_links, give_cosign
-from assessor.auth import roles
+from assessor.auth import accounts, roles
 from assessor.auth.passwords import create_user, find_user
 from assessor.dashboards.assets import plotly_version
 from assessor.extensions import db as _db
@@ -141,6 +141,23 @@ def _routes() -> dict[tuple[str, str], Case]:
         ("dashboards.hide_comment", "POST"): Case(
             ADMIN, "/dashboards/spring/A01/comments/hide", 404, {"ref": "no-such-comment"}
         ),
+        # Who may sign in (tests/auth/test_grants.py has the page's behaviour).
+        ("admin_users.index", "GET"): Case(ADMIN, "/admin/users"),
+        ("admin_users.grant", "POST"): Case(
+            ADMIN, "/admin/users/grant", 302, {"email": "new@nhs.net", "role": "viewer"}
+        ),
+        ("admin_users.grant_csv", "POST"): Case(
+            ADMIN, "/admin/users/grant-csv", 302, {"csv": "email,role,org\nc@nhs.net,viewer,\n"}
+        ),
+        ("admin_users.remove", "POST"): Case(
+            ADMIN, "/admin/users/remove", 302, {"email": "gone@example.nhs.uk"}
+        ),
+        ("admin_users.grant_domain", "POST"): Case(
+            ADMIN, "/admin/users/domains", 302, {"domain": "a.nhs.uk", "role": "viewer"}
+        ),
+        ("admin_users.revoke_domain", "POST"): Case(
+            ADMIN, "/admin/users/domains/remove", 302, {"domain": "gone.nhs.uk"}
+        ),
         ("actions.plan", "GET"): Case(
             OWN_TEXT, "/dashboards/spring/A01/actions", text=COSIGN_COMMENT
         ),
@@ -213,6 +230,8 @@ def _board(db: Any) -> Board:  # the world of the module docstring
         "editor_a": create_user("ea@example.nhs.uk", "editor", PASSWORD, "A01"),
         "editor_b": create_user("eb@example.nhs.uk", "editor", PASSWORD, "B01"),
     }
+    accounts.grant("gone@example.nhs.uk", "viewer", None, actor="test")
+    accounts.grant_domain("gone.nhs.uk", "viewer", None, actor="test")
     action = operations.add_action(campaign, "A01", action_form(), users["admin"])
     (token,) = create_cosign_links("spring", "A01", 1)
     give_cosign(token, False, COSIGN_COMMENT)
