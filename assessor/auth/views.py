@@ -8,7 +8,7 @@ from flask_login import current_user, logout_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from assessor.auth import accounts, oidc, sessions
+from assessor.auth import accounts, mfa, mfa_views, oidc, sessions
 from assessor.auth.csrf import check_csrf
 from assessor.auth.passwords import authenticate, end_sessions
 from assessor.auth.sessions import is_safe_next, next_or_default
@@ -114,7 +114,9 @@ def login() -> str | tuple[str, int] | Response:
 
 
 def after_password(user: User, target: str) -> Response:
-    """A right password: sign in (the second factor comes in with MFA)."""
+    """A right password: sign in, or ask for the second factor first (auth.mfa)."""
+    if user.totp_secret or mfa.required(user):
+        return mfa_views.begin(user, target)
     sessions.start(user, "password")
     return redirect(target)
 

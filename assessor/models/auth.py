@@ -39,6 +39,8 @@ class User(UserMixin, Base):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The TOTP secret once enrolled (base32), and the sha256 hashes of unused recovery codes.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The time step of the last code accepted, so that no code is accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Written into the session at sign-in and bumped by sign-out and a password change, so

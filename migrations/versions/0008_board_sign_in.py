@@ -54,6 +54,7 @@ def upgrade() -> None:
             sa.Column("disabled_at", assessor.models.base.UTCDateTime(), nullable=True)
         )
         batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
         batch_op.add_column(
             sa.Column("recovery_codes", sa.JSON(), nullable=False, server_default="[]")
         )
@@ -65,6 +66,7 @@ def downgrade() -> None:
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_user_account_role_scope"), type_="check")
         batch_op.drop_column("recovery_codes")
+        batch_op.drop_column("totp_last_step")
         batch_op.drop_column("totp_secret")
         batch_op.drop_column("disabled_at")
         batch_op.drop_column("last_sign_in_at")

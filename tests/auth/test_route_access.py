@@ -124,6 +124,12 @@ def _routes() -> dict[tuple[str, str], Case]:
             PUBLIC, "/login", 400, {"email": "nobody@example.org", "password": "wrong password"}
         ),
         ("auth.logout", "POST"): Case(PUBLIC, "/logout", 302, {}),
+        # The second factor: nothing waits for one here, so both steps send to sign in;
+        # any signed-in password account may enrol an authenticator.
+        ("mfa.verify", "GET"): Case(PUBLIC, "/login/verify", 302),
+        ("mfa.verify", "POST"): Case(PUBLIC, "/login/verify", 302, {"code": "000000"}),
+        ("mfa.enrol", "GET"): Case(SIGNED_IN, "/login/enrol"),
+        ("mfa.enrol", "POST"): Case(SIGNED_IN, "/login/enrol", 400, {"code": "000000"}),
         # Single sign-on, not configured here (tests/auth/test_oidc.py signs in through it).
         ("oidc.start", "GET"): Case(PUBLIC, "/login/nhsmail", 404),
         ("oidc.callback", "GET"): Case(PUBLIC, "/login/nhsmail/callback?code=x&state=y", 404),
