@@ -44,13 +44,13 @@ def grant(email: str, role: str, org_code: str | None, *, actor: str) -> tuple[U
         return user, "granted"
     if (user.role, user.org_code) == (role, org_code):
         if user.disabled_at is not None:
-            user.disabled_at = None
+            user.disabled_at, user.granted_at = None, utcnow()
             audit(actor, "user.enable", email=address)
             return user, "changed"
         return user, "unchanged"
     before = describe(user)
     user.role, user.org_code = role, org_code
-    user.disabled_at = None
+    user.disabled_at, user.granted_at = None, utcnow()
     user.session_version = (user.session_version or 0) + 1  # the old role's sessions end
     audit(actor, "user.role_change", email=address, before=before, after=describe(user))
     db.session.flush()
@@ -153,9 +153,9 @@ def inactive_since(now: datetime | None = None) -> datetime:
 
 
 def is_stale(user: User, now: datetime | None = None) -> bool:
-    """Unused for INACTIVE_DAYS: not signed in since then (or, never signed in, granted
-    before then)."""
-    last = user.last_sign_in_at or user.created_at
+    """Unused for INACTIVE_DAYS: neither signed in nor granted since then."""
+    granted = user.granted_at or user.created_at
+    last = max(granted, user.last_sign_in_at or granted)
     return last < inactive_since(now)
 
 

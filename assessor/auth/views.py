@@ -126,6 +126,7 @@ def logout() -> Response:
     check_csrf()
     if current_user.is_authenticated:
         end_sessions(current_user)
+        accounts.audit(current_user.email, "auth.sign_out")
     logout_user()
     session.clear()
     flash("You have signed out.", "info")

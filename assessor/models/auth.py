@@ -35,6 +35,9 @@ class User(UserMixin, Base):
     #: The provider's `sub` for this person, bound at the first single sign-on.
     sso_subject: Mapped[str | None] = mapped_column(String(255))
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When an admin last granted (or re-enabled) the account: its unused days count from
+    #: the later of this and the last sign-in.
+    granted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     #: Set when the account is disabled (unused too long); it then signs in no more.
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The TOTP secret once enrolled (base32), and the sha256 hashes of unused recovery codes.

@@ -53,6 +53,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("disabled_at", assessor.models.base.UTCDateTime(), nullable=True)
         )
+        batch_op.add_column(
+            sa.Column("granted_at", assessor.models.base.UTCDateTime(), nullable=True)
+        )
         batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
         batch_op.add_column(
@@ -68,6 +71,7 @@ def downgrade() -> None:
         batch_op.drop_column("recovery_codes")
         batch_op.drop_column("totp_last_step")
         batch_op.drop_column("totp_secret")
+        batch_op.drop_column("granted_at")
         batch_op.drop_column("disabled_at")
         batch_op.drop_column("last_sign_in_at")
         batch_op.drop_column("sso_subject")

@@ -162,9 +162,10 @@ def test_a_removed_or_regranted_users_session_ends(client, db) -> None:
 def test_unused_accounts_are_disabled(runner, client, db) -> None:
     old = utcnow() - timedelta(days=91)
     stale = create_user("stale@example.nhs.uk", "viewer", PASSWORD)
-    stale.created_at = old
+    stale.created_at = stale.granted_at = old
     fresh = create_user("fresh@example.nhs.uk", "viewer", PASSWORD)
-    fresh.created_at, fresh.last_sign_in_at = old, utcnow() - timedelta(days=89)
+    fresh.created_at = fresh.granted_at = old
+    fresh.last_sign_in_at = utcnow() - timedelta(days=89)
     db.session.commit()
     result = runner.invoke(args=["users", "disable-inactive"])
     assert "Disabled 1 unused account(s)." in result.output and "stale@" in result.output
