@@ -3,6 +3,8 @@ domain grants, removals. Every change is audited by `accounts`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -49,30 +51,41 @@ def index() -> tuple[str, int]:
     return _page()
 
 
+def _act(change: Callable[[], str], failure: str = "{}") -> Response | tuple[str, int]:
+    """Make the change and say what it did, or show the page again with why not."""
+    try:
+        message = change()
+    except UserError as exc:
+        return _page(failure.format(str(exc)[:1].upper() + str(exc)[1:]), 400)
+    return _done(message)
+
+
 @bp.post("/grant")
 def grant() -> Response | tuple[str, int]:
     form = request.form
-    try:
+
+    def change() -> str:
         user, outcome = accounts.grant(
             form.get("email", ""), form.get("role", ""), form.get("org"), actor=current_user.email
         )
-    except UserError as exc:
-        return _page(str(exc).capitalize(), 400)
-    return _done(f"{user.email}: {roles.describe(user)} ({outcome}).")
+        return f"{user.email}: {roles.describe(user)} ({outcome})."
+
+    return _act(change)
 
 
 @bp.post("/grant-csv")
 def grant_csv() -> Response | tuple[str, int]:
     upload = request.files.get("file")
     text = upload.read().decode("utf-8-sig", "replace") if upload else request.form.get("csv", "")
-    try:
+
+    def change() -> str:
         counts = accounts.grant_many(accounts.read_grants_csv(text), actor=current_user.email)
-    except UserError as exc:
-        return _page(f"Nothing was granted: {exc}.", 400)
-    return _done(
-        f"{counts['granted']} granted, {counts['changed']} changed, "
-        f"{counts['unchanged']} unchanged."
-    )
+        return (
+            f"{counts['granted']} granted, {counts['changed']} changed, "
+            f"{counts['unchanged']} unchanged."
+        )
+
+    return _act(change, "Nothing was granted: {}.")
 
 
 @bp.post("/remove")
@@ -80,29 +93,31 @@ def remove() -> Response | tuple[str, int]:
     email = request.form.get("email", "").strip().lower()
     if email == current_user.email:
         return _page("You cannot remove your own account.", 400)
-    try:
+
+    def change() -> str:
         accounts.remove(email, actor=current_user.email)
-    except UserError as exc:
-        return _page(str(exc).capitalize(), 400)
-    return _done(f"Removed {email}.")
+        return f"Removed {email}."
+
+    return _act(change)
 
 
 @bp.post("/domains")
 def grant_domain() -> Response | tuple[str, int]:
     form = request.form
-    try:
+
+    def change() -> str:
         found = accounts.grant_domain(
             form.get("domain", ""), form.get("role", ""), form.get("org"), actor=current_user.email
         )
-    except UserError as exc:
-        return _page(str(exc).capitalize(), 400)
-    return _done(f"Anyone at {found.domain} may sign in with NHSmail.")
+        return f"Anyone at {found.domain} may sign in with NHSmail."
+
+    return _act(change)
 
 
 @bp.post("/domains/remove")
 def revoke_domain() -> Response | tuple[str, int]:
-    try:
+    def change() -> str:
         accounts.revoke_domain(request.form.get("domain", ""), actor=current_user.email)
-    except UserError as exc:
-        return _page(str(exc).capitalize(), 400)
-    return _done("The domain grant was withdrawn.")
+        return "The domain grant was withdrawn."
+
+    return _act(change)
