@@ -108,6 +108,9 @@ def _claims() -> dict[str, Any]:
 def callback() -> Response | tuple[str, int]:
     if not configured():
         abort(404)
+    if request.args.get("error"):  # the person cancelled, or the provider said no
+        log.info("NHSmail sign-in not completed: %s", request.args.get("error"))
+        return _refused("You did not finish signing in with NHSmail.", status=400)
     try:
         claims = _claims()
     except (OAuthError, JoseError, ValueError, KeyError) as exc:
@@ -119,6 +122,8 @@ def callback() -> Response | tuple[str, int]:
     # Entra ID puts the address in `email` when that optional claim is configured, and in
     # `preferred_username` (the NHSmail address) always.
     email = str(claims.get("email") or claims.get("preferred_username") or "")
+    if claims.get("email_verified") is False:  # a provider that says the address is unproven
+        return _refused("NHSmail has not verified your e-mail address.", email)
     admitted = accounts.admit(email, str(claims["sub"]))
     if admitted.user is None:
         return _refused(admitted.refusal or "refused", email)

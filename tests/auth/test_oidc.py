@@ -116,7 +116,7 @@ def test_a_stranger_is_refused_with_a_page_that_says_whom_to_ask(client, db, sso
 def test_the_provider_refusing_the_person_is_refused_too(client, db, sso) -> None:
     refused = sign_in(client, sso, None)  # the provider answers access_denied
     assert refused.status_code == 400
-    assert "could not be checked" in refused.get_data(as_text=True)
+    assert "You did not finish signing in with NHSmail." in refused.get_data(as_text=True)
     assert not signed_in(client)
 
 
@@ -168,6 +168,16 @@ def test_a_replayed_code_is_refused(client, db, sso) -> None:
     state = parse_qs(fresh.query)["state"][0]
     replay = client.get(f"{fresh.path}?code={old_code}&state={state}")
     assert replay.status_code == 400 and sso.token_requests == before + 1
+    assert not signed_in(client)
+
+
+def test_an_address_the_provider_has_not_verified_is_refused(client, db, sso) -> None:
+    accounts.grant("lead@nhs.net", "viewer", None, actor="test")
+    db.session.commit()
+    sso.mode = "unverified"
+    refused = sign_in(client, sso, "lead@nhs.net")
+    assert refused.status_code == 403
+    assert "has not verified your e-mail address" in refused.get_data(as_text=True)
     assert not signed_in(client)
 
 

@@ -6,7 +6,8 @@ There is no login form: the authorisation endpoint signs in whoever `provider.pe
 (the person at the browser), or answers `access_denied` when it names nobody. `provider.mode`
 makes it misbehave the way an attacker or a misconfigured tenant would: `tamper` alters the
 ID token's claims after signing, `audience` signs one for another client, `expired` signs
-one that expired an hour ago, `issuer` signs one from another issuer.
+one that expired an hour ago, `issuer` signs one from another issuer, `unverified` says the
+address is not verified.
 """
 
 from __future__ import annotations
@@ -185,7 +186,10 @@ class Provider:
                 return claims
 
             def generate_user_info(self, user: str, scope: str) -> UserInfo:
-                return UserInfo(sub=provider.subject_of(user), email=user, preferred_username=user)
+                info = UserInfo(sub=provider.subject_of(user), email=user, preferred_username=user)
+                if provider.mode == "unverified":
+                    info["email_verified"] = False
+                return info
 
         server.register_grant(CodeGrant, [CodeChallenge(required=True), OpenID(require_nonce=True)])
 
