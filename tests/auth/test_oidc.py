@@ -266,5 +266,12 @@ def test_a_board_member_of_a_reads_as_free_text_not_bs_and_a_national_viewer_non
         assert client.get(f"/dashboards/spring/{org}").status_code == 200
         assert "staff comment" not in page
         assert "belongs to no organisation (a national view)" in page
+    # B's free text is there to be read: an admin (signing in through NHSmail) reads it.
+    accounts.grant("boss@nhs.net", "admin", None, actor="test")
+    db.session.commit()
+    with client.session_transaction() as s:
+        s.clear()
+    assert sign_in(client, sso, "boss@nhs.net").status_code == 302
+    assert "B01 staff comment 1" in client.get("/dashboards/spring/B01").get_data(as_text=True)
     users = db.session.scalars(select(User).order_by(User.email)).all()
-    assert [u.email for u in users] == ["analyst@england.nhs.uk", "member@nhs.net"]
+    assert [u.email for u in users] == ["analyst@england.nhs.uk", "boss@nhs.net", "member@nhs.net"]
