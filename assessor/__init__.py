@@ -44,14 +44,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # answers problem+json under /api/ and pages elsewhere.
     errors.init_app(app)
 
-    from assessor.auth import csrf
-    from assessor.auth.views import bp as auth_bp
+    from assessor.auth import csrf, pages
 
     csrf.init_app(app)
     limits.init_app(app)
     headers.init_app(app)
     presentation.init_app(app)
-    app.register_blueprint(auth_bp)
+    pages.init_app(app)
 
     from assessor import (
         actions,

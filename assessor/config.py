@@ -94,6 +94,16 @@ class Config:
         #: How many reverse proxies sit in front of the app (0: none); their
         #: X-Forwarded-* headers are then trusted, so `next` links name the public host.
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0") or 0)
+        #: Single sign-on (OpenID Connect: NHSmail / Entra ID); empty issuer: passwords only.
+        self.OIDC_ISSUER = env.get("OIDC_ISSUER", "")
+        self.OIDC_CLIENT_ID = env.get("OIDC_CLIENT_ID", "")
+        self.OIDC_CLIENT_SECRET = env.get("OIDC_CLIENT_SECRET", "")
+        #: Whom a refused person should ask for access (shown on the refusal page).
+        self.ACCESS_CONTACT = env.get("ACCESS_CONTACT", "")
+        #: A board session ends this many hours after sign-in.
+        self.SESSION_HOURS = float(env.get("SESSION_HOURS", "8") or 8)
+        #: Accounts not used for this many days are disabled.
+        self.INACTIVE_DAYS = int(env.get("INACTIVE_DAYS", "90") or 90)
         self.MAX_CONTENT_LENGTH = 64 * 1024
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

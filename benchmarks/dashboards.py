@@ -91,6 +91,7 @@ def _client(app: Flask):  # type: ignore[no-untyped-def]
     with client.session_transaction() as session:
         session["_user_id"] = session_id
         session["_fresh"] = True
+        session["signed_in_at"] = int(time.time())  # a session lasts SESSION_HOURS from this
     return client
 
 

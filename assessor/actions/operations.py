@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import exists, select
 
+from assessor.auth import roles
 from assessor.campaigns import service as campaigns
 from assessor.extensions import db, rows
 from assessor.models import Action, AuditEvent, Campaign, Cosign, PlanVersion, User, utcnow
@@ -55,11 +56,7 @@ def is_published(campaign: Campaign) -> bool:
 
 def can_edit(user: Any, org_code: str) -> bool:
     """Admins edit every plan; editors only their own organisation's."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.role == "admin":
-        return True
-    return user.role == "editor" and user.org_code == org_code
+    return roles.may_edit_plan(user, org_code)
 
 
 def plan_of(campaign: Campaign, org_code: str) -> list[Action]:

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from assessor.actions import cosign, operations
 from assessor.actions.operations import STATUS_LABELS, ActionErrors
 from assessor.actions.reading import plan_view
+from assessor.auth import roles
 from assessor.auth.csrf import check_csrf
 from assessor.campaigns.service import get_campaign, in_campaign
 from assessor.extensions import db, login_manager
@@ -79,7 +80,9 @@ def board_pages_need_sign_in() -> Response | None:
 @bp.get("/dashboards/<slug>/<org_code>/actions")
 def plan(slug: str, org_code: str) -> str:
     campaign, organisation = _target(slug, org_code)
-    shown = plan_view(campaign, org_code, admin=current_user.role == "admin")
+    shown = plan_view(campaign, org_code, admin=roles.is_admin(current_user))
+    # Co-sign comments are free text: the organisation's own users and admins only.
+    own = roles.may_read_free_text(current_user, org_code)
     return render_template(
         "actions/plan.html",
         campaign=campaign,
@@ -87,7 +90,7 @@ def plan(slug: str, org_code: str) -> str:
         plan=shown,
         can_edit=operations.can_edit(current_user, org_code),
         published=operations.is_published(campaign),
-        comments=cosign.board_comments(campaign, org_code),
+        comments=cosign.board_comments(campaign, org_code) if own else None,
         history=operations.history(campaign, org_code),
     )
 

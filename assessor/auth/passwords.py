@@ -12,9 +12,9 @@ from functools import cache
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from assessor.auth.roles import scope_problem
 from assessor.extensions import db
 from assessor.models import Organisation, User, utcnow
-from assessor.models.auth import ROLES
 
 MIN_PASSWORD_LENGTH = 12
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -33,6 +33,15 @@ def normalise_email(email: str) -> str:
     return normalised
 
 
+def check_scope(role: str, org_code: str | None) -> None:
+    """Raise UserError unless the role may have this organisation and it exists."""
+    problem = scope_problem(role, org_code)
+    if problem:
+        raise UserError(problem)
+    if org_code and db.session.get(Organisation, org_code) is None:
+        raise UserError(f"there is no organisation {org_code!r}")
+
+
 def validate_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
@@ -43,18 +52,10 @@ def find_user(email: str) -> User | None:
 
 
 def create_user(email: str, role: str, password: str, org_code: str | None = None) -> User:
-    """Add a board user (flushed, not committed); raises UserError on a bad address, role or
-    password, or an address already in use. An `editor` edits one organisation's action
-    plans, so it needs that organisation; other roles have none."""
+    """Add a board user (flushed, not committed); raises UserError on a bad address, role,
+    organisation or password, or an address already in use (roles.scope_problem)."""
     address = normalise_email(email)
-    if role not in ROLES:
-        raise UserError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    if role == "editor" and not org_code:
-        raise UserError("an editor needs the organisation whose plans they edit (--org CODE)")
-    if role != "editor" and org_code:
-        raise UserError(f"only editors belong to an organisation, not a {role}")
-    if org_code and db.session.get(Organisation, org_code) is None:
-        raise UserError(f"there is no organisation {org_code!r}")
+    check_scope(role, org_code)
     validate_password(password)
     if find_user(address) is not None:
         raise UserError(f"a user with e-mail {address!r} already exists")
@@ -85,6 +86,10 @@ def set_password(user: User, password: str) -> None:
 
 
 def check_password(user: User, password: str) -> bool:
+    """False for an account without a password (it signs in through single sign-on)."""
+    if user.password_hash is None:
+        check_password_hash(_decoy_hash(), password)
+        return False
     return check_password_hash(user.password_hash, password)
 
 

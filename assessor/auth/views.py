@@ -3,15 +3,15 @@ cannot be used to learn which addresses have accounts."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from assessor.auth import accounts, mfa, mfa_views, oidc, sessions
 from assessor.auth.csrf import check_csrf
 from assessor.auth.passwords import authenticate, end_sessions
+from assessor.auth.sessions import is_safe_next, next_or_default
 from assessor.extensions import db, login_manager
 from assessor.models import User
 from assessor.web.limits import (
@@ -41,7 +41,7 @@ def load_user(session_id: str) -> User | None:
         user = db.session.get(User, int(user_id))
     except ValueError:
         return None
-    if user is None or str(user.session_version) != version:
+    if user is None or str(user.session_version) != version or not sessions.is_current(user):
         return None
     return user
 
@@ -49,21 +49,6 @@ def load_user(session_id: str) -> User | None:
 @bp.errorhandler(400)
 def bad_request(exc: HTTPException) -> tuple[str, int]:
     return render_template("errors/400.html", message=exc.description), 400
-
-
-def is_safe_next(target: str | None) -> bool:
-    """Only a path on this site: no scheme, no host, no protocol-relative `//` and no
-    backslash (which browsers read as a slash)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return False
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return False
-    parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc
-
-
-def _next_or_default(target: str | None) -> str:
-    return target if is_safe_next(target) else url_for("dashboards.index")
 
 
 TOO_MANY = "Too many failed sign-ins. Wait 15 minutes and try again"
@@ -78,6 +63,7 @@ def too_many_attempts(exc: HTTPException) -> tuple[str, int]:
         summary={TOO_MANY: "email"},
         email="",
         next_target=None,
+        sso=oidc.configured(),
     )
     return html, 429
 
@@ -92,7 +78,7 @@ def too_many_attempts(exc: HTTPException) -> tuple[str, int]:
 def login() -> str | tuple[str, int] | Response:
     next_target = request.values.get("next")
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(_next_or_default(next_target))
+        return redirect(next_or_default(next_target))
     errors: dict[str, str] = {}
     email = ""
     if request.method == "POST":
@@ -105,12 +91,13 @@ def login() -> str | tuple[str, int] | Response:
             errors["password"] = "Enter your password"
         if not errors:
             user = authenticate(email, password)
-            if user is None:
+            if user is None or user.disabled_at is not None or accounts.is_stale(user):
+                sessions.failed(email, "password", "refused")
+                if user is not None:
+                    accounts.disable(user, "unused", actor="system")
                 errors = {"email": GENERIC_FAILURE, "password": GENERIC_FAILURE}
             else:
-                session.clear()
-                login_user(user)
-                return redirect(_next_or_default(next_target))
+                return after_password(user, next_or_default(next_target))
     summary: dict[str, str] = {}
     for field, message in errors.items():
         if message not in summary:
@@ -121,8 +108,17 @@ def login() -> str | tuple[str, int] | Response:
         summary=summary,
         email=email,
         next_target=next_target if is_safe_next(next_target) else None,
+        sso=oidc.configured(),
     )
     return (html, 400) if errors else html
+
+
+def after_password(user: User, target: str) -> Response:
+    """A right password: sign in, or ask for the second factor first (auth.mfa)."""
+    if user.totp_secret or mfa.required(user):
+        return mfa_views.begin(user, target)
+    sessions.start(user, "password")
+    return redirect(target)
 
 
 @bp.post("/logout")
@@ -130,6 +126,7 @@ def logout() -> Response:
     check_csrf()
     if current_user.is_authenticated:
         end_sessions(current_user)
+        accounts.audit(current_user.email, "auth.sign_out")
     logout_user()
     session.clear()
     flash("You have signed out.", "info")

@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from assessor import disclosure, results
+from assessor.auth import roles
 from assessor.extensions import db
 from assessor.models import AuditEvent, Campaign, Response, utcnow
 from assessor.models.campaign import AUDIENCES
@@ -124,11 +125,9 @@ def published_section(
 
 def may_read(user: Any, org_code: str) -> str | None:
     """None when `user` may read the organisation's free text, else why not."""
-    if user.role == "admin":
+    if roles.may_read_free_text(user, org_code):
         return None
-    if not user.org_code:
-        return NATIONAL
-    return None if user.org_code == org_code else OTHER_ORGANISATION
+    return OTHER_ORGANISATION if user.org_code else NATIONAL
 
 
 def _hidden_refs(campaign: Campaign, org_code: str) -> set[str]:

@@ -5,6 +5,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from assessor import results
+from assessor.auth import roles
 from assessor.auth.csrf import check_csrf
 from assessor.campaigns.service import get_campaign
 from assessor.dashboards import comments
@@ -37,7 +38,7 @@ def chart_policy(response: Response) -> Response:
 
 
 def _is_admin() -> bool:
-    return current_user.role == "admin"
+    return roles.is_admin(current_user)
 
 
 @bp.get("/")

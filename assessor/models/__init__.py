@@ -2,7 +2,7 @@
 
 from assessor.models.action import Action, Cosign, CosignLink, PlanVersion, VerdictAnswer
 from assessor.models.audit import AuditEvent
-from assessor.models.auth import ApiToken, User
+from assessor.models.auth import ApiToken, DomainGrant, User
 from assessor.models.base import Base, utcnow
 from assessor.models.campaign import Campaign, CampaignOrganisation
 from assessor.models.organisation import Organisation
@@ -25,6 +25,7 @@ __all__ = [
     "Cell",
     "Cosign",
     "CosignLink",
+    "DomainGrant",
     "Invitation",
     "Organisation",
     "PlanVersion",

@@ -46,6 +46,14 @@ def account_key() -> str:
     return _digest("account", request.form.get("email", "").strip().lower())
 
 
+def second_factor_key() -> str:
+    """The account waiting for its second factor (held in the session by `auth.mfa_views`)."""
+    from flask import session
+
+    account = session.get("mfa_user") or session.get("_user_id") or ""
+    return _digest("second-factor", str(account).partition(":")[0])
+
+
 def token_key() -> str:
     """The API token submitting (unauthenticated requests never get this far)."""
     header = request.headers.get("Authorization", "")

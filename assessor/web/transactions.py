@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, g, render_template, request
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assessor.extensions import db
@@ -27,9 +27,17 @@ def _failed_commit(status: int, title: str, detail: str, headers: dict[str, str]
     return Response(page, status=status, mimetype="text/html", headers=headers)
 
 
+def keep_on_refusal() -> None:
+    """Commit this request's work even though it answers 4xx: a refused sign-in's audit
+    record must outlive the refusal."""
+    g.keep_on_refusal = True
+
+
 def commit_or_refuse(response: Response) -> Response:
     """Commit a successful request's work, or answer why it could not be stored."""
-    if response.status_code >= 400:
+    if response.status_code >= 500 or (
+        response.status_code >= 400 and not g.get("keep_on_refusal")
+    ):
         db.session.rollback()
         return response
     try:

@@ -3,6 +3,7 @@ and the open campaign `c2` after it, and board users of every role."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -54,6 +55,7 @@ def sign_in(client: FlaskClient, user: User | None) -> None:
         if user is not None:
             s["_user_id"] = user.get_id()
             s["_fresh"] = True
+            s["signed_in_at"] = int(time.time())
 
 
 def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kwargs: Any):  # type: ignore[no-untyped-def]

@@ -137,9 +137,14 @@ def test_counts_are_public_and_comments_for_the_board_only(client, runner, world
     assert "2 agreed that this plan reflects what patient leaders asked for" in public
     assert "1 did not agree" in public
     assert "Ask the carers too" not in public
-    sign_in(client, world.viewer)
+    sign_in(client, world.editor_a)
     board = client.get("/dashboards/c1/A01/actions").get_data(as_text=True)
     assert "Ask the carers too" in board and "Did not agree" in board
+    for other in (world.viewer, world.editor_b):  # free text: the organisation's own users
+        sign_in(client, other)
+        board = client.get("/dashboards/c1/A01/actions").get_data(as_text=True)
+        assert "Ask the carers too" not in board
+        assert "shown to administrators and the organisation's own users only" in board
 
 
 def test_nothing_ties_a_cosignature_to_its_link_or_a_time(client, runner, world, db) -> None:

@@ -158,12 +158,16 @@ def test_users_create_an_editor_for_one_organisation(runner, world, db) -> None:
     assert "Created editor of A01 ed@example.nhs.uk." in result.output
     user = db.session.scalar(select(User).where(User.email == "ed@example.nhs.uk"))
     assert (user.role, user.org_code) == ("editor", "A01")
-    for args in (
-        ["users", "create", "x@example.nhs.uk", "--role", "editor"],
-        ["users", "create", "y@example.nhs.uk", "--role", "viewer", "--org", "A01"],
+    for args, why in (
+        (["x@example.nhs.uk", "--role", "editor"], "an editor needs the organisation"),
+        (["y@example.nhs.uk", "--role", "admin", "--org", "A01"], "belongs to none"),
     ):
-        refused = runner.invoke(args=[*args, "--password-stdin"], input=PASSWORD + "\n")
-        assert refused.exit_code != 0 and "--org CODE is needed" in refused.output
+        command = ["users", "create", *args, "--password-stdin"]
+        refused = runner.invoke(args=command, input=PASSWORD + "\n")
+        assert refused.exit_code != 0 and why in refused.output
+    viewer = ["users", "create", "v@example.nhs.uk", "--role", "viewer", "--org", "A01"]
+    result = runner.invoke(args=[*viewer, "--password-stdin"], input=PASSWORD + "\n")
+    assert "Created viewer of A01 v@example.nhs.uk." in result.output
     unknown = runner.invoke(
         args=[
             "users",

@@ -184,12 +184,20 @@ def _csrf_from(html: str) -> str:
 
 
 def _sign_in(client, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    token = _csrf_from(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    """A password, then the authenticator's code when one is asked for."""
+    from tests.web.test_web import _login
+
+    return _login(client, email, password)
 
 
 def _admin_with_open_campaign(db_) -> None:  # type: ignore[no-untyped-def]
-    create_user("admin@example.nhs.uk", "admin", PASSWORD)
+    import pyotp
+
+    from assessor.auth import mfa
+
+    admin = create_user("admin@example.nhs.uk", "admin", PASSWORD)
+    secret = mfa.new_secret()
+    mfa.enrol(admin, secret, pyotp.TOTP(secret).now())  # admins have a second factor
     _survey(db_)
 
 
