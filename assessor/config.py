@@ -104,6 +104,9 @@ class Config:
         self.SESSION_HOURS = float(env.get("SESSION_HOURS", "8") or 8)
         #: Accounts not used for this many days are disabled.
         self.INACTIVE_DAYS = int(env.get("INACTIVE_DAYS", "90") or 90)
+        #: werkzeug's password hash method ("scrypt": n=32768, r=8, p=1). Tests set a cheap
+        #: scrypt cost; production keeps the default.
+        self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
         self.MAX_CONTENT_LENGTH = 64 * 1024
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

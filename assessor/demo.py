@@ -25,10 +25,10 @@ from typing import Any
 import click
 import numpy as np
 from sqlalchemy import func, select, text
-from werkzeug.security import generate_password_hash
 
 from assessor import results
 from assessor.actions.demo import load_action_plans
+from assessor.auth.passwords import hash_password
 from assessor.auth.tokens import hash_token
 from assessor.campaigns import service as campaigns
 from assessor.extensions import db
@@ -400,9 +400,7 @@ def load_demo(
 
     users = [("board@example.nhs.uk", "viewer"), ("admin@example.nhs.uk", "admin")]
     for email, role in users:
-        db.session.add(
-            User(email=email, role=role, password_hash=generate_password_hash(DEMO_PASSWORD))
-        )
+        db.session.add(User(email=email, role=role, password_hash=hash_password(DEMO_PASSWORD)))
     load_action_plans(seed, echo, DEMO_PASSWORD)
     db.session.commit()
     _refresh_planner_statistics()

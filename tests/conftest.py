@@ -61,6 +61,8 @@ def app(database_url: str) -> Iterator[Flask]:
             "PREVIEW_SECONDS": 0,
             "QUESTIONNAIRES_DIR": str(QUESTIONNAIRES_DIR),
             "RATELIMIT_STORAGE_URI": "memory://",
+            # scrypt at a 32nd of the production cost: tests create hundreds of users.
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         }
     )
     with app.app_context():

@@ -13,9 +13,9 @@ from datetime import timedelta
 
 import numpy as np
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from assessor.actions.operations import plan_digest
+from assessor.auth.passwords import hash_password
 from assessor.campaigns.service import get_campaign
 from assessor.extensions import db
 from assessor.models import (
@@ -104,7 +104,7 @@ def load_action_plans(seed: int, echo: Callable[[str], None], password: str) -> 
                 email=EDITOR,
                 role="editor",
                 org_code=orgs[0].code,
-                password_hash=generate_password_hash(password),
+                password_hash=hash_password(password),
             )
         )
     db.session.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -63,7 +64,7 @@ def create_user(email: str, role: str, password: str, org_code: str | None = Non
         email=address,
         role=role,
         org_code=org_code,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         created_at=utcnow(),
     )
     db.session.add(user)
@@ -81,7 +82,7 @@ def set_password(user: User, password: str) -> None:
     """A new password also signs the user out everywhere: whoever knew the old one may be
     holding a session."""
     validate_password(password)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     end_sessions(user)
 
 
@@ -93,9 +94,15 @@ def check_password(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
 
+def hash_password(password: str) -> str:
+    """The one place a password is hashed (PASSWORD_HASH_METHOD, werkzeug's scrypt)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 @cache
 def _decoy_hash() -> str:
-    return generate_password_hash("decoy password, never matched")
+    # Same method as real hashes, so an unknown address costs as long as a wrong password.
+    return hash_password("decoy password, never matched")
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -16,7 +16,11 @@ class _DuplicateKey(yaml.MarkedYAMLError):
     pass
 
 
-class _StrictLoader(yaml.SafeLoader):
+#: libyaml's parser where PyYAML was built with it (ten times faster; marks keep lines).
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     """PyYAML keeps the last of two equal keys silently; an author who writes `rung:` twice
     in one item deserves to hear about it."""
 
