@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,12 @@ from assessor.extensions import db
 from assessor.models.base import utcnow
 from assessor.models.questionnaire import QuestionnaireVersion
 from assessor.questionnaires.definition import Questionnaire
-from assessor.questionnaires.loader import display_path, load_directory_files, load_file
+from assessor.questionnaires.loader import (
+    LoadedFile,
+    display_path,
+    load_directory_files,
+    load_file,
+)
 from assessor.questionnaires.problems import TOP_LEVEL, QuestionnaireError, message
 
 PUBLISHED = "published"
@@ -138,7 +144,11 @@ def publish_file(path: str | Path) -> str:
 
 def publish_directory(root: Path) -> list[str]:
     """Validate every file under root, then publish them all, or (on any error) none."""
-    files = load_directory_files(root)
+    return publish_files(load_directory_files(root))
+
+
+def publish_files(files: Sequence[LoadedFile]) -> list[str]:
+    """Publish the files of a directory loaded by `load_directory_files`, or none."""
     plans: list[_Plan] = []
     errors: list[str] = []
     latest: dict[str, int] = {}
