@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from assessor.disclosure import reaches_k
 from assessor.scoring.engine import COMPARE_DECIMALS
@@ -79,6 +78,10 @@ def t975(df: np.ndarray) -> np.ndarray:
     # Cells' df are n - 1, a few hundred distinct values across thousands of organisations:
     # the quantile is costly, so compute it once per distinct df.
     distinct, where = np.unique(np.where(ok, df, 1.0), return_inverse=True)
+    # Imported here: scipy.stats costs a second at start-up, which every worker, CLI
+    # command and test process would pay before its first interval.
+    from scipy import stats
+
     quantiles = stats.t.ppf(0.975, distinct)[where.reshape(df.shape)]
     return np.where(ok, quantiles, np.nan)
 
