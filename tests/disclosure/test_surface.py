@@ -31,6 +31,7 @@ import math
 import os
 import random
 import re
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -543,6 +544,7 @@ def test_nothing_shown_differences_below_k(
     client = RequestPerContextClient(app, app.response_class, use_cookies=True)
     with client.session_transaction() as session:  # the board viewer, signed in
         session["_user_id"], session["_fresh"] = viewer.get_id(), True
+        session["signed_in_at"] = int(time.time())
     surface = Surface(client, token, k)
     e = make_campaign("e", version=3, k=k)
     _fill(e, first, rng)
