@@ -34,7 +34,7 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check assessor tests benchmarks
 	$(BIN)/ruff format --check assessor tests benchmarks
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check assessor tests benchmarks

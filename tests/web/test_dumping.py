@@ -222,7 +222,9 @@ results = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None)
+# 75 lists of up to four deep results: every field kind and optional shape is drawn many
+# times over; more examples only repeat them (the demo test dumps real results too).
+@settings(max_examples=75, deadline=None)
 @given(items=st.lists(results, max_size=4))
 def test_generated_results_dump_as_marshmallow_dumps_them(items: list[OrgResult]) -> None:
     schema = ResultSchema(many=True)
