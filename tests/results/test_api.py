@@ -267,13 +267,19 @@ def test_results_csv_writes_hostile_names_as_text(api, world):
     from sqlalchemy import select
 
     from assessor.models import Organisation
+    from assessor.models.campaign import CampaignOrganisation
 
     hostile = ['=HYPERLINK("https://evil.example","x")', "+cmd", "@SUM(A1)", "-1+2"]
     for org, name in zip(db.session.scalars(select(Organisation).order_by(Organisation.code)),
                          hostile, strict=False):  # fmt: skip
         org.name = name
+    # Regions as the campaign recorded them (an import may have carried any text).
+    for member in db.session.scalars(select(CampaignOrganisation)):
+        member.region = f"=HYPERLINK({member.org_code!r})"
     db.session.commit()
     path = f"/api/v1/campaigns/{OPEN}/results.csv"
     rows = list(csv.DictReader(io.StringIO(get(api, world, path, token="admin").text)))
     names = [row["organisation.name"] for row in rows]
     assert names == ["'" + name for name in hostile]
+    regions = [row["organisation.region"] for row in rows]
+    assert regions and all(region.startswith("'=") for region in regions), regions
