@@ -48,6 +48,7 @@ def _register() -> None:
         "assessor.organisations.cli",
         "assessor.campaigns.cli",
         "assessor.campaigns.invitations_cli",
+        "assessor.campaigns.contacts_cli",
         "assessor.responses.cli",
         "assessor.results.cli",
         "assessor.auth.users_cli",
