@@ -55,6 +55,7 @@ def _register() -> None:
         "assessor.auth.tokens_cli",
         "assessor.actions.cli",
         "assessor.jobs.cli",
+        "assessor.campaigns.sending_cli",
     ):
         module = importlib.import_module(name)
         module.register(main)

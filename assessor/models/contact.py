@@ -49,7 +49,8 @@ class Contact(Base):
     #: A permanent failure (the address does not exist), after which nothing more is sent.
     failure: Mapped[str | None] = mapped_column(String(200))
     reminders: Mapped[int] = mapped_column(Integer, default=0)
-    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When its last message was queued: reminders wait REMINDER_DAYS from then.
+    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("opted_out_at", UTCDateTime(), nullable=True),
         sa.Column("failure", sa.String(length=200), nullable=True),
         sa.Column("reminders", sa.Integer(), nullable=False),
-        sa.Column("last_sent_at", UTCDateTime(), nullable=True),
+        sa.Column("last_message_at", UTCDateTime(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.CheckConstraint(
             "audience IN ('staff', 'patient_leader')", name=op.f("ck_contact_audience")
