@@ -170,7 +170,18 @@ def send_batch(transport: Transport, campaign_id: int | None, size: int) -> Send
     def commit_sent(ids: list[int]) -> None:
         _mark(claim, ids, status="sent", sent_at=utcnow())
 
-    failures = transport.send(batch, commit_sent) if batch else {}
+    try:
+        failures = transport.send(batch, commit_sent) if batch else {}
+    except Exception:
+        # A wrong key or template: give the batch back at once rather than at CLAIM_SECONDS.
+        db.session.rollback()
+        db.session.execute(
+            update(Message)
+            .where(Message.claim == claim, Message.status == "claimed")
+            .values(status="pending", claim=None, attempts=Message.attempts - 1)
+        )
+        db.session.commit()
+        raise
     _record_failures(claim, by_id, failures)
     for failure_id in failures:
         if by_id[failure_id][0].attempts >= MAX_ATTEMPTS or failures[failure_id].kind == PERMANENT:
