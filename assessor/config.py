@@ -110,6 +110,8 @@ class Config:
         #: Contacts of a campaign that never closes are deleted after this many days.
         self.CONTACT_DAYS = float(env.get("CONTACT_DAYS", "30") or 30)
         #: A claim older than this is taken to belong to a worker that died.
+        #: The RQ queue's name (several deployments may share one Redis).
+        self.QUEUE_NAME = env.get("QUEUE_NAME", "assessor")
         self.CLAIM_SECONDS = float(env.get("CLAIM_SECONDS", "300") or 300)
         self.MAX_CONTENT_LENGTH = 64 * 1024
         self.SESSION_COOKIE_HTTPONLY = True

@@ -3,6 +3,7 @@ it accepts, and can refuse chosen recipients permanently (550) or for now (451).
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import re
@@ -45,9 +46,21 @@ class Received:
 class Handler:
     received: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
+    #: (step, address): the server stops answering at that step ("rcpt", or "data" after
+    #: it has the whole message) for that address until `release` is set; `held` is set
+    #: meanwhile.
+    hold: tuple[str, str] | None = None
+    held: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    async def _wait_if_held(self, step: str, address: str) -> None:
+        if self.hold == (step, address):
+            self.held.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        await self._wait_if_held("rcpt", address)
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
@@ -57,6 +70,9 @@ class Handler:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.received.append(Received(list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        # Held here, the message is kept but its 250 not yet sent, as a relay that has
+        # queued a message keeps it even if the client goes before reading the reply.
+        await self._wait_if_held("data", envelope.rcpt_tos[0])
         return "250 Message accepted"
 
 
@@ -96,4 +112,5 @@ def smtp_server(app, monkeypatch) -> Iterator[SmtpServer]:  # type: ignore[no-un
     try:
         yield server
     finally:
+        server.handler.release.set()
         server.controller.stop()
