@@ -30,6 +30,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         health,
         limits,
         presentation,
+        probes,
         transactions,
     )
     from assessor.web.api import init_api
@@ -40,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_api(app)
     api.register_blueprint(health.blp)
     app.register_blueprint(api_docs.bp)
+    app.register_blueprint(probes.bp)
     # flask-smorest registers its own HTTPException handler (plain JSON); the application's
     # answers problem+json under /api/ and pages elsewhere.
     errors.init_app(app)
