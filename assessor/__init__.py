@@ -29,6 +29,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         headers,
         health,
         limits,
+        logs,
+        metrics,
         presentation,
         probes,
         transactions,
@@ -37,6 +39,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     converters.init_app(app)
     guards.init_app(app)
+    logs.init_app(app)
+    metrics.init_app(app)
     transactions.init_app(app)
     init_api(app)
     api.register_blueprint(health.blp)

@@ -110,6 +110,9 @@ class Config:
         #: Contacts of a campaign that never closes are deleted after this many days.
         self.CONTACT_DAYS = float(env.get("CONTACT_DAYS", "30") or 30)
         #: A claim older than this is taken to belong to a worker that died.
+        #: Prometheus metrics at /metrics (off by default); METRICS_TOKEN: a bearer token.
+        self.METRICS = env.get("METRICS", "") in ("1", "true", "yes")
+        self.METRICS_TOKEN = env.get("METRICS_TOKEN", "")
         #: The RQ queue's name (several deployments may share one Redis).
         self.QUEUE_NAME = env.get("QUEUE_NAME", "assessor")
         self.CLAIM_SECONDS = float(env.get("CLAIM_SECONDS", "300") or 300)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+import structlog
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -10,6 +11,8 @@ from assessor.extensions import db
 from assessor.jobs.queue import connection, enqueue, get_queue
 from assessor.jobs.transports import channels_of
 from assessor.models import utcnow
+from assessor.web.logs import configure as configure_logs
+from assessor.web.logs import log
 
 TASKS = "assessor.jobs.tasks"
 
@@ -65,17 +68,22 @@ def worker_command(burst: bool) -> None:
     queue = get_queue()
     if queue is None:
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline")
+    configure_logs()
     from rq import SimpleWorker
 
     class Worker(SimpleWorker):
         """Runs each job in this process, inside this app context, each with a fresh
         database session."""
 
-        def perform_job(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def perform_job(self, job, *args, **kwargs):  # type: ignore[no-untyped-def]
+            structlog.contextvars.bind_contextvars(job_id=job.id)
             try:
-                return super().perform_job(*args, **kwargs)
+                done = super().perform_job(job, *args, **kwargs)
+                log.info("job", job=job.func_name, outcome="ok" if done else "failed")
+                return done
             finally:
                 db.session.remove()
+                structlog.contextvars.clear_contextvars()
 
     Worker([queue], connection=connection()).work(burst=burst, logging_level="WARNING")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -24,6 +24,7 @@ from assessor.campaigns.messages import email_text, sms_text
 from assessor.extensions import db
 from assessor.jobs.transports import PERMANENT, Failure, Outgoing, Transport, transport_from
 from assessor.models import Campaign, Contact, Invitation, Message, Organisation, utcnow
+from assessor.web.metrics import MESSAGES
 
 #: A message that failed this many times for passing reasons is given up on.
 MAX_ATTEMPTS = 8
@@ -41,33 +42,36 @@ class SendReport:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def _free(now: datetime, stale: float) -> Any:
-    return or_(
+def claim_batch(campaign_id: int | None, size: int) -> tuple[str, list[Any]]:
+    """Claim up to `size` sendable rows (committed): first any a dead worker left claimed,
+    then pending ones whose back-off has passed; read them back with what their messages
+    need."""
+    now = utcnow()
+    claim = secrets.token_hex(8)
+    stale = now - timedelta(seconds=float(current_app.config.get("CLAIM_SECONDS", 300)))
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    taken = 0
+    for free in (
+        and_(Message.status == "claimed", Message.claimed_at < stale),
         and_(
             Message.status == "pending",
             or_(Message.not_before.is_(None), Message.not_before <= now),
         ),
-        and_(Message.status == "claimed", Message.claimed_at < now - timedelta(seconds=stale)),
-    )
-
-
-def claim_batch(campaign_id: int | None, size: int) -> tuple[str, list[Any]]:
-    """Claim up to `size` sendable rows (committed) and read them back with what their
-    messages need."""
-    now = utcnow()
-    claim = secrets.token_hex(8)
-    free = _free(now, float(current_app.config.get("CLAIM_SECONDS", 300)))
-    chosen = select(Message.id).where(free).order_by(Message.id).limit(size)
-    if campaign_id is not None:
-        chosen = chosen.where(Message.campaign_id == campaign_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        chosen = chosen.with_for_update(skip_locked=True)
-    db.session.execute(
-        update(Message)
-        .where(Message.id.in_(chosen.scalar_subquery()), free)
-        .values(status="claimed", claim=claim, claimed_at=now, attempts=Message.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
+    ):
+        # No ORDER BY: the index on status hands over the first rows it holds.
+        chosen = select(Message.id).where(free).limit(size - taken)
+        if campaign_id is not None:
+            chosen = chosen.where(Message.campaign_id == campaign_id)
+        if postgres:
+            chosen = chosen.with_for_update(skip_locked=True)
+        taken += db.session.execute(
+            update(Message)
+            .where(Message.id.in_(chosen.scalar_subquery()), free)
+            .values(status="claimed", claim=claim, claimed_at=now, attempts=Message.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken >= size:
+            break
     db.session.commit()
     rows = db.session.execute(
         select(Message, Contact, Campaign, Organisation.name, Invitation.used_at)
@@ -189,6 +193,10 @@ def send_batch(transport: Transport, campaign_id: int | None, size: int) -> Send
         else:
             report.retrying += 1
     report.sent = len(batch) - len(failures)
+    for item in batch:
+        failure = failures.get(item.message_id)
+        outcome = "sent" if failure is None else failure.kind
+        MESSAGES.labels(item.kind, item.channel, outcome).inc()
     return report
 
 

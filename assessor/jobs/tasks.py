@@ -19,6 +19,7 @@ from assessor.jobs.sending import send_pending
 from assessor.jobs.transports import channels_of
 from assessor.models import Campaign, Message, utcnow
 from assessor.responses import submission
+from assessor.web.metrics import JOBS
 
 
 def _done(lines: list[str]) -> list[str]:
@@ -32,10 +33,13 @@ def job(func: Callable[..., list[str]]) -> Callable[..., list[str]]:
     @functools.wraps(func)
     def run(*args: Any) -> list[str]:
         try:
-            return func(*args)
+            lines = func(*args)
         except BaseException:
             db.session.rollback()
+            JOBS.labels(func.__name__, "failed").inc()
             raise
+        JOBS.labels(func.__name__, "ok").inc()
+        return lines
 
     return run
 

@@ -57,7 +57,9 @@ class Contact(Base):
 class Message(Base):
     __tablename__ = "message"
     __table_args__ = (
-        Index("ix_message_campaign_status", "campaign_id", "status"),
+        # Claims find sendable rows by status, with or without a campaign, and read back
+        # their own rows by claim.
+        Index("ix_message_status_campaign", "status", "campaign_id"),
         _one_of("kind", MESSAGE_KINDS, "kind"),
         _one_of("channel", CHANNELS, "channel"),
         _one_of("status", MESSAGE_STATES, "status"),
@@ -80,7 +82,7 @@ class Message(Base):
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Which claim holds it, so a worker marks only what it claimed.
-    claim: Mapped[str | None] = mapped_column(String(32))
+    claim: Mapped[str | None] = mapped_column(String(32), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

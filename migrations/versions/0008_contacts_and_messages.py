@@ -93,7 +93,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_message")),
         sa.UniqueConstraint("key", name=op.f("uq_message_key")),
     )
-    op.create_index("ix_message_campaign_status", "message", ["campaign_id", "status"])
+    op.create_index("ix_message_status_campaign", "message", ["status", "campaign_id"])
+    op.create_index(op.f("ix_message_claim"), "message", ["claim"])
     op.create_index(op.f("ix_message_contact_id"), "message", ["contact_id"])
 
 
