@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
+import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
@@ -90,6 +91,9 @@ class SmtpTransport:
             )
         else:
             conn = smtplib.SMTP(self.host, self.port, timeout=30)
+        # Each body and its dot are two writes with no reply between: without this,
+        # Nagle's algorithm holds the dot until the body is acknowledged (up to 40 ms).
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn.ehlo()
         if self.scheme == "smtp+starttls":
             conn.starttls(context=ssl.create_default_context())
