@@ -57,3 +57,35 @@ def test_admins_upload_a_list_and_send_invitations(client, db, smtp_server) -> N
     assert '<th scope="row">Invitations sent</th><td>2000</td>' in client.get(URL).get_data(
         as_text=True
     )
+
+
+def test_the_reminder_button_reminds_only_those_who_have_not_answered(
+    client, db, smtp_server
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from assessor.campaigns import contacts, outbox
+    from assessor.models import Invitation, utcnow
+
+    add_orgs(("A01", "London", "Urban"))
+    campaign = make_campaign("c", access="invitation")
+    admin = create_user("admin@example.nhs.uk", "admin", "a long enough password")
+    text = (
+        "org_code,audience,email,mobile\nA01,staff,a@example.nhs.uk,\nA01,staff,b@example.nhs.uk,\n"
+    )
+    contacts.import_contacts(campaign, text)
+    outbox.queue_invitations(campaign, ("email",))
+    first = db.session.scalars(select(Contact).order_by(Contact.id)).first()
+    db.session.execute(
+        update(Invitation).where(Invitation.id == first.invitation_id).values(used_at=utcnow())
+    )
+    db.session.execute(update(Contact).values(last_message_at=utcnow() - timedelta(days=8)))
+    db.session.commit()
+    sign_in(client, admin)
+    assert post(client, "/admin/campaigns/c/send-reminders").status_code == 302
+    assert "1 reminder(s) sent." in client.get(URL).get_data(as_text=True)
+    # The queued invitations went too, on the same sending job.
+    reminders = [r for r in smtp_server.received if r.message["Subject"].startswith("Reminder")]
+    assert [r.to for r in reminders] == [["b@example.nhs.uk"]]
