@@ -84,6 +84,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     ):
         feature.init_app(app)
 
+    _trust_proxies(app)
+    return app
+
+
+def _trust_proxies(app: Flask) -> None:
     proxies = int(app.config.get("TRUSTED_PROXIES", 0))
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -91,4 +96,3 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
-    return app
