@@ -64,9 +64,14 @@ def claim_batch(campaign_id: int | None, size: int) -> tuple[str, list[Any]]:
             chosen = chosen.where(Message.campaign_id == campaign_id)
         if postgres:
             chosen = chosen.with_for_update(skip_locked=True)
+        # The ids first, then the update: as a subquery PostgreSQL may run it again for
+        # each row and, skipping the rows it has just locked, claim more than `size`.
+        ids = list(db.session.scalars(chosen))
+        if not ids:
+            continue
         taken += db.session.execute(
             update(Message)
-            .where(Message.id.in_(chosen.scalar_subquery()), free)
+            .where(Message.id.in_(ids), free)
             .values(status="claimed", claim=claim, claimed_at=now, attempts=Message.attempts + 1)
             .execution_options(synchronize_session=False)
         ).rowcount
