@@ -34,3 +34,11 @@ def on_starting(server):  # type: ignore[no-untyped-def]
         problems.append("DATABASE_URL must name the PostgreSQL database")
     if problems:
         raise SystemExit("assessor will not serve: " + "; ".join(problems))
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """With METRICS=1 and PROMETHEUS_MULTIPROC_DIR, forget a dead worker's live gauges."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+
+        GunicornInternalPrometheusMetrics.mark_process_dead_on_child_exit(worker.pid)

@@ -29,17 +29,23 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         headers,
         health,
         limits,
+        logs,
+        metrics,
         presentation,
+        probes,
         transactions,
     )
     from assessor.web.api import init_api
 
     converters.init_app(app)
     guards.init_app(app)
+    logs.init_app(app)
+    metrics.init_app(app)
     transactions.init_app(app)
     init_api(app)
     api.register_blueprint(health.blp)
     app.register_blueprint(api_docs.bp)
+    app.register_blueprint(probes.bp)
     # flask-smorest registers its own HTTPException handler (plain JSON); the application's
     # answers problem+json under /api/ and pages elsewhere.
     errors.init_app(app)
@@ -77,6 +83,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     ):
         feature.init_app(app)
 
+    _trust_proxies(app)
+    return app
+
+
+def _trust_proxies(app: Flask) -> None:
     proxies = int(app.config.get("TRUSTED_PROXIES", 0))
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -84,4 +95,3 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
-    return app

@@ -107,6 +107,28 @@ class Config:
         #: werkzeug's password hash method ("scrypt": n=32768, r=8, p=1). Tests set a cheap
         #: scrypt cost; production keeps the default.
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
+        #: Sending (README, "Reaching respondents"): SMTP, or GOV.UK Notify when its key is set.
+        self.SMTP_URL = env.get("SMTP_URL", "")
+        self.SMTP_FROM = env.get("SMTP_FROM", "assessor <noreply@assessor.nhs.example>")
+        self.NOTIFY_API_KEY = env.get("NOTIFY_API_KEY", "")
+        self.NOTIFY_URL = env.get("NOTIFY_URL", "")
+        self.NOTIFY_TEMPLATES = {
+            f"{channel}_{kind}": env.get(f"NOTIFY_{channel.upper()}_{kind.upper()}_TEMPLATE", "")
+            for channel in ("email", "sms")
+            for kind in ("invitation", "reminder")
+        }
+        self.NOTIFY_PER_MINUTE = int(env.get("NOTIFY_PER_MINUTE", "3000") or 3000)
+        self.REMINDERS_MAX = int(env.get("REMINDERS_MAX", "2") or 2)
+        self.REMINDER_DAYS = float(env.get("REMINDER_DAYS", "7") or 7)
+        #: Contacts of a campaign that never closes are deleted after this many days.
+        self.CONTACT_DAYS = float(env.get("CONTACT_DAYS", "30") or 30)
+        #: A claim older than this is taken to belong to a worker that died.
+        #: Prometheus metrics at /metrics (off by default); METRICS_TOKEN: a bearer token.
+        self.METRICS = env.get("METRICS", "") in ("1", "true", "yes")
+        self.METRICS_TOKEN = env.get("METRICS_TOKEN", "")
+        #: The RQ queue's name (several deployments may share one Redis).
+        self.QUEUE_NAME = env.get("QUEUE_NAME", "assessor")
+        self.CLAIM_SECONDS = float(env.get("CLAIM_SECONDS", "300") or 300)
         self.MAX_CONTENT_LENGTH = 64 * 1024
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

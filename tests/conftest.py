@@ -20,7 +20,7 @@ from assessor.models import Base
 from assessor.web.limits import limiter
 
 #: The API tests' small world (its fixtures serve tests across the tree).
-pytest_plugins = ["tests.fixtures.api"]
+pytest_plugins = ["tests.fixtures.api", "tests.support.smtp", "tests.support.notify"]
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRES_DIR = ROOT / "questionnaires"

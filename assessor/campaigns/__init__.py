@@ -6,6 +6,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from assessor.campaigns.api import blp
+    from assessor.campaigns.reaching_views import bp
     from assessor.extensions import api
 
     api.register_blueprint(blp)
+    app.register_blueprint(bp)

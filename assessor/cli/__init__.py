@@ -48,12 +48,14 @@ def _register() -> None:
         "assessor.organisations.cli",
         "assessor.campaigns.cli",
         "assessor.campaigns.invitations_cli",
+        "assessor.campaigns.contacts_cli",
         "assessor.responses.cli",
         "assessor.results.cli",
         "assessor.auth.users_cli",
         "assessor.auth.tokens_cli",
         "assessor.actions.cli",
         "assessor.jobs.cli",
+        "assessor.campaigns.sending_cli",
     ):
         module = importlib.import_module(name)
         module.register(main)

@@ -5,6 +5,7 @@ from assessor.models.audit import AuditEvent
 from assessor.models.auth import ApiToken, DomainGrant, User
 from assessor.models.base import Base, utcnow
 from assessor.models.campaign import Campaign, CampaignOrganisation
+from assessor.models.contact import Contact, Message
 from assessor.models.organisation import Organisation
 from assessor.models.questionnaire import QuestionnaireVersion
 from assessor.models.response import Invitation, RespondentScore, Response
@@ -23,10 +24,12 @@ __all__ = [
     "Campaign",
     "CampaignOrganisation",
     "Cell",
+    "Contact",
     "Cosign",
     "CosignLink",
     "DomainGrant",
     "Invitation",
+    "Message",
     "Organisation",
     "PlanVersion",
     "Publication",

@@ -33,6 +33,7 @@ from assessor.models.response import new_response_id
 from assessor.questionnaires.answers import visible
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
+from assessor.web.metrics import SUBMISSIONS
 
 
 class AnswerErrors(ValueError):
@@ -196,6 +197,7 @@ def submit(
     else:
         response.seq = connection.execute(_INSERT_RESPONSE, values).scalar_one()
         connection.execute(_INSERT_SCORES, {"response_seq": response.seq, "scores": scores})
+    SUBMISSIONS.labels(audience).inc()
     return _as_loaded(response, RespondentScore(response_seq=response.seq, scores=scores))
 
 
@@ -413,4 +415,5 @@ def complete(response: Response) -> None:
     response.invitation_id = None
     db.session.flush()
     response.scores = results.record_response(response, campaign)
+    SUBMISSIONS.labels(response.audience).inc()
     db.session.flush()

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from assessor import benchmarking
 from assessor.disclosure import REASON_CODE, differenced, trend_baseline
@@ -23,7 +23,6 @@ from assessor.models import (
     Campaign,
     CampaignOrganisation,
     Cell,
-    Invitation,
     Organisation,
 )
 from assessor.models.base import utcnow
@@ -32,6 +31,7 @@ from assessor.models.results import BASES
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
 from assessor.results.cells import shapes_of, unpack
+from assessor.results.denominators import denominators
 from assessor.results.scores import measures_of, trend_context
 from assessor.results.snapshot import (
     BAND_CODE,
@@ -123,18 +123,11 @@ def _load(campaign: Campaign, q: Questionnaire) -> dict[str, Any]:
             for part in range(3):
                 slot[part][i] = cell_stats[:, b, :, part]
         details[a][i] = unpack(b"".join(r.details for r in mine), (len(mine), *detail_shape))
-    invited = np.zeros((n_orgs, 2), dtype=np.int64)
-    for org, audience, count in db.session.execute(
-        select(Invitation.org_code, Invitation.audience, func.count())
-        .where(Invitation.campaign_id == campaign.id)
-        .group_by(Invitation.org_code, Invitation.audience)
-    ):
-        if org in index and audience in AUDIENCES:
-            invited[index[org], AUDIENCES.index(audience)] = count
-    eligible = np.array(
-        [[m.eligible_staff or 0, m.eligible_patient_leader or 0] for m in members], dtype=np.int64
-    ).reshape(n_orgs, 2)
-    eligible = np.where(eligible > 0, eligible, invited)
+    eligible = denominators(
+        campaign.id,
+        [m.org_code for m in members],
+        np.array([[m.eligible_staff or 0, m.eligible_patient_leader or 0] for m in members]),
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(eligible > 0, responses / np.maximum(eligible, 1), np.nan)
     return {

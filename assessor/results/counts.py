@@ -15,6 +15,7 @@ from assessor.disclosure import FEWER_THAN_K, counts_as_of, k_of, open_counts
 from assessor.extensions import db
 from assessor.models import Campaign, CampaignOrganisation, Response, utcnow
 from assessor.models.campaign import AUDIENCES
+from assessor.results.denominators import denominators
 
 _cache: dict[tuple[int, object, date], tuple[list[str], np.ndarray, np.ndarray]] = {}
 
@@ -59,9 +60,11 @@ def _compute(campaign: Campaign, midnight) -> tuple[list[str], np.ndarray, np.nd
         if org_code in index and audience in AUDIENCES:
             raw[index[org_code], AUDIENCES.index(audience)] = int(n)
     counts = open_counts(raw, k_of(campaign))
-    eligible = np.array(
-        [[m.eligible_staff or 0, m.eligible_patient_leader or 0] for m in members], dtype=float
-    ).reshape(len(codes), len(AUDIENCES))
+    eligible = denominators(
+        campaign.id,
+        codes,
+        np.array([[m.eligible_staff or 0, m.eligible_patient_leader or 0] for m in members]),
+    ).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         rates = np.where((counts != FEWER_THAN_K) & (eligible > 0), counts / eligible, np.nan)
     return codes, counts, rates

@@ -34,7 +34,11 @@ def guard() -> None:
     """Run before every view (registered first, so before authentication too)."""
     from flask import current_app
 
-    _refuse_large_body(current_app.config.get("MAX_CONTENT_LENGTH"))
+    # A view may allow a larger body (a file upload) with a `max_body` attribute.
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "max_body", None):
+        request.max_content_length = view.max_body  # type: ignore[union-attr]
+    _refuse_large_body(request.max_content_length)
     if NUL in request.path:
         raise NotFound()
     bad = _nul_fields(list(request.args.items(multi=True)))

@@ -147,6 +147,22 @@ def _routes() -> dict[tuple[str, str], Case]:
         ("dashboards.hide_comment", "POST"): Case(
             ADMIN, "/dashboards/spring/A01/comments/hide", 404, {"ref": "no-such-comment"}
         ),
+        # Reaching respondents (tests/campaigns has the pages' behaviour).
+        ("probes.live", "GET"): Case(PUBLIC, "/health/live"),
+        ("probes.ready", "GET"): Case(PUBLIC, "/health/ready"),
+        ("reaching.opt_out", "GET"): Case(PUBLIC, f"/o/{bogus}", 404),
+        ("reaching.opt_out", "POST"): Case(PUBLIC, f"/o/{bogus}", 404, {}),
+        ("reaching.contacts", "GET"): Case(ADMIN, "/admin/campaigns/spring/contacts"),
+        ("reaching.upload", "POST"): Case(ADMIN, "/admin/campaigns/spring/contacts", 422, {}),
+        ("reaching.send_invitations", "POST"): Case(
+            ADMIN,
+            "/admin/campaigns/spring/send-invitations",
+            409,
+            {},  # spring has closed
+        ),
+        ("reaching.send_reminders", "POST"): Case(
+            ADMIN, "/admin/campaigns/spring/send-reminders", 302, {}
+        ),
         # Who may sign in (tests/auth/test_grants.py has the page's behaviour).
         ("admin_users.index", "GET"): Case(ADMIN, "/admin/users"),
         ("admin_users.grant", "POST"): Case(

@@ -36,5 +36,6 @@ def test_methodology_and_privacy_pages(client, db) -> None:
         assert words in page, words
     privacy = client.get("/privacy").get_data(as_text=True)
     assert "IP address" in privacy and "at least 5 people" in privacy
+    assert "never linked to your answers" in privacy and "at the latest\n  30 days" in privacy
     home = client.get("/").get_data(as_text=True)
     assert 'href="/methodology"' in home and 'href="/privacy"' in home
