@@ -101,6 +101,8 @@ def _shown_difference(o: Row, prefix: str, j: int) -> dict[str, Any]:
         "significant": bool(o[f"{prefix}.sig"][j]),
         "suppressed": False,
         "reason": None,
+        # absent from publications made under rule set 1, which never clipped
+        "clipped": bool(o[f"{prefix}.clipped"][j]) if f"{prefix}.clipped" in o else False,
     }
 
 
@@ -192,6 +194,9 @@ class ResultsView:
             reason=None,
             percentile={g: _num(o[f"{audience}.pct"][b, j]) for b, g in enumerate(GROUP_BYS)},
             funnel={g: BANDS[int(o[f"{audience}.band"][b, j])] for b, g in enumerate(GROUP_BYS)},
+            imprecise=bool(o[f"{audience}.imprecise"][j])
+            if f"{audience}.imprecise" in o
+            else False,
         )
 
     def gap_measure(self, o: Row, j: int) -> GapMeasure:

@@ -50,6 +50,8 @@ class Measure:
     reason: str | None
     percentile: dict[str, float | None]
     funnel: dict[str, str | None]
+    #: shown, but resting on fewer than 10 respondents (combined: either cell).
+    imprecise: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +63,8 @@ class Difference:
     significant: bool | None
     suppressed: bool
     reason: str | None
+    #: the interval reached -R or R and was cut there; None when withheld.
+    clipped: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
