@@ -270,7 +270,11 @@ def _check_scoring_fields(
         if value is None:
             errors.append(
                 message(
-                    source, where, field, f"a {item['type']} item is scored and needs a {field}"
+                    source,
+                    where,
+                    field,
+                    f"{'an' if item['type'] == 'agreement' else 'a'} {item['type']} item is "
+                    f"scored and needs a {field}",
                 )
             )
         elif isinstance(value, str) and value not in declared:
