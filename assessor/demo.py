@@ -515,6 +515,8 @@ def _respondents(
                 if absent[r, c]
                 else keys[int(values[r, c])]
             )
+            if item.type == "agreement"
+            else item.nearest_answer(keys[int(values[r, c])] if not unknown[r, c] else "dont_know")
             for c, item in enumerate(scored)
         }
         for item in choice_items:

@@ -38,6 +38,17 @@ FACT_OPTIONS: tuple[tuple[str, str, int | None], ...] = (
     ("no", "No", 0),
     ("dont_know", "Don't know", None),
 )
+#: The fact answer nearest to each agreement answer: for generated answers (the demo, tests)
+#: that speak the agreement scale to every scored item.
+FACT_EQUIVALENT: dict[str, str] = {
+    "strongly_agree": "yes",
+    "agree": "yes",
+    "neutral": "partly",
+    "disagree": "no",
+    "strongly_disagree": "no",
+    "not_happening": "no",
+    "dont_know": "dont_know",
+}
 #: The first questionnaire version held to the version 3 rules of questionnaire-format.md.
 RULES_FROM_VERSION = 3
 
@@ -134,6 +145,13 @@ class Item:
         if self.scored:
             return tuple(key for key, _, _ in self.agreement_options())
         return tuple(option.key for option in self.options)
+
+    def nearest_answer(self, agreement_key: str) -> str:
+        """An agreement answer as this item would take it: itself, or for a fact item the
+        nearest fact answer (generated answers only: a respondent picks their own)."""
+        if self.type == "fact":
+            return FACT_EQUIVALENT.get(agreement_key, agreement_key)
+        return agreement_key
 
     def text_for_audience(self, audience: str) -> str:
         return self.text_for.get(audience, self.text)
