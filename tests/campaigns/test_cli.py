@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from sqlalchemy import select
 
 from assessor.models import Campaign, CampaignOrganisation, Cell, Organisation

@@ -23,8 +23,8 @@ from assessor import results
 from assessor.campaigns import service as campaigns
 from assessor.extensions import db
 from assessor.results.api import csv_columns
-from tests.support import reference
 from tests.fixtures.api import CLOSED, OPEN, STEP_SCORE
+from tests.support import reference
 from tests.support.factories import submitted_yesterday
 
 A, C = 17 / 6, 8 / 3
