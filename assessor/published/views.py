@@ -62,11 +62,8 @@ def _pictures(view: ResultsView, item: OrgResult, q: Questionnaire) -> dict[str,
         "trend_chart": charts.trend(item, q, reason),
         "trend_reading": readings.trend(item, previous.title) if previous else None,
         "previous": previous,
-        "revised_in": (
-            campaign.questionnaire.published_at.year
-            if campaign.questionnaire.published_at
-            else None
-        ),
+        # the revised questionnaire took effect with this campaign
+        "revised_in": campaign.opens_at.year if campaign.opens_at else None,
     }
 
 

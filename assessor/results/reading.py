@@ -31,6 +31,7 @@ from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
 from assessor.results import publications
 from assessor.results.counts import day_old
+from assessor.results.principles import national
 from assessor.results.records import (
     CampaignSummary,
     Gap,
@@ -334,8 +335,25 @@ class ResultsView:
                     if values["patient_leader"] is None
                     else "staff_below_minimum"
                 )
+            median = percentile = n_orgs = None
+            if not self.hidden and mapped:
+                nat = national(self.snapshot, [column[link] for link in mapped])
+                median, n_orgs = nat.median, nat.n_orgs
+                if values["combined"] is not None:
+                    percentile = _num(nat.percentile[i])
             found.append(
-                PrincipleResult(p.key, p.framework, p.label, mapped, values, shown, reasons)
+                PrincipleResult(
+                    p.key,
+                    p.framework,
+                    p.label,
+                    mapped,
+                    values,
+                    shown,
+                    reasons,
+                    national_median=median,
+                    national_percentile=percentile,
+                    national_n=n_orgs,
+                )
             )
         return found
 

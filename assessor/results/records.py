@@ -146,6 +146,11 @@ class PrincipleResult:
     values: dict[str, float | None]
     items_shown: dict[str, int]
     reasons: dict[str, str | None]
+    #: the combined figure's national median and this organisation's percentile rank among
+    #: the organisations whose figure is shown (None when its own is not, or while hidden).
+    national_median: float | None = None
+    national_percentile: float | None = None
+    national_n: int | None = None
 
 
 @dataclass(frozen=True)

@@ -189,8 +189,8 @@ def trend_chart(view: ResultsView, i: int, audience: str) -> Chart:
     title = titled(view, f"{org.name}: change since {previous}, {voice_label(audience)}")
     if trend.reason is not None:
         if trend.reason == "not_comparable":
-            published = view.campaign.questionnaire.published_at
-            why = trend_break(published.year if published else None)
+            opens = view.campaign.opens_at  # the revised questionnaire took effect then
+            why = trend_break(opens.year if opens else None)
         else:
             why = TREND_REASONS.get(trend.reason or "", reason_text(trend.reason, k_of(view)))
         summary = f"There is no trend for {org.name}: {why}."
