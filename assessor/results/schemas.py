@@ -145,7 +145,17 @@ class PublicationRefSchema(ma.Schema):
     reason = ma.fields.String(required=True, allow_none=True)
 
 
+def _rules_of(row: Any) -> int:
+    from assessor.results.publications import rules_of  # publications imports these schemas
+
+    return rules_of(row)
+
+
 class PublicationSchema(PublicationRefSchema):
+    rules = ma.fields.Function(
+        _rules_of,
+        metadata={"description": "The rule set of scoring.md it was computed with: 1 or 2."},
+    )
     organisations_revised = ma.fields.Integer(
         required=True,
         metadata={
