@@ -15,9 +15,9 @@ DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
 #: Shorter keys are refused outside demo mode: they sign sessions and key cursor encryption.
 MIN_SECRET_KEY_LENGTH = 32
 DEFAULT_MIN_RESPONDENTS = 5
-#: The floor below which no campaign may go: with fewer than three respondents a mean and a
-#: visible n reveal too much about each person.
-FLOOR_MIN_RESPONDENTS = 3
+#: The floor below which no campaign may go (scoring.md s.3, rule set 2: k is never below 5):
+#: with fewer respondents a mean and a visible n reveal too much about each person.
+FLOOR_MIN_RESPONDENTS = 5
 
 
 def json_dumps(value: Any) -> str:

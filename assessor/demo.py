@@ -1,6 +1,7 @@
-"""The demo data set: about 200 organisations in NHS England's seven regions, three
-campaigns (2024 on v1 closed, 2025 on v2 closed, 2026 on v3 open) and responses drawn from a
-model with a hidden maturity per organisation and domain.
+"""The demo data set: about 200 organisations in NHS England's seven regions, four
+campaigns (2023 on v2 closed; 2024 and 2025 on v3 closed, so a break in the series at 2024
+and a published trend at 2025; 2026 on v3 open) and responses drawn from a model with a
+hidden maturity per organisation and domain.
 
 The model: each organisation has a latent maturity m (0..5) per domain, shifted by region
 and peer group, growing a little each year. A respondent's chance of agreeing with an item
@@ -342,7 +343,12 @@ def build_organisations(rng: np.random.Generator, per_place: int = 1) -> list[Or
 
 #: The demo's campaigns: (year, questionnaire version, days from now to its opening and to
 #: its closing, share of each cell's people who answered). Each follows the year before.
-CAMPAIGNS = ((2024, 1, -772, -730, 1.0), (2025, 2, -407, -365, 1.0), (2026, 3, -21, 21, 0.6))
+CAMPAIGNS = (
+    (2023, 2, -1137, -1095, 1.0),
+    (2024, 3, -772, -730, 1.0),
+    (2025, 3, -407, -365, 1.0),
+    (2026, 3, -21, 21, 0.6),
+)
 
 
 @dataclass(frozen=True)
@@ -513,6 +519,8 @@ def _respondents(
                 if absent[r, c]
                 else keys[int(values[r, c])]
             )
+            if item.type == "agreement"
+            else item.nearest_answer(keys[int(values[r, c])] if not unknown[r, c] else "dont_know")
             for c, item in enumerate(scored)
         }
         for item in choice_items:

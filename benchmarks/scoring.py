@@ -149,10 +149,10 @@ def benchmarking_figures(
     region = np.arange(n_orgs) % n_regions
 
     def run() -> None:
-        staff = summarise_cells(*stats[0], k)
-        patient = summarise_cells(*stats[1], k)
-        combined = combine(staff, patient)
-        gap(staff, patient)
+        staff = summarise_cells(*stats[0], k, N_RUNGS)
+        patient = summarise_cells(*stats[1], k, N_RUNGS)
+        combined = combine(staff, patient, N_RUNGS)
+        gap(staff, patient, N_RUNGS)
         for j in range(measures.shape[1]):
             for labels in (np.zeros(n_orgs, dtype=np.int64), region):
                 percentile_ranks(combined.value[:, j], combined.shown[:, j], labels)

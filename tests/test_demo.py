@@ -70,8 +70,9 @@ def test_demo_data_set_has_the_described_shape(db) -> None:
         for c in db.session.scalars(select(Campaign))
     }
     assert statuses == {
-        "2024-assessment": ("closed", 1, None, "open"),
-        "2025-assessment": ("closed", 2, "2024-assessment", "open"),
+        "2023-assessment": ("closed", 2, None, "open"),
+        "2024-assessment": ("closed", 3, "2023-assessment", "open"),
+        "2025-assessment": ("closed", 3, "2024-assessment", "open"),
         "2026-assessment": ("open", 3, "2025-assessment", "open"),
     }
     assert any("board@example.nhs.uk" in line for line in lines)
@@ -94,7 +95,12 @@ def test_demo_data_set_has_the_described_shape(db) -> None:
     assert any(i["response_rate"]["staff"] is not None for i in items)
     assert any(i["response_rate"]["patient_leader"] is None for i in items)
     trend = items[0]["trend"]
-    assert trend["previous"] == "2024-assessment" and trend["comparable_fraction"] < 1
+    # 2024 -> 2025 on the same version: a published trend on every item
+    assert trend["previous"] == "2024-assessment" and trend["comparable_fraction"] == 1
+    assert any(i["trend"]["overall"]["delta"] is not None for i in items)
+    # 2023 (v2) -> 2024 (v3): a break in the series, with its reason
+    broken = result_items(get_campaign("2024-assessment"), "combined")[0]["trend"]
+    assert broken["reason"] == "not_comparable" and broken["comparable_fraction"] == 0
     dont_know = sum(
         1
         for answers in db.session.scalars(select(Response.answers).limit(500))
@@ -103,8 +109,8 @@ def test_demo_data_set_has_the_described_shape(db) -> None:
     )
     assert dont_know > 0
 
-    # v3 (2026): "This does not happen here" is drawn, more often at higher rungs, where the
-    # hidden maturity lies further below the rung; earlier versions never offer it.
+    # v3 (2024 on): "This does not happen here" is drawn, more often at higher rungs, where
+    # the hidden maturity lies further below the rung; v2 (2023) never offers it.
     q3 = definition_of(get_campaign("2026-assessment").questionnaire)
     rank = {item.link_id: q3.rung_rank(item.rung) for item in q3.scored_items}
     by_rank: Counter[int] = Counter()
@@ -112,7 +118,7 @@ def test_demo_data_set_has_the_described_shape(db) -> None:
     for slug, answers in db.session.execute(
         select(Campaign.slug, Response.answers).join(Campaign, Campaign.id == Response.campaign_id)
     ):
-        if slug != "2026-assessment":
+        if slug == "2023-assessment":
             assert "not_happening" not in answers.values()
             continue
         for link_id, value in answers.items():

@@ -83,6 +83,7 @@ def test_cell_statistics_survive_0006_down_and_up_exactly(empty_url: str) -> Non
     app = create_app(
         {
             "TESTING": True,
+            "TEST_FLOOR_MIN_RESPONDENTS": 3,
             "SQLALCHEMY_DATABASE_URI": empty_url,
             "SECRET_KEY": "test",
             "QUESTIONNAIRES_DIR": str(QUESTIONNAIRES_DIR),
@@ -141,6 +142,7 @@ def test_0007_carries_cosignatures_into_plan_versions_down_and_up(empty_url: str
     app = create_app(
         {
             "TESTING": True,
+            "TEST_FLOOR_MIN_RESPONDENTS": 3,
             "SQLALCHEMY_DATABASE_URI": empty_url,
             "SECRET_KEY": "test",
             "QUESTIONNAIRES_DIR": str(QUESTIONNAIRES_DIR),

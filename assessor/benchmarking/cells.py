@@ -46,6 +46,8 @@ class Comparison:
     significant: np.ndarray
     shown: np.ndarray
     reason: np.ndarray
+    #: the interval reached -R or R and was cut there (gaps and trends; never a score's).
+    clipped: np.ndarray
 
 
 def sample_variance(n: np.ndarray, total: np.ndarray, total_sq: np.ndarray) -> np.ndarray:
@@ -92,6 +94,39 @@ def _interval(value: np.ndarray, half: np.ndarray, se: np.ndarray) -> tuple[np.n
     return value - half, value + half
 
 
+def bounded_interval(
+    x: np.ndarray, se: np.ndarray, df: np.ndarray, n: np.ndarray, n_rungs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """ci95 of a score on [0, R] (scoring.md s.3): a Wilson-type interval on the effective
+    sample size y (1 - y) / e^2 (Korn and Graubard), with y = x / R and e = se / R, or n when
+    se is 0. It stays inside [0, R] and is not of zero width when everyone answered alike."""
+    r = float(n_rungs)
+    y = np.clip(np.asarray(x, dtype=np.float64) / r, 0.0, 1.0)
+    e = np.asarray(se, dtype=np.float64) / r
+    spread = y * (1.0 - y)
+    n = np.asarray(n, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = np.where(e > 0, spread / np.where(e > 0, e * e, 1.0), n)
+        n_eff = np.where(n_eff > 0, n_eff, n)
+        q = t975(df)
+        q2 = q * q
+        grow = 1.0 + q2 / n_eff
+        centre = (y + q2 / (2.0 * n_eff)) / grow
+        half = q * np.sqrt(spread / n_eff + q2 / (4.0 * n_eff * n_eff)) / grow
+    # Clipped only against rounding, which could put a limit a hair outside [0, R].
+    return np.clip(r * (centre - half), 0.0, r), np.clip(r * (centre + half), 0.0, r)
+
+
+def clip_interval(
+    low: np.ndarray, high: np.ndarray, n_rungs: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A difference's interval cut to [-R, R], and whether it was (scoring.md conventions)."""
+    r = float(n_rungs)
+    with np.errstate(invalid="ignore"):
+        clipped = (low < -r) | (high > r)
+    return np.clip(low, -r, r), np.clip(high, -r, r), clipped
+
+
 def excludes_zero(ci_low: np.ndarray, ci_high: np.ndarray) -> np.ndarray:
     """Strictly excludes 0 after rounding to 9 decimals: a limit on 0 is not significant, and
     with se 0 ([x, x]) this is exactly "x is not 0"."""
@@ -101,11 +136,14 @@ def excludes_zero(ci_low: np.ndarray, ci_high: np.ndarray) -> np.ndarray:
         return (lo > 0) | (hi < 0)
 
 
-def summarise_cells(n: np.ndarray, total: np.ndarray, total_sq: np.ndarray, k: int) -> CellSummary:
-    """Mean, sd (ddof 1), se and t-based ci95 of each cell from its sufficient statistics.
+def summarise_cells(
+    n: np.ndarray, total: np.ndarray, total_sq: np.ndarray, k: int, n_rungs: int
+) -> CellSummary:
+    """Mean, sd (ddof 1), se and the bounded ci95 of each cell from its sufficient
+    statistics, scores lying on [0, n_rungs].
 
     A cell is shown when n >= k; otherwise every float field is NaN (n stays as given, being
-    the count). With sd 0 the interval is [mean, mean].
+    the count).
 
     Cancellation guard: the variance (total_sq - total**2 / n) / (n - 1) is snapped to exactly
     0 when |total_sq - total**2 / n| <= 4 * n * eps * total_sq (eps = 2.2e-16), i.e. when it
@@ -122,7 +160,7 @@ def summarise_cells(n: np.ndarray, total: np.ndarray, total_sq: np.ndarray, k: i
     mean = np.where(shown, total / safe_n, np.nan)
     sd = np.where(shown, np.sqrt(sample_variance(nf, total, total_sq)), np.nan)
     se = sd / np.sqrt(safe_n)
-    ci_low, ci_high = _interval(mean, t975(nf - 1.0) * se, se)
+    ci_low, ci_high = bounded_interval(mean, se, nf - 1.0, nf, n_rungs)
     return CellSummary(
         n=n_int, mean=mean, sd=sd, se=se, ci_low=ci_low, ci_high=ci_high, shown=shown
     )
@@ -148,48 +186,62 @@ def _reasons(shown_a: np.ndarray, shown_b: np.ndarray, reason_a: str, reason_b: 
     return reason
 
 
-def _welch(
-    a: CellSummary, b: CellSummary, sign: float, scale: float, reason: np.ndarray, test: bool
-) -> Comparison:
-    """(mean_a + sign * mean_b) * scale with se sqrt(v_a + v_b) * scale, Welch df, t ci95."""
+def _welch(a: CellSummary, b: CellSummary, sign: float, scale: float) -> tuple[np.ndarray, ...]:
+    """(mean_a + sign * mean_b) * scale with se sqrt(v_a + v_b) * scale and Welch's df."""
     shown = a.shown & b.shown
     v_a, v_b = a.se**2, b.se**2
     value = np.where(shown, (a.mean + sign * b.mean) * scale, np.nan)
     se = np.where(shown, np.sqrt(v_a + v_b) * scale, np.nan)
     df = np.where(shown, welch_df(v_a, a.n, v_b, b.n), np.nan)
-    ci_low, ci_high = _interval(value, t975(df) * se, se)
-    significant = excludes_zero(ci_low, ci_high) & shown if test else np.zeros(shown.shape, bool)
-    return Comparison(value, se, df, ci_low, ci_high, significant, shown, reason)
+    return shown, value, se, df
 
 
-def combine(staff: CellSummary, patient: CellSummary) -> Comparison:
+def _difference(a: CellSummary, b: CellSummary, reason: np.ndarray, n_rungs: int) -> Comparison:
+    """a - b with a t ci95 on Welch's df, clipped to [-R, R]; significant when it strictly
+    excludes 0."""
+    shown, value, se, df = _welch(a, b, -1.0, 1.0)
+    low, high = _interval(value, t975(df) * se, se)
+    low, high, clipped = clip_interval(low, high, n_rungs)
+    significant = excludes_zero(low, high) & shown
+    return Comparison(value, se, df, low, high, significant, shown, reason, clipped & shown)
+
+
+def combine(staff: CellSummary, patient: CellSummary, n_rungs: int) -> Comparison:
     """The organisation's rating: staff and patient leaders weigh equally whatever their sizes
-    (scoring.md s.3). Shown only when both cells are; patient leaders' reason comes first.
-    `significant` is unused (all False)."""
+    (scoring.md s.3), with the bounded interval. Shown only when both cells are; patient
+    leaders' reason comes first. `significant` is unused (all False)."""
     reason = _reasons(patient.shown, staff.shown, PATIENT_LEADER_BELOW_MINIMUM, STAFF_BELOW_MINIMUM)
-    return _welch(staff, patient, 1.0, 0.5, reason, test=False)
+    shown, value, se, df = _welch(staff, patient, 1.0, 0.5)
+    n = staff.n.astype(np.float64) + patient.n.astype(np.float64)
+    # Both cells of sd 0: no Welch df (reported as NaN), so the quantile's is n_s + n_p - 2.
+    low, high = bounded_interval(value, se, np.where(np.isnan(df) & shown, n - 2.0, df), n, n_rungs)
+    low, high = np.where(shown, low, np.nan), np.where(shown, high, np.nan)
+    no = np.zeros(shown.shape, bool)
+    return Comparison(value, se, df, low, high, no, shown, reason, no)
 
 
-def gap(staff: CellSummary, patient: CellSummary) -> Comparison:
+def gap(staff: CellSummary, patient: CellSummary, n_rungs: int) -> Comparison:
     """Perception gap, staff minus patient leaders; significant when ci95 strictly excludes 0."""
     reason = _reasons(patient.shown, staff.shown, PATIENT_LEADER_BELOW_MINIMUM, STAFF_BELOW_MINIMUM)
-    return _welch(staff, patient, -1.0, 1.0, reason, test=True)
+    return _difference(staff, patient, reason, n_rungs)
 
 
-def delta(now: CellSummary, before: CellSummary) -> Comparison:
-    """Trend of a staff or patient-leader cell on comparable items: now minus before."""
+def delta(now: CellSummary, before: CellSummary, n_rungs: int) -> Comparison:
+    """Trend of a staff or patient-leader cell on common items: now minus before."""
     reason = _reasons(now.shown, before.shown, BELOW_MINIMUM, BELOW_MINIMUM)
-    return _welch(now, before, -1.0, 1.0, reason, test=True)
+    return _difference(now, before, reason, n_rungs)
 
 
-def delta_combined(now: Comparison, before: Comparison) -> Comparison:
+def delta_combined(now: Comparison, before: Comparison, n_rungs: int) -> Comparison:
     """Trend of the combined rating: se = sqrt(se_now^2 + se_before^2) with a normal interval
-    (z95), so df is reported as infinite. Shown only when all four cells are."""
+    (z95), so df is reported as infinite, clipped to [-R, R]. Shown only when all four cells
+    are."""
     shown = now.shown & before.shown
     reason = _reasons(now.shown, before.shown, BELOW_MINIMUM, BELOW_MINIMUM)
     value = np.where(shown, now.value - before.value, np.nan)
     se = np.where(shown, np.sqrt(now.se**2 + before.se**2), np.nan)
     df = np.where(shown, np.inf, np.nan)
-    ci_low, ci_high = _interval(value, Z95 * se, se)
-    significant = excludes_zero(ci_low, ci_high) & shown
-    return Comparison(value, se, df, ci_low, ci_high, significant, shown, reason)
+    low, high = _interval(value, Z95 * se, se)
+    low, high, clipped = clip_interval(low, high, n_rungs)
+    significant = excludes_zero(low, high) & shown
+    return Comparison(value, se, df, low, high, significant, shown, reason, clipped & shown)

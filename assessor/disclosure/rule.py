@@ -53,6 +53,23 @@ def k_of(campaign: _HasK) -> int:
     return int(campaign.min_respondents)
 
 
+#: A shown measure resting on fewer respondents than this is `imprecise` (scoring.md s.3):
+#: pages say "fewer than 10 answered: read with care".
+PRECISE_FROM = 10
+
+
+def imprecise(shown: Any, n: Any) -> np.ndarray:
+    """Whether each shown measure rests on fewer than PRECISE_FROM respondents."""
+    return np.asarray(shown, dtype=bool) & (np.asarray(n) < PRECISE_FROM)
+
+
+def in_group_statistics(values: Any) -> np.ndarray:
+    """Which organisations' values enter a group statistic (a median, a percentile rank):
+    only those shown to readers, so that no withheld value can be recovered from a group's
+    numbers by subtraction (scoring.md s.4). `values` are already NaN where withheld."""
+    return ~np.isnan(np.asarray(values, dtype=np.float64))
+
+
 def reaches_k(n: Any, k: int) -> np.ndarray:
     """Whether each count reaches k, the first condition for showing what it counts; k is
     at least 1, so that no number is ever shown from nobody."""

@@ -14,7 +14,10 @@ from assessor.web.csv import csv_response, write_csv
 
 FRAMEWORKS = {
     "nhse-2022": "NHS England's ten principles for working with people and communities (2022)",
-    "iaf": "Engagement criteria of the improvement and assessment framework (IAF)",
+    "iaf": (
+        "Criteria of the patient and community engagement indicator of the CCG Improvement"
+        " and Assessment Framework (2018/19 on; it rated CCGs from published evidence)"
+    ),
 }
 CSV_AUDIENCES = ("combined", "staff", "patient_leader")
 
@@ -56,6 +59,9 @@ def report_csv(slug: str, org_code: str) -> Response:
         "items",
         *(f"{a}.agreement" for a in CSV_AUDIENCES),
         *(f"{a}.reason" for a in CSV_AUDIENCES),
+        "combined.national_median",
+        "combined.national_percentile",
+        "combined.national_organisations",
         "publication",
     ]
     number = view.publication.number if view.publication else ""
@@ -67,6 +73,9 @@ def report_csv(slug: str, org_code: str) -> Response:
             " ".join(p.items),
             *("" if p.values[a] is None else repr(p.values[a]) for a in CSV_AUDIENCES),
             *(p.reasons[a] or "" for a in CSV_AUDIENCES),
+            "" if p.national_median is None else repr(p.national_median),
+            "" if p.national_percentile is None else repr(p.national_percentile),
+            "" if p.national_n is None else p.national_n,
             number,
         ]
         for p in found

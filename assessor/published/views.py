@@ -62,6 +62,8 @@ def _pictures(view: ResultsView, item: OrgResult, q: Questionnaire) -> dict[str,
         "trend_chart": charts.trend(item, q, reason),
         "trend_reading": readings.trend(item, previous.title) if previous else None,
         "previous": previous,
+        # the revised questionnaire took effect with this campaign
+        "revised_in": campaign.opens_at.year if campaign.opens_at else None,
     }
 
 

@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from assessor.questionnaires import rules
-from assessor.questionnaires.definition import AGREEMENT_OPTIONS, NOT_HAPPENING
+from assessor.questionnaires.definition import (
+    AGREEMENT_OPTIONS,
+    FACT_OPTIONS,
+    NOT_HAPPENING,
+    SCORED_TYPES,
+)
 from assessor.questionnaires.problems import TOP_LEVEL, message, where_in_list
 
 FILE_NAME = re.compile(r"^v([1-9][0-9]*)\.ya?ml$")
@@ -187,12 +192,12 @@ def _check_text_for(
 def _check_coverage(
     source: str, items: list[Any], rung_keys: list[str], domain_keys: list[str]
 ) -> list[str]:
-    """Every declared rung of every domain is evidenced by at least one agreement item."""
+    """Every declared rung of every domain is evidenced by at least one scored item."""
     covered = {
         (item["domain"], item["rung"])
         for item in items
         if isinstance(item, dict)
-        and item.get("type") == "agreement"
+        and item.get("type") in SCORED_TYPES
         and item.get("domain") in domain_keys
         and item.get("rung") in rung_keys
     }
@@ -201,7 +206,7 @@ def _check_coverage(
             source,
             f"domain {domain}",
             "items",
-            f"no agreement item evidences rung '{rung}' in this domain "
+            f"no scored item evidences rung '{rung}' in this domain "
             f"(add an item with domain: {domain} and rung: {rung})",
         )
         for domain in domain_keys
@@ -244,7 +249,7 @@ def _check_scoring_fields(
     source: str, where: str, item: dict[str, Any], rung_keys: list[str], domain_keys: list[str]
 ) -> list[str]:
     errors: list[str] = []
-    scored = item.get("type") == "agreement"
+    scored = item.get("type") in SCORED_TYPES
     for field, declared, kind in (
         ("domain", domain_keys, "domain"),
         ("rung", rung_keys, "rung"),
@@ -257,13 +262,20 @@ def _check_scoring_fields(
                         source,
                         where,
                         field,
-                        f"only agreement items are scored; a {item['type']} item has no {field}",
+                        f"only agreement and fact items are scored; a {item['type']} item "
+                        f"has no {field}",
                     )
                 )
             continue
         if value is None:
             errors.append(
-                message(source, where, field, f"an agreement item is scored and needs a {field}")
+                message(
+                    source,
+                    where,
+                    field,
+                    f"{'an' if item['type'] == 'agreement' else 'a'} {item['type']} item is "
+                    f"scored and needs a {field}",
+                )
             )
         elif isinstance(value, str) and value not in declared:
             errors.append(
@@ -305,6 +317,20 @@ def _check_options(source: str, where: str, item: dict[str, Any]) -> list[str]:
                 )
             ]
         return []
+    if kind == "fact" and options is not None:
+        keys = [o.get("key") if isinstance(o, dict) else None for o in options or []]
+        fixed = [key for key, _, _ in FACT_OPTIONS]
+        if keys != fixed:
+            return [
+                message(
+                    source,
+                    where,
+                    "options",
+                    "a fact item's answers are fixed: " + ", ".join(fixed) + " (leave options "
+                    "out, or list exactly these keys in this order)",
+                )
+            ]
+        return []
     if options is not None and kind in ("agreement", "text"):
         extra = " (the agreement scale is fixed)" if kind == "agreement" else ""
         return [
@@ -323,6 +349,8 @@ def _answer_keys(item: dict[str, Any], not_happening: bool = False) -> list[str]
     if kind == "agreement":
         keys = [key for key, _, _ in AGREEMENT_OPTIONS]
         return [*keys, NOT_HAPPENING[0]] if not_happening else keys
+    if kind == "fact":
+        return [key for key, _, _ in FACT_OPTIONS]
     if kind == "single_choice" and isinstance(item.get("options"), list):
         return [
             o["key"]
@@ -366,7 +394,7 @@ def _check_enable_when(
                 where,
                 "enable_when.link_id",
                 f"'{target_id}' is a {target.get('type')} item; skip logic can only depend on "
-                "an agreement or single_choice item",
+                "an agreement, fact or single_choice item",
             )
         ]
     if isinstance(answer, str) and answer not in keys:

@@ -29,10 +29,32 @@ NOT_HAPPENING: tuple[str, str, int | None] = ("not_happening", "This does not ha
 AGREEMENT_VALUES: dict[str, int | None] = {
     key: value for key, _, value in (*AGREEMENT_OPTIONS, NOT_HAPPENING)
 }
+#: A `fact` item (format version 3 on) asks whether something happens: yes contributes 1,
+#: partly 0.5, no 0 (values 4, 2 and 0 on the agreement scale's 0..4), "don't know" is
+#: unanswered (scoring.md s.2).
+FACT_OPTIONS: tuple[tuple[str, str, int | None], ...] = (
+    ("yes", "Yes", 4),
+    ("partly", "Partly", 2),
+    ("no", "No", 0),
+    ("dont_know", "Don't know", None),
+)
+#: The fact answer nearest to each agreement answer: for generated answers (the demo, tests)
+#: that speak the agreement scale to every scored item.
+FACT_EQUIVALENT: dict[str, str] = {
+    "strongly_agree": "yes",
+    "agree": "yes",
+    "neutral": "partly",
+    "disagree": "no",
+    "strongly_disagree": "no",
+    "not_happening": "no",
+    "dont_know": "dont_know",
+}
 #: The first questionnaire version held to the version 3 rules of questionnaire-format.md.
 RULES_FROM_VERSION = 3
 
-ITEM_TYPES = ("agreement", "text", "single_choice")
+ITEM_TYPES = ("agreement", "fact", "text", "single_choice")
+#: Item types that are scored: each belongs to a domain and evidences a rung.
+SCORED_TYPES = ("agreement", "fact")
 
 
 def canonical_digest(body: Any) -> str:
@@ -99,23 +121,37 @@ class Item:
 
     @property
     def scored(self) -> bool:
-        return self.type == "agreement"
+        return self.type in SCORED_TYPES
 
     def agreement_options(self) -> tuple[tuple[str, str, int | None], ...]:
-        """(key, label, value) of an agreement item's answers: the scale, "don't know", and
-        "This does not happen here" where the version offers it."""
+        """(key, label, value) of a scored item's answers: for an agreement item the scale,
+        "don't know", and "This does not happen here" where the version offers it; for a
+        fact item yes, partly, no and "don't know"."""
+        if self.type == "fact":
+            return FACT_OPTIONS
         if self.not_happening:
             return (*AGREEMENT_OPTIONS, NOT_HAPPENING)
         return AGREEMENT_OPTIONS
+
+    def answer_values(self) -> tuple[tuple[str, int | None], ...]:
+        """(key, value) of each answer of a scored item, in order: what a trend compares."""
+        return tuple((key, value) for key, _, value in self.agreement_options())
 
     def option_keys(self) -> tuple[str, ...]:
         return self._option_keys
 
     @cached_property
     def _option_keys(self) -> tuple[str, ...]:
-        if self.type == "agreement":
+        if self.scored:
             return tuple(key for key, _, _ in self.agreement_options())
         return tuple(option.key for option in self.options)
+
+    def nearest_answer(self, agreement_key: str) -> str:
+        """An agreement answer as this item would take it: itself, or for a fact item the
+        nearest fact answer (generated answers only: a respondent picks their own)."""
+        if self.type == "fact":
+            return FACT_EQUIVALENT.get(agreement_key, agreement_key)
+        return agreement_key
 
     def text_for_audience(self, audience: str) -> str:
         return self.text_for.get(audience, self.text)

@@ -31,6 +31,11 @@ def agreement_system(url_base: str = DEFAULT_URL_BASE) -> str:
     return f"{_fhir_base(url_base)}/CodeSystem/agreement"
 
 
+def fact_system(url_base: str = DEFAULT_URL_BASE) -> str:
+    """yes / partly / no / don't know of every fact item (questionnaire format 3 on)."""
+    return f"{_fhir_base(url_base)}/CodeSystem/fact"
+
+
 def options_system(q: Questionnaire, item: Item, url_base: str = DEFAULT_URL_BASE) -> str:
     """The code system of one single_choice item's options (keys are only unique per item)."""
     return f"{_fhir_base(url_base)}/CodeSystem/{q.key}-{item.link_id}"
@@ -39,11 +44,13 @@ def options_system(q: Questionnaire, item: Item, url_base: str = DEFAULT_URL_BAS
 def _system_of(q: Questionnaire, item: Item, url_base: str) -> str:
     if item.type == "agreement":
         return agreement_system(url_base)
+    if item.type == "fact":
+        return fact_system(url_base)
     return options_system(q, item, url_base)
 
 
 def _display_of(item: Item, code: str) -> str:
-    if item.type == "agreement":
+    if item.scored:
         return next(label for key, label, _ in item.agreement_options() if key == code)
     return next(option.label for option in item.options if option.key == code)
 
@@ -65,9 +72,10 @@ def _datetime(value: date | datetime) -> str:
 
 def _answer_options(q: Questionnaire, item: Item, url_base: str) -> list[dict[str, Any]]:
     system = _system_of(q, item, url_base)
-    if item.type == "agreement":
+    if item.scored:
         options = []
-        # "This does not happen here" (version 3 on) carries ordinal 0, as it scores.
+        # "This does not happen here" (version 3 on) carries ordinal 0, as it scores; a
+        # fact item's yes, partly and no carry 4, 2 and 0, on the same scale.
         for key, label, value in item.agreement_options():
             option: dict[str, Any] = {
                 "valueCoding": {"system": system, "code": key, "display": label}

@@ -92,7 +92,10 @@ def _stripped(data: dict[str, Any]) -> dict[str, Any]:
 def _stripped_item(item: dict[str, Any]) -> dict[str, Any]:
     return {
         **_strip(item, "text"),
-        "options": [_strip(o, "label") for o in item.get("options") or ()],
+        # A fact item's answers are fixed (definition.FACT_OPTIONS): never stored with it.
+        "options": [
+            _strip(o, "label") for o in item.get("options") or () if item["type"] != "fact"
+        ],
         "text_for": {k: v.strip() for k, v in (item.get("text_for") or {}).items()},
         "help": item["help"].strip() if item.get("help") else None,
     }

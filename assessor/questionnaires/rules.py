@@ -15,8 +15,15 @@ that names one thing, lists it once in `fixed_phrases` where reviewers see it):
   "If...", "Once...", "After...", "Where...", "Since...", "Whenever...", "Until..."), the
   form of v2's "When patient leaders have helped choose what to fund, ...", and may not
   use words that take a prior state for granted ("still", "again", "no longer", "any longer",
-  "any more", "continue(s) to", "keep(s) on"). Presumptions hidden in a noun ("the budget
-  for...") are left to review; the `not_happening` answer covers what review misses.
+  "any more", "continue(s) to", "keep(s) on"), nor phrases that take another item's answer
+  or a service for granted ("as a result", "what they found", "the changes they asked
+  for", "their budget", ...: PRESUMING_PHRASES). Other presumptions hidden in a noun are
+  left to review; the `not_happening` answer covers what review misses.
+- independence: a scored item may not declare `depends_on` (an item it only makes sense
+  after); two items of a (domain, rung) must each stand alone, or a "does not happen" on
+  the first would zero both and the rung would rest on one fact.
+- a `fact` item (yes / partly / no / don't know) is for something that happens or not, from
+  version 3 on; its answers are fixed.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assessor.questionnaires.definition import RULES_FROM_VERSION
+from assessor.questionnaires.definition import RULES_FROM_VERSION, SCORED_TYPES
 
 #: (where, field, text) of one problem; the loader adds the file name.
 Problem = tuple[str, str, str]
@@ -41,6 +48,33 @@ _OPENING_CONDITION = re.compile(
 _PRESUPPOSING = re.compile(
     r"\b(still|again|no longer|any longer|any more|anymore|continues? to|continued to"
     r"|keeps? on)\b",
+    re.IGNORECASE,
+)
+#: Phrases that take another item's answer, or a service, for granted: an item holding one
+#: only makes sense once something else has happened.
+PRESUMING_PHRASES = (
+    "as a result",
+    "because of this",
+    "because of that",
+    "following this",
+    "after this",
+    "what they found",
+    "what they said",
+    "what they asked for",
+    "what patient leaders found",
+    "what patient leaders said",
+    "what patient leaders asked for",
+    "the changes they",
+    "the ideas they",
+    "their budget",
+    "their training",
+    "their findings",
+    "their suggestions",
+    "this work",
+    "these changes",
+)
+_PRESUMING_PHRASE = re.compile(
+    r"(?<![\w-])(" + "|".join(re.escape(p) for p in PRESUMING_PHRASES) + r")(?![\w-])",
     re.IGNORECASE,
 )
 #: A full stop, "!" or "?" followed by more words: a second sentence.
@@ -98,6 +132,11 @@ def presumption_problems(text: str) -> list[str]:
         )
     for word in sorted({m.group(1).lower() for m in _PRESUPPOSING.finditer(flat)}):
         problems.append(f"'{word}' takes an earlier state for granted")
+    for phrase in sorted({m.group(1).lower() for m in _PRESUMING_PHRASE.finditer(flat)}):
+        problems.append(
+            f"'{phrase}' takes another item's answer or a service for granted; ask about "
+            "it on its own"
+        )
     return problems
 
 
@@ -130,9 +169,19 @@ def check(data: dict[str, Any], where_of: Any) -> list[Problem]:
     phrases = _phrases(data)
     items = data.get("items")
     for index, item in enumerate(items if isinstance(items, list) else []):
-        if not isinstance(item, dict) or item.get("type") != "agreement":
+        if not isinstance(item, dict) or item.get("type") not in SCORED_TYPES:
             continue
         where = where_of(index)
+        if item.get("depends_on") is not None:
+            problems.append(
+                (
+                    where,
+                    "depends_on",
+                    "a scored item stands alone: it may not depend on another item (a 'does "
+                    "not happen' there would zero both, and the rung would rest on one fact); "
+                    "reword it to ask about one thing that can be judged by itself",
+                )
+            )
         if item.get("text_for"):
             problems.append(
                 (
@@ -169,6 +218,17 @@ def check_references(data: dict[str, Any], where_of: Any) -> list[Problem]:
                     (f"principle {entry['key']}", "key", f"'{entry['key']}' is declared twice")
                 )
             declared.append(entry["key"])
+    if not applies_to(data.get("version")):
+        items = data.get("items")
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and item.get("type") == "fact":
+                problems.append(
+                    (
+                        where_of(index),
+                        "type",
+                        "fact items (yes / partly / no / don't know) are offered from version 3 on",
+                    )
+                )
     if data.get("not_happening") is True and not applies_to(data.get("version")):
         problems.append(
             (
@@ -186,9 +246,13 @@ def check_references(data: dict[str, Any], where_of: Any) -> list[Problem]:
         if not isinstance(keys, list) or not keys:
             continue
         where = where_of(index)
-        if item.get("type") != "agreement":
+        if item.get("type") not in SCORED_TYPES:
             problems.append(
-                (where, "principles", "only scored (agreement) items are mapped to principles")
+                (
+                    where,
+                    "principles",
+                    "only scored (agreement, fact) items are mapped to principles",
+                )
             )
             continue
         for key in keys:

@@ -92,6 +92,9 @@ class ItemSchema(_Strict):
     required = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     enable_when = fields.Nested(EnableWhenSchema, load_default=None, allow_none=True)
     principles = fields.List(fields.String(validate=_NON_EMPTY), load_default=list)
+    #: an item this one only makes sense after (documentation for unscored items; refused on
+    #: scored ones, which must stand alone). Not stored in the definition.
+    depends_on = fields.String(load_default=None, allow_none=True, validate=_LINK_ID)
 
 
 class QuestionnaireFileSchema(_Strict):

@@ -41,7 +41,7 @@ from assessor.web.schemas import QuestionnaireRefSchema
 blp = Blueprint("responses", __name__, url_prefix="/api/v1", description="Record-level responses.")
 
 EXPORTED_STATES = ("submitted", "voided")
-EXPORTED_ITEM_TYPES = ("agreement", "single_choice")
+EXPORTED_ITEM_TYPES = ("agreement", "fact", "single_choice")
 #: werkzeug's name for 422, as in the query-argument errors webargs raises.
 INVALID = "Unprocessable Entity"
 ID_PARAMETER = {"in": "path", "name": "response_id", "schema": {"type": "string"}}

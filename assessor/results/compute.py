@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import select
 
 from assessor import benchmarking
-from assessor.disclosure import REASON_CODE, differenced, trend_baseline
+from assessor.disclosure import REASON_CODE, differenced, imprecise, trend_baseline
 from assessor.extensions import db
 from assessor.models import (
     Campaign,
@@ -42,7 +42,9 @@ from assessor.results.snapshot import (
     Snapshot,
 )
 
-RULES = "1"
+#: The rule set of scoring.md new publications are computed with; publications made under
+#: rule set 1 keep their numbers (they are frozen snapshots).
+RULES = "2"
 BELOW = REASON_CODE["below_minimum"]
 REVISED = REASON_CODE["revision_below_minimum"]
 PL_BELOW = REASON_CODE["patient_leader_below_minimum"]
@@ -160,7 +162,7 @@ def compute(
     def ref(name: str) -> np.ndarray | None:
         return previous.arrays.get(f"ref.{name}") if previous is not None else None
 
-    cell_reason = _cells(k, stats, arrays, ref)
+    cell_reason = _cells(k, stats, arrays, ref, len(q.rungs))
     trend_meta = _trend(
         campaign, q, k, stats, cell_reason, arrays, ref, (loaded["codes"], baseline)
     )
@@ -179,6 +181,7 @@ def _cells(
     stats: dict[tuple[str, str], list[np.ndarray]],
     arrays: dict[str, np.ndarray],
     ref: Any,
+    n_rungs: int,
 ) -> dict[str, np.ndarray]:
     """Each audience's cells, the combined rating and the gap into `arrays`; returns each
     audience's reason codes."""
@@ -187,7 +190,7 @@ def _cells(
     for a in AUDIENCES:
         n, total, total_sq = stats[("full", a)]
         shown, reason, arrays[f"ref.full.{a}"] = differenced(n, k, ref(f"full.{a}"))
-        cells[a] = _masked(benchmarking.summarise_cells(n, total, total_sq, k), shown)
+        cells[a] = _masked(benchmarking.summarise_cells(n, total, total_sq, k, n_rungs), shown)
         cell_reason[a] = reason
         arrays[f"{a}.value"] = cells[a].mean
         arrays[f"{a}.n"] = cells[a].n
@@ -195,20 +198,24 @@ def _cells(
         arrays[f"{a}.hi"] = cells[a].ci_high
         arrays[f"{a}.se"] = cells[a].se
         arrays[f"{a}.reason"] = reason
+        arrays[f"{a}.imprecise"] = imprecise(shown, cells[a].n)
 
     pair_reason = _pair_reason(cell_reason["staff"], cell_reason["patient_leader"])
-    combined = benchmarking.combine(cells["staff"], cells["patient_leader"])
+    combined = benchmarking.combine(cells["staff"], cells["patient_leader"], n_rungs)
     arrays["combined.value"] = combined.value
     arrays["combined.n"] = cells["staff"].n + cells["patient_leader"].n
     arrays["combined.lo"] = combined.ci_low
     arrays["combined.hi"] = combined.ci_high
     arrays["combined.se"] = combined.se
     arrays["combined.reason"] = pair_reason
-    gaps = benchmarking.gap(cells["staff"], cells["patient_leader"])
+    fewest = np.minimum(cells["staff"].n, cells["patient_leader"].n)
+    arrays["combined.imprecise"] = imprecise(combined.shown, fewest)
+    gaps = benchmarking.gap(cells["staff"], cells["patient_leader"], n_rungs)
     arrays["gap.value"] = gaps.value
     arrays["gap.lo"] = gaps.ci_low
     arrays["gap.hi"] = gaps.ci_high
     arrays["gap.sig"] = gaps.significant
+    arrays["gap.clipped"] = gaps.clipped
     arrays["gap.reason"] = pair_reason
     return cell_reason
 
@@ -264,12 +271,14 @@ def _trend(
     measures = measures_of(q)
     shape = (len(arrays["responses"]), len(measures))
     context = trend_context(campaign)
+    n_rungs = len(q.rungs)
     if context is None or not context.comparability.trend_possible:
         reason = "no_previous" if context is None else "not_comparable"
         for audience in RESULT_AUDIENCES:
             for name in ("before", "now", "delta", "lo", "hi"):
                 arrays[f"trend.{audience}.{name}"] = np.full(shape, np.nan)
             arrays[f"trend.{audience}.sig"] = np.zeros(shape, dtype=bool)
+            arrays[f"trend.{audience}.clipped"] = np.zeros(shape, dtype=bool)
             arrays[f"trend.{audience}.reason"] = np.full(shape, REASON_CODE[reason], np.int8)
         comp = context.comparability if context is not None else None
         return {
@@ -278,8 +287,9 @@ def _trend(
             "comparable_domains": list(comp.comparable_domains) if comp else [],
         }
     comp = context.comparability
+    # Overall is trended only when every domain is (scoring.md s.5).
     not_comparable = np.array(
-        [False] + [key not in comp.comparable_domains for key in q.domain_keys]
+        [not comp.overall_trended] + [key not in comp.comparable_domains for key in q.domain_keys]
     )
     now: dict[str, benchmarking.CellSummary] = {}
     before: dict[str, benchmarking.CellSummary] = {}
@@ -290,16 +300,16 @@ def _trend(
             n, total, total_sq = stats[(basis, a)]
             name = f"{'now' if basis == 'now_comparable' else 'before'}.{a}"
             shown, reason, arrays[f"ref.{name}"] = differenced(n, k, ref(name))
-            target[a] = _masked(benchmarking.summarise_cells(n, total, total_sq, k), shown)
+            target[a] = _masked(benchmarking.summarise_cells(n, total, total_sq, k, n_rungs), shown)
             reasons.append(reason)
         revised = (reasons[0] == REVISED) | (reasons[1] == REVISED) | (cell_reason[a] == REVISED)
         withheld[a] = revised
     deltas: dict[str, benchmarking.Comparison] = {
-        a: benchmarking.delta(now[a], before[a]) for a in AUDIENCES
+        a: benchmarking.delta(now[a], before[a], n_rungs) for a in AUDIENCES
     }
-    combined_now = benchmarking.combine(now["staff"], now["patient_leader"])
-    combined_before = benchmarking.combine(before["staff"], before["patient_leader"])
-    deltas["combined"] = benchmarking.delta_combined(combined_now, combined_before)
+    combined_now = benchmarking.combine(now["staff"], now["patient_leader"], n_rungs)
+    combined_before = benchmarking.combine(before["staff"], before["patient_leader"], n_rungs)
+    deltas["combined"] = benchmarking.delta_combined(combined_now, combined_before, n_rungs)
     withheld["combined"] = withheld["staff"] | withheld["patient_leader"]
     allowed = _baseline_codes(*baseline, measures)
     for audience in RESULT_AUDIENCES:
@@ -321,6 +331,7 @@ def _trend(
         arrays[f"trend.{audience}.lo"] = np.where(shown, d.ci_low, np.nan)
         arrays[f"trend.{audience}.hi"] = np.where(shown, d.ci_high, np.nan)
         arrays[f"trend.{audience}.sig"] = d.significant & shown
+        arrays[f"trend.{audience}.clipped"] = d.clipped & shown
         arrays[f"trend.{audience}.reason"] = np.where(shown, 0, reason).astype(np.int8)
     return {
         "trend_reason": None,

@@ -36,7 +36,7 @@ from assessor.models import (
 )
 from assessor.models.campaign import AUDIENCES
 from assessor.results.cells import remove_from_followers
-from assessor.results.compute import REVISED, compute
+from assessor.results.compute import REVISED, RULES, compute
 from assessor.results.snapshot import RESULT_AUDIENCES, Snapshot
 
 #: Features that publish numbers of their own with a campaign (action plans' verdicts): name
@@ -83,6 +83,11 @@ def publications_of(campaign: Campaign) -> list[Publication]:
             .order_by(Publication.number)
         )
     )
+
+
+def rules_of(publication: Publication) -> int:
+    """The rule set of scoring.md a publication was computed with (1 before it was kept)."""
+    return int(snapshot_of(publication).meta.get("rules", "1"))
 
 
 def latest(campaign: Campaign) -> Publication | None:
@@ -271,6 +276,12 @@ def publish(campaign: Campaign, reason: str | None = None) -> Publication:
             raise PublicationError("a revision needs a reason (--reason TEXT)")
         refs = db.session.scalar(select(Publication.refs).where(Publication.id == last.id))
         previous = snapshot_of(last).with_refs(refs)
+        earlier = previous.meta.get("rules", "1")
+        if earlier != RULES:  # scoring.md s.6: a republication says which rules it uses
+            reason = (
+                f"{reason.strip()} (computed with rule set {RULES}; publication {last.number}"
+                f" used rule set {earlier})"
+            )
         remove_from_followers(campaign, _voided_since(campaign, last.number))
     snapshot = compute(campaign, previous, baseline_of(campaign))
     frozen = _all_sections(last, previous) if last is not None and previous is not None else {}

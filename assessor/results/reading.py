@@ -31,6 +31,7 @@ from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
 from assessor.results import publications
 from assessor.results.counts import day_old
+from assessor.results.principles import national
 from assessor.results.records import (
     CampaignSummary,
     Gap,
@@ -101,6 +102,8 @@ def _shown_difference(o: Row, prefix: str, j: int) -> dict[str, Any]:
         "significant": bool(o[f"{prefix}.sig"][j]),
         "suppressed": False,
         "reason": None,
+        # absent from publications made under rule set 1, which never clipped
+        "clipped": bool(o[f"{prefix}.clipped"][j]) if f"{prefix}.clipped" in o else False,
     }
 
 
@@ -192,6 +195,9 @@ class ResultsView:
             reason=None,
             percentile={g: _num(o[f"{audience}.pct"][b, j]) for b, g in enumerate(GROUP_BYS)},
             funnel={g: BANDS[int(o[f"{audience}.band"][b, j])] for b, g in enumerate(GROUP_BYS)},
+            imprecise=bool(o[f"{audience}.imprecise"][j])
+            if f"{audience}.imprecise" in o
+            else False,
         )
 
     def gap_measure(self, o: Row, j: int) -> GapMeasure:
@@ -329,8 +335,25 @@ class ResultsView:
                     if values["patient_leader"] is None
                     else "staff_below_minimum"
                 )
+            median = percentile = n_orgs = None
+            if not self.hidden and mapped:
+                nat = national(self.snapshot, [column[link] for link in mapped])
+                median, n_orgs = nat.median, nat.n_orgs
+                if values["combined"] is not None:
+                    percentile = _num(nat.percentile[i])
             found.append(
-                PrincipleResult(p.key, p.framework, p.label, mapped, values, shown, reasons)
+                PrincipleResult(
+                    p.key,
+                    p.framework,
+                    p.label,
+                    mapped,
+                    values,
+                    shown,
+                    reasons,
+                    national_median=median,
+                    national_percentile=percentile,
+                    national_n=n_orgs,
+                )
             )
         return found
 

@@ -50,6 +50,8 @@ class Measure:
     reason: str | None
     percentile: dict[str, float | None]
     funnel: dict[str, str | None]
+    #: shown, but resting on fewer than 10 respondents (combined: either cell).
+    imprecise: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +63,8 @@ class Difference:
     significant: bool | None
     suppressed: bool
     reason: str | None
+    #: the interval reached -R or R and was cut there; None when withheld.
+    clipped: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,6 +146,11 @@ class PrincipleResult:
     values: dict[str, float | None]
     items_shown: dict[str, int]
     reasons: dict[str, str | None]
+    #: the combined figure's national median and this organisation's percentile rank among
+    #: the organisations whose figure is shown (None when its own is not, or while hidden).
+    national_median: float | None = None
+    national_percentile: float | None = None
+    national_n: int | None = None
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,13 @@ class MeasureSchema(ma.Schema):
     level_key = ma.fields.String(required=True, allow_none=True)
     n = _count()
     ci95 = _interval()
+    imprecise = ma.fields.Boolean(
+        required=True,
+        metadata={
+            "description": "shown, but resting on fewer than 10 respondents (combined:"
+            " either cell): read with care"
+        },
+    )
     suppressed = ma.fields.Boolean(required=True)
     reason = ma.fields.String(required=True, allow_none=True)
     percentile = ma.fields.Nested(ByGroupNumberSchema, required=True)
@@ -79,6 +86,11 @@ def _difference(name: str, **values: ma.fields.Field) -> type[ma.Schema]:
         name,
         **values,
         ci95=_interval(),
+        clipped=ma.fields.Boolean(
+            required=True,
+            allow_none=True,
+            metadata={"description": "ci95 reached -R or R and was cut there"},
+        ),
         significant=ma.fields.Boolean(required=True, allow_none=True),
     )
 
@@ -133,7 +145,17 @@ class PublicationRefSchema(ma.Schema):
     reason = ma.fields.String(required=True, allow_none=True)
 
 
+def _rules_of(row: Any) -> int:
+    from assessor.results.publications import rules_of  # publications imports these schemas
+
+    return rules_of(row)
+
+
 class PublicationSchema(PublicationRefSchema):
+    rules = ma.fields.Function(
+        _rules_of,
+        metadata={"description": "The rule set of scoring.md it was computed with: 1 or 2."},
+    )
     organisations_revised = ma.fields.Integer(
         required=True,
         metadata={

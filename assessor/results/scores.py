@@ -79,8 +79,10 @@ def score_answers(
     only: Iterable[str] | None = None,
     details: bool = False,
 ) -> Scored:
-    values = encode_answers(q, answers_list, only=None if only is None else frozenset(only))
-    scored = score_respondents(values, scoring_model(q))
+    kept = None if only is None else frozenset(only)
+    values = encode_answers(q, answers_list, only=kept)
+    shown = shown_items(q, answers_list, kept)
+    scored = score_respondents(values, scoring_model(q), shown)
     scores = np.column_stack([scored.overall, scored.domain_scores])
     if not details:
         return Scored(scores, None)
@@ -92,15 +94,27 @@ def score_answers(
     dont_know, not_happening = answer_flags(q, answers_list)
     has_value = ~np.isnan(values)
     items = np.zeros((n, len(q.scored_items), 5))
-    items[:, :, 0] = 1
-    for c, item in enumerate(q.scored_items):
-        if item.enable_when is not None:
-            items[:, c, 0] = [visible(q, answers, item.link_id) for answers in answers_list]
+    items[:, :, 0] = shown
     items[:, :, 1] = dont_know
     items[:, :, 2] = not_happening
     items[:, :, 3] = has_value
     items[:, :, 4] = np.where(has_value, values / 4.0, 0.0)
     return Scored(scores, np.concatenate([rungs, items], axis=1))
+
+
+def shown_items(
+    q: Questionnaire, answers_list: Sequence[dict[str, Any]], only: frozenset[str] | None = None
+) -> np.ndarray:
+    """Which scored items each respondent was shown, (n, I) bool: skip logic hides some, and
+    a trend's rescoring treats every item outside `only` as not shown (scoring.md s.5)."""
+    items = q.scored_items
+    shown = np.ones((len(answers_list), len(items)), dtype=bool)
+    for c, item in enumerate(items):
+        if only is not None and item.link_id not in only:
+            shown[:, c] = False
+        elif item.enable_when is not None:
+            shown[:, c] = [visible(q, answers, item.link_id) for answers in answers_list]
+    return shown
 
 
 def respondent_scores(

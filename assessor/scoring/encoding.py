@@ -8,7 +8,12 @@ from itertools import chain
 
 import numpy as np
 
-from assessor.questionnaires.definition import AGREEMENT_VALUES, NOT_HAPPENING, Questionnaire
+from assessor.questionnaires.definition import (
+    AGREEMENT_VALUES,
+    FACT_OPTIONS,
+    NOT_HAPPENING,
+    Questionnaire,
+)
 
 #: option key -> value 0..4; "don't know" is NaN, being unanswered everywhere, and "This does
 #: not happen here" is 0 where a version offers it (scoring.md s.2).
@@ -16,6 +21,10 @@ _VALUE_OF_ALL: dict[str, float] = {
     key: math.nan if value is None else float(value) for key, value in AGREEMENT_VALUES.items()
 }
 _VALUE_OF: dict[str, float] = {k: v for k, v in _VALUE_OF_ALL.items() if k != NOT_HAPPENING[0]}
+#: A fact item's yes, partly and no are 4, 2 and 0, so that value / 4 is their contribution.
+_FACT_VALUE_OF: dict[str, float] = {
+    key: math.nan if value is None else float(value) for key, _, value in FACT_OPTIONS
+}
 
 
 class _Values(dict[object, float]):
@@ -28,6 +37,7 @@ class _Values(dict[object, float]):
 
 _VALUES = _Values(_VALUE_OF)
 _VALUES_WITH_NOT_HAPPENING = _Values(_VALUE_OF_ALL)
+_FACT_VALUES = _Values(_FACT_VALUE_OF)
 
 
 def encode_answers(
@@ -37,17 +47,31 @@ def encode_answers(
 ) -> np.ndarray:
     """(n_respondents, n_scored_items) float64, columns `q.scored_items` in order.
 
-    A missing answer, "don't know", or anything that is not an agreement option key of this
+    A missing answer, "don't know", or anything that is not a scored option key of this
     version is NaN; "This does not happen here" is 0 in a version that offers it.
     With `only`, the items whose link_id is not in it are treated as unanswered: trends
     rescore both campaigns on their comparable items alone (scoring.md s.5).
     """
-    link_ids = [item.link_id for item in q.scored_items]
+    link_ids: list[str | None] = [item.link_id for item in q.scored_items]
     if only is not None:
         kept = set(only)
         link_ids = [link_id if link_id in kept else None for link_id in link_ids]
-    n = len(answers)
     values = _VALUES_WITH_NOT_HAPPENING if q.not_happening else _VALUES
+    facts = [c for c, item in enumerate(q.scored_items) if item.type == "fact"]
+    if not facts:
+        return _encode(answers, link_ids, values)
+    # Each scale read with its own keys: an agreement key on a fact item is no answer.
+    scale = [c for c in range(len(link_ids)) if c not in set(facts)]
+    out = np.empty((len(answers), len(link_ids)))
+    out[:, scale] = _encode(answers, [link_ids[c] for c in scale], values)
+    out[:, facts] = _encode(answers, [link_ids[c] for c in facts], _FACT_VALUES)
+    return out
+
+
+def _encode(
+    answers: Sequence[Mapping[str, str]], link_ids: list[str | None], values: _Values
+) -> np.ndarray:
+    n = len(answers)
     try:
         flat = np.fromiter(
             chain.from_iterable(

@@ -44,6 +44,9 @@ class ScoringModel:
     n_domains: int
     n_rungs: int
     threshold: float
+    #: A domain has a score only when the respondent answered at least this share of the
+    #: scored items they were shown there (rule set 2: half; rule set 1: any one, share 0).
+    min_answered_share: float = 0.5
     #: (D * R, m) item columns of each (domain d, rung r) at row d * R + r - 1, m being the
     #: most items any (domain, rung) has; shorter rows are padded with n_items, a column that
     #: is always 0 (unanswered).
@@ -66,6 +69,8 @@ class ScoringModel:
             raise ValueError("item_rung must lie in 1..n_rungs")
         if not 0 < self.threshold <= 1:
             raise ValueError("threshold must lie in (0, 1]")
+        if not 0 <= self.min_answered_share <= 1:
+            raise ValueError("min_answered_share must lie in [0, 1]")
 
         cell = domain * r + rung - 1
         per_cell = np.bincount(cell, minlength=d * r)
@@ -89,12 +94,20 @@ class ScoringModel:
         object.__setattr__(self, "n_domains", d)
         object.__setattr__(self, "n_rungs", r)
         object.__setattr__(self, "threshold", float(self.threshold))
+        object.__setattr__(self, "min_answered_share", float(self.min_answered_share))
         object.__setattr__(self, "gather", gather)
         object.__setattr__(self, "level_of_code", level_of_code)
 
     @property
     def n_items(self) -> int:
         return int(self.item_domain.size)
+
+    def shown_per_domain(self, shown: np.ndarray) -> np.ndarray:
+        """(..., D) count of shown items per domain from a (..., I) bool mask."""
+        counts = np.zeros((*shown.shape[:-1], self.n_domains))
+        for d in range(self.n_domains):
+            counts[..., d] = shown[..., self.item_domain == d].sum(axis=-1)
+        return counts
 
     @classmethod
     def from_questionnaire(cls, q: Questionnaire) -> ScoringModel:
@@ -126,12 +139,23 @@ def level_of(x: np.ndarray | float, n_rungs: int) -> np.ndarray:
     return np.where(finite, np.minimum(floored, n_rungs), -1).astype(np.int64)
 
 
-def score_respondents(values: np.ndarray, model: ScoringModel) -> RespondentScores:
+def score_respondents(
+    values: np.ndarray, model: ScoringModel, shown: np.ndarray | None = None
+) -> RespondentScores:
     """Score every respondent. `values` is (n_resp, n_items), answer values 0..4, NaN for
-    unanswered or "don't know" (both count as unanswered, scoring.md s.2)."""
+    unanswered or "don't know" (both count as unanswered, scoring.md s.2). `shown` says
+    which items each respondent was shown: (n_resp, n_items) or one (n_items,) row for all,
+    bool; None when every item was shown. An item not shown must be NaN in `values`."""
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2 or values.shape[1] != model.n_items:
         raise ValueError(f"values must have shape (n_respondents, {model.n_items})")
+    if shown is None:
+        shown = np.ones(model.n_items, dtype=bool)
+    shown = np.asarray(shown, dtype=bool)
+    if shown.shape not in ((model.n_items,), values.shape):
+        raise ValueError("shown must have shape (n_items,) or that of values")
+    # Per domain, the fewest answered items that give a score (at least one).
+    needed = np.maximum(model.shown_per_domain(shown) * model.min_answered_share, 1.0)
     if values.size:
         # fmin/fmax skip NaN (they return NaN only when everything is NaN)
         low, high = np.fmin.reduce(values, axis=None), np.fmax.reduce(values, axis=None)
@@ -148,6 +172,7 @@ def score_respondents(values: np.ndarray, model: ScoringModel) -> RespondentScor
         _score_block(
             values[start:stop],
             model,
+            needed if needed.ndim == 1 else needed[start:stop],
             attainment[start:stop],
             levels[start:stop],
             scores[start:stop],
@@ -159,6 +184,7 @@ def score_respondents(values: np.ndarray, model: ScoringModel) -> RespondentScor
 def _score_block(
     values: np.ndarray,
     model: ScoringModel,
+    needed: np.ndarray,
     attainment: np.ndarray,
     levels: np.ndarray,
     scores: np.ndarray,
@@ -188,7 +214,10 @@ def _score_block(
     met = np.round(attain, COMPARE_DECIMALS) >= round(model.threshold, COMPARE_DECIMALS)
     # Bit r-1 set when rung r is met (a sum of distinct powers of two).
     code = (met.astype(np.intp) << np.arange(r)).sum(axis=2)
-    answered = (counts.reshape(n, d, r) > 0).any(axis=2)
+    # Rule set 2: at least half of the domain's shown items answered (and at least one).
+    answered = np.round(counts.reshape(n, d, r).sum(axis=2), COMPARE_DECIMALS) >= np.round(
+        needed, COMPARE_DECIMALS
+    )
     level = model.level_of_code[code]
 
     # a(d, L+1), the first rung not met; nothing to add when L = R or a(d, L+1) is undefined.

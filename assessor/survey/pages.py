@@ -45,7 +45,7 @@ def survey_pages(q: Questionnaire) -> list[SurveyPage]:
 
 def options_of(item: Item) -> list[tuple[str, str]]:
     """Every answer of an item as (key, label), in the order the page shows them."""
-    if item.type == "agreement":
+    if item.scored:
         return [(key, label) for key, label, _ in item.agreement_options()]
     return [(option.key, option.label) for option in item.options]
 

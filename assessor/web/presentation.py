@@ -26,7 +26,10 @@ def reason_text(reason: str | None, k: int) -> str:
         "awaiting_publication": (
             "Not shown yet: the closing date has passed, and results will be published shortly"
         ),
-        "not_comparable": "No trend (questions not comparable with the previous campaign)",
+        "not_comparable": (
+            "No trend: the questionnaire was revised; trends resume with the next campaign on"
+            " the same version"
+        ),
         "no_previous": "No trend (no previous campaign)",
         "revision_below_minimum": (
             f"Not shown (fewer than {k} responses were withdrawn since it was last published,"
@@ -34,6 +37,15 @@ def reason_text(reason: str | None, k: int) -> str:
         ),
     }
     return texts.get(reason or "", "Not shown")
+
+
+def trend_break(revised_in: int | None) -> str:
+    """Why a trend is missing across a revised questionnaire (scoring.md s.5)."""
+    when = f" in {revised_in}" if revised_in else ""
+    return (
+        f"The questionnaire was revised{when}; trends resume with the next campaign on the"
+        " same version"
+    )
 
 
 def number(value: float | None, signed: bool = False) -> str:
@@ -75,6 +87,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(interval)
     app.add_template_filter(percent)
     app.add_template_global(reason_text)
+    app.add_template_global(trend_break)
     app.add_template_global(count_text)
     app.add_template_global(level_label)
     app.add_template_global(AUDIENCE_LABELS, "audience_labels")

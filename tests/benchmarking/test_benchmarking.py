@@ -11,24 +11,42 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assessor import benchmarking
 from assessor.benchmarking import (
     CellSummary,
     Comparison,
-    combine,
-    delta,
-    delta_combined,
     funnel_from_cells,
     funnel_from_values,
-    gap,
     group_statistics,
     percentile_ranks,
-    summarise_cells,
 )
 from assessor.benchmarking.cells import sample_variance
 from tests.support import reference
 
 NAN = math.nan
 approx = pytest.approx
+#: The shipped ladder's R: scores lie on [0, 5], gaps and trends on [-5, 5].
+R = 5
+
+
+def summarise_cells(n, total, total_sq, k: int) -> CellSummary:
+    return benchmarking.summarise_cells(n, total, total_sq, k, R)
+
+
+def combine(staff: CellSummary, patient: CellSummary) -> Comparison:
+    return benchmarking.combine(staff, patient, R)
+
+
+def gap(staff: CellSummary, patient: CellSummary) -> Comparison:
+    return benchmarking.gap(staff, patient, R)
+
+
+def delta(now: CellSummary, before: CellSummary) -> Comparison:
+    return benchmarking.delta(now, before, R)
+
+
+def delta_combined(now: Comparison, before: Comparison) -> Comparison:
+    return benchmarking.delta_combined(now, before, R)
 
 
 def stats_of(cells: list[list[float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -51,15 +69,30 @@ PATIENT = [1, 2, 2, 3, 2, 2]  # n 6, sum 12, mean 2, sum sq 26, var (26 - 24) / 
 # --------------------------------------------------------------------------- one cell
 
 
-def test_cell_mean_sd_and_t_interval() -> None:
+def test_cell_mean_sd_and_bounded_interval() -> None:
     c = summary([STAFF])
     assert c.n[0] == 5 and c.shown[0]
     assert c.mean[0] == 3.0
     assert c.sd[0] == approx(math.sqrt(0.5), abs=1e-12)
-    # se = sqrt(0.5 / 5) = 0.316228; t(0.975, 4) = 2.776445; 3 -/+ 0.877989
     assert c.se[0] == approx(math.sqrt(0.1), abs=1e-12)
-    assert c.ci_low[0] == approx(2.122011, abs=1e-6)
-    assert c.ci_high[0] == approx(3.877989, abs=1e-6)
+    # y = 0.6, e = 0.316228 / 5 = 0.063246, n_eff = 0.24 / 0.004 = 60; q = t(0.975, 4) =
+    # 2.776445, q^2 = 7.708647; 1 + q^2 / 60 = 1.128477; c = (0.6 + 0.064239) / 1.128477 =
+    # 0.588612; h = 2.776445 * sqrt(0.004 + 0.000535323) / 1.128477 = 0.165692;
+    # ci = 5 * [0.422923, 0.754306]
+    assert c.ci_low[0] == approx(2.114617, abs=1e-6)
+    assert c.ci_high[0] == approx(3.771533, abs=1e-6)
+
+
+def test_the_worked_cases_of_the_bounded_interval() -> None:
+    """scoring.md s.3: three scores of 0 give [0, 4.30]; 2.6, 4.2, 4.36 give [1.29, 4.80]
+    where the t interval was [1.30, 6.14]."""
+    zeros = summarise_cells(*stats_of([[0, 0, 0]]), 3)
+    # y = 0, n_eff = n = 3, q = t(0.975, 2) = 4.302653: c = h = (q^2 / 6) / (1 + q^2 / 3)
+    assert zeros.ci_low[0] == approx(0.0, abs=1e-12)
+    assert zeros.ci_high[0] == approx(4.302741, abs=1e-6)
+    spread = summarise_cells(*stats_of([[2.6, 4.2, 4.36]]), 3)
+    assert spread.ci_low[0] == approx(1.293830, abs=1e-6)
+    assert spread.ci_high[0] == approx(4.801543, abs=1e-6)
 
 
 def test_suppression_at_k_minus_one_and_k() -> None:
@@ -70,22 +103,28 @@ def test_suppression_at_k_minus_one_and_k() -> None:
         value = getattr(c, field)
         assert math.isnan(value[0]), field
         assert not math.isnan(value[1]), field
-    # k = 3: three respondents are enough, two are not
+    # the engine takes any k >= 1 (the service never goes below 5): three are enough at 3
     c3 = summary([[1, 2], [1, 2, 3]], k=3)
     np.testing.assert_array_equal(c3.shown, [False, True])
     assert c3.mean[1] == 2.0
 
 
-def test_zero_variance_cell_has_a_point_interval() -> None:
+def test_zero_variance_cell_has_an_interval_of_width_above_zero() -> None:
     c = summary([[2, 2, 2, 2, 2]])
-    assert (c.sd[0], c.se[0], c.ci_low[0], c.ci_high[0]) == (0.0, 0.0, 2.0, 2.0)
+    assert (c.sd[0], c.se[0]) == (0.0, 0.0)
+    # y = 0.4, n_eff = n = 5, q = t(0.975, 4) = 2.776445, q^2 / 5 = 1.541729:
+    # c = (0.4 + 0.770865) / 2.541729 = 0.460650; h = q * sqrt(0.048 + 0.077086) / 2.541729
+    # = 0.386324; ci = 5 * [0.074326, 0.846974]
+    assert c.ci_low[0] == approx(0.371605, abs=1e-6)
+    assert c.ci_high[0] == approx(4.234962, abs=1e-6)
 
 
 @pytest.mark.parametrize("x", [8 / 3, 0.1, 4 / 3 + 1 / 7, 2.2, 4.866666666666667])
 def test_equal_values_give_exactly_zero_variance_despite_cancellation(x: float) -> None:
     c = summary([[x] * n for n in range(3, 400)], k=3)
     assert (c.sd == 0).all()
-    assert (c.ci_low == c.ci_high).all()
+    assert (c.ci_low < c.mean).all() and (c.mean < c.ci_high).all()
+    assert (c.ci_low >= 0).all() and (c.ci_high <= R).all()
     np.testing.assert_allclose(c.mean, x, rtol=1e-13)
 
 
@@ -126,9 +165,11 @@ def test_combined_weighs_staff_and_patient_leaders_equally_with_welch() -> None:
     assert c.se[0] == approx(math.sqrt(1 / 6) / 2, abs=1e-12)
     # df = (1/6)^2 / ((1/10)^2 / 4 + (1/15)^2 / 5) = (1/36) / (61/18000) = 500/61 = 8.196721
     assert c.df[0] == approx(500 / 61, abs=1e-12)
-    # t(0.975, 500/61) = 2.296406; half width 0.468752
-    assert c.ci_low[0] == approx(2.031248, abs=1e-6)
-    assert c.ci_high[0] == approx(2.968752, abs=1e-6)
+    # bounded on (2.5, se, 500/61): y = 0.5, e = 0.040825, n_eff = 0.25 / 0.0016667 = 150,
+    # q = 2.296406, q^2 = 5.273479, 1 + q^2 / 150 = 1.035157; c = 0.5 (symmetric at y = 0.5);
+    # h = q * sqrt(1/600 + 5.273479 / 90000) / 1.035157 = 0.092155
+    assert c.ci_low[0] == approx(2.039277, abs=1e-6)
+    assert c.ci_high[0] == approx(2.960723, abs=1e-6)
     assert c.shown[0] and c.reason[0] is None and not c.significant[0]
 
 
@@ -171,8 +212,27 @@ def test_zero_variance_gaps_are_point_intervals_significant_iff_nonzero() -> Non
     np.testing.assert_array_equal(g.value, [1.0, 0.0, 0.0])
     np.testing.assert_array_equal(g.significant, [True, False, False])
     c = combine(staff, patient)
-    np.testing.assert_array_equal(c.ci_low, [2.5, 3.0, 8 / 3])
-    np.testing.assert_array_equal(c.ci_high, c.ci_low)
+    # se 0: df = n_s + n_p - 2 and n_eff = n_s + n_p; first cell 2.5 on 11 respondents
+    np.testing.assert_array_equal(c.value, [2.5, 3.0, 8 / 3])
+    assert (c.ci_low[0], c.ci_high[0]) == (approx(1.091308, abs=1e-6), approx(3.908692, abs=1e-6))
+    assert (c.ci_low < c.value).all() and (c.value < c.ci_high).all()
+
+
+def test_gap_and_trend_intervals_are_clipped_to_the_ladder() -> None:
+    """staff [5, 5, 5, 5, 0]: mean 4, var (100 - 80) / 4 = 5, v = 1; patient leaders
+    [0, 0, 0, 0, 5]: mean 1, v = 1. Gap 3, se sqrt(2) = 1.414214, df 4 / (1/4 + 1/4) = 8,
+    t = 2.306004: 3 -/+ 3.261182 = [-0.261182, 6.261182], cut to [-0.261182, 5]."""
+    staff, patient = summary([[5, 5, 5, 5, 0]]), summary([[0, 0, 0, 0, 5]])
+    g = gap(staff, patient)
+    assert g.df[0] == approx(8.0, abs=1e-12)
+    assert (g.ci_low[0], g.ci_high[0]) == (approx(-0.261182, abs=1e-6), 5.0)
+    assert g.clipped[0] and not g.significant[0]
+    d = delta(staff, patient)  # the same numbers as a trend
+    assert d.ci_high[0] == 5.0 and d.clipped[0]
+    assert not gap(summary([STAFF]), summary([PATIENT])).clipped[0]
+    # the combined rating's trend: 1.5 -/+ 1.959964 * sqrt(2 * se^2) stays inside
+    c = combine(staff, patient)
+    assert not delta_combined(c, c).clipped[0]
 
 
 def test_one_zero_variance_side_gives_the_other_sides_df() -> None:
@@ -547,6 +607,7 @@ def assert_compared_match(got: Comparison, want: list[reference.Compared]) -> No
             assert got.df[i] == approx(w.df, rel=1e-9)
         assert (got.ci_low[i], got.ci_high[i]) == approx(w.ci, abs=1e-9)
         assert bool(got.significant[i]) == w.significant
+        assert bool(got.clipped[i]) == w.clipped
 
 
 def random_cells(rng: np.random.Generator, n_orgs: int) -> list[list[float]]:

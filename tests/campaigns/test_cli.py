@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from assessor.models import Campaign, CampaignOrganisation, Cell, Organisation
@@ -91,10 +92,16 @@ def test_min_respondents_comes_from_the_setting_and_has_a_floor(app, db) -> None
         app.config["MIN_RESPONDENTS"] = 5
     assert c.min_respondents == 7
     assert min_respondents_from(None) == 5
-    for bad in ("2", "x"):
+    for bad in ("2", "4", "x"):  # never below 5 (rule set 2)
         try:
             min_respondents_from(bad)
         except ValueError as exc:
             assert "MIN_RESPONDENTS" in str(exc)
         else:
             raise AssertionError(f"{bad} accepted")
+    app.config["TESTING"] = False  # the service itself, without the test suite's floor
+    try:
+        with pytest.raises(campaigns.CampaignError, match="at least 5, not 4"):
+            campaigns.create_campaign("k4", "K4", "engagement-maturity", 2, min_respondents=4)
+    finally:
+        app.config["TESTING"] = True

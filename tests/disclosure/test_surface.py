@@ -99,7 +99,9 @@ def _fill(
             for _ in range(n):
                 dont_know = rng.choice((0.0, 0.3, 0.9))  # some answer "don't know" mostly
                 answers = {
-                    i.link_id: "dont_know" if rng.random() < dont_know else rng.choice(SCALE)
+                    i.link_id: "dont_know"
+                    if rng.random() < dont_know
+                    else i.nearest_answer(rng.choice(SCALE))
                     for i in q.scored_items
                 }
                 response = responses.submit(campaign, org, audience, answers)

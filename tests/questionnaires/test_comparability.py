@@ -55,10 +55,11 @@ def test_identical_versions_are_wholly_comparable() -> None:
     assert c.items_for_rescoring_current == c.items_for_rescoring_previous == c.comparable_items
 
 
-def test_matching_is_by_concept_domain_and_rung_not_link_id() -> None:
+def test_matching_is_by_concept_domain_rung_and_wording_not_link_id() -> None:
     current = questionnaire(
         2,
-        # renamed and reworded, same concept, domain and rung: comparable
+        # renamed and reworded, same concept, domain and rung: a reworded item measures
+        # something else (rule set 2), so not common
         replace(scored("A-1", "a.one", "a", "low"), text="Reworded."),
         # same link_id, new concept: not comparable
         scored("a2", "a.two-new", "a", "high"),
@@ -70,11 +71,11 @@ def test_matching_is_by_concept_domain_and_rung_not_link_id() -> None:
         scored("b3", "b.three", "b", "low"),
     )
     c = compare(current, PREVIOUS)
-    assert c.comparable_items == {"A-1", "b2"}
-    assert c.previous_items == {"a1", "b2"}
-    # a: rung high has no comparable item; b: rung low has none.
+    assert c.comparable_items == {"b2"}
+    assert c.previous_items == {"b2"}
+    # a: no rung has a common item; b: rung low has none.
     assert c.comparable_domains == ()
-    assert c.comparable_fraction == pytest.approx(2 / 6)
+    assert c.comparable_fraction == pytest.approx(1 / 6)
     assert c.same_ladder and not c.trend_possible
     assert c.items_for_rescoring_current == frozenset()
     assert c.items_for_rescoring_previous == frozenset()
@@ -93,8 +94,8 @@ def test_a_domain_is_comparable_when_every_rung_has_a_comparable_item() -> None:
     assert c.comparable_items == {"a1", "a2", "b1"}
     assert c.previous_items == {"a1", "a2", "b1"}
     assert c.comparable_domains == ("a",)
-    assert c.comparable_fraction == pytest.approx(3 / 5)  # exactly the 0.6 limit: inside
-    assert c.trend_possible
+    assert c.comparable_fraction == pytest.approx(3 / 5)
+    assert c.trend_possible and not c.overall_trended  # overall needs every domain
     # b1 is comparable but lies in a non-comparable domain: not used for rescoring.
     assert c.items_for_rescoring_current == {"a1", "a2"}
     assert c.items_for_rescoring_previous == {"a1", "a2"}
@@ -103,17 +104,17 @@ def test_a_domain_is_comparable_when_every_rung_has_a_comparable_item() -> None:
 def test_rescoring_sets_differ_when_link_ids_changed() -> None:
     current = questionnaire(
         2,
-        scored("x1", "a.one", "a", "low"),
-        scored("x2", "a.two", "a", "high"),
-        scored("x3", "b.one", "b", "low"),
-        scored("x4", "b.two", "b", "high"),
+        replace(scored("x1", "a.one", "a", "low"), text="a1"),
+        replace(scored("x2", "a.two", "a", "high"), text="a2"),
+        replace(scored("x3", "b.one", "b", "low"), text="b1"),
+        replace(scored("x4", "b.two", "b", "high"), text="b2"),
     )
     c = compare(current, PREVIOUS)
     assert c.items_for_rescoring_current == {"x1", "x2", "x3", "x4"}
     assert c.items_for_rescoring_previous == {"a1", "a2", "b1", "b2"}
 
 
-def test_fraction_below_the_limit_means_no_trend() -> None:
+def test_the_fraction_is_reported_not_tested() -> None:
     current = questionnaire(
         2,
         scored("a1", "a.one", "a", "low"),
@@ -125,7 +126,30 @@ def test_fraction_below_the_limit_means_no_trend() -> None:
     c = compare(current, PREVIOUS)
     assert c.comparable_fraction == pytest.approx(2 / 5)
     assert c.comparable_domains == ("a",)
-    assert not c.trend_possible
+    assert c.trend_possible and not c.overall_trended
+
+
+@pytest.mark.parametrize(
+    ("change", "common"),
+    [
+        ({"text": "  a1 \n"}, True),  # whitespace-normalised wording
+        ({"text": "A1"}, False),
+        ({"help": "A hint."}, False),
+        ({"text_for": {"patient_leader": "I a1"}}, False),
+        ({"type": "fact"}, False),
+        ({"not_happening": True}, False),  # "This does not happen here" offered now
+    ],
+)
+def test_a_common_item_keeps_type_wording_and_answer_options(
+    change: dict[str, object], common: bool
+) -> None:
+    """scoring.md s.5: same concept, domain, rung, type, text, text_for, help and answer
+    options (keys, values, and whether not_happening is offered)."""
+    items = [replace(i, **change) if i.link_id == "a1" else i for i in PREVIOUS.items]
+    c = compare(questionnaire(2, *items), PREVIOUS)
+    assert ("a1" in c.comparable_items) is common
+    assert c.comparable_domains == (("a", "b") if common else ("b",))
+    assert c.overall_trended is common
 
 
 def test_unscored_items_neither_count_nor_match() -> None:

@@ -237,7 +237,7 @@ def test_cli_validate_default_directory(runner) -> None:  # type: ignore[no-unty
     assert result.exit_code == 0, result.output
     assert "engagement-maturity v1 (published), 33 items, 30 scored" in result.output
     assert "engagement-maturity v2 (published), 35 items, 31 scored" in result.output
-    assert "engagement-maturity v3 (published), 64 items, 60 scored" in result.output
+    assert "engagement-maturity v3 (published), 71 items, 67 scored" in result.output
 
 
 def test_cli_validate_reports_every_problem(runner, root: Path) -> None:  # type: ignore[no-untyped-def]

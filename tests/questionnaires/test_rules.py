@@ -84,7 +84,7 @@ def test_older_versions_are_not_held_to_the_rules(tmp_path: Path) -> None:
             lambda d: item(d, "c-1").update(principles=["p1"]),
             "item c-1",
             "principles",
-            "only scored (agreement) items are mapped",
+            "only scored (agreement, fact) items are mapped",
         ),
         (
             lambda d: item(d, "a-1").update(text="Staff listen and the board acts."),
@@ -136,6 +136,30 @@ def test_older_versions_are_not_held_to_the_rules(tmp_path: Path) -> None:
             "key",
             "'p1' is declared twice",
         ),
+        (
+            lambda d: item(d, "a-2").update(text="The board acts on what they found."),
+            "item a-2",
+            "text",
+            "'what they found' takes another item's answer or a service for granted",
+        ),
+        (
+            lambda d: item(d, "a-2").update(text="Patient leaders decide their budget."),
+            "item a-2",
+            "text",
+            "'their budget' takes another item's answer",
+        ),
+        (
+            lambda d: item(d, "a-2").update(depends_on="a-1"),
+            "item a-2",
+            "depends_on",
+            "a scored item stands alone",
+        ),
+        (
+            lambda d: item(d, "a-2").update(type="fact", options=[{"key": "y", "label": "Y"}]),
+            "item a-2",
+            "options",
+            "a fact item's answers are fixed: yes, partly, no, dont_know",
+        ),
     ],
 )
 def test_each_rule_names_file_item_and_field(
@@ -145,6 +169,28 @@ def test_each_rule_names_file_item_and_field(
     change(data)
     path = write_v3(tmp_path, data)
     assert_reported(errors_of(path), str(path), where, field, fragment)
+
+
+def test_fact_items_load_with_their_fixed_answers(tmp_path: Path) -> None:
+    data = v3(not_happening=True)
+    item(data, "a-2").update(type="fact")
+    item(data, "t-1")["depends_on"] = "a-2"  # documentation, allowed on unscored items
+    q = load_file(write_v3(tmp_path, data))
+    fact = q.item("a-2")
+    assert fact.scored and fact.option_keys() == ("yes", "partly", "no", "dont_know")
+    assert fact.answer_values() == (("yes", 4), ("partly", 2), ("no", 0), ("dont_know", None))
+    assert not fact.options and "depends_on" not in q.to_dict()["items"][-1]
+    # listing exactly the fixed answers is allowed, and not stored
+    item(data, "a-2")["options"] = [{"key": k, "label": k} for k in ("yes", "partly", "no")]
+    item(data, "a-2")["options"].append({"key": "dont_know", "label": "?"})
+    assert load_file(write_v3(tmp_path, data)) == q
+
+
+def test_fact_items_wait_for_version_3(tmp_path: Path) -> None:
+    data = version(2, revises=1)
+    item(data, "a-2")["type"] = "fact"
+    path = write(tmp_path / "qs", data, name="v2.yaml")
+    assert_reported(errors_of(path), str(path), "item a-2", "type", "from version 3 on")
 
 
 def test_not_happening_waits_for_version_3(tmp_path: Path) -> None:

@@ -37,9 +37,11 @@ def test_save_resume_and_complete(db) -> None:
     responses.complete(response)
     assert response.status == "submitted" and response.resume_token_hash is None
     assert responses.find_in_progress(token) is None
-    # gov-1 (consultation) agreed: rung 1 met, rung 2 unanswered, so L = 1 and s = 1 + 0.
+    # gov-1 (consultation) agreed, and nothing else of the six governance items: fewer than
+    # half answered, so no governance score (rule set 2).
     assert q.item(governance[0]).rung == "consultation"
-    assert response.scores["full"]["domains"]["governance"] == pytest.approx(1.0)
+    assert len([i for i in q.scored_items if i.domain == "governance"]) == 6
+    assert response.scores["full"]["domains"]["governance"] is None
     item = result_items(campaign, "patient_leader", admin=True)[0]
     assert item["responses"]["patient_leader"] == 1
 

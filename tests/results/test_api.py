@@ -24,6 +24,7 @@ from assessor.campaigns import service as campaigns
 from assessor.extensions import db
 from assessor.results.api import csv_columns
 from tests.fixtures.api import CLOSED, OPEN, STEP_SCORE
+from tests.support import reference
 from tests.support.factories import submitted_yesterday
 
 A, C = 17 / 6, 8 / 3
@@ -57,7 +58,11 @@ def test_combined_results_of_a_closed_campaign(api, world):
     assert overall["score"] == pytest.approx(A)
     assert overall["level"] == 2 and overall["level_key"] == "co_commissioning"
     assert overall["n"] == 6
-    assert overall["ci95"] == pytest.approx([A, A])
+    # Everyone alike (sd 0): the bounded interval on n_eff = n = 6 and df = 6 - 2 = 4 is not
+    # of zero width (scoring.md s.3); fewer than 10 answered in each cell: imprecise.
+    assert overall["ci95"] == pytest.approx(list(reference.bounded(A, 0.0, 4, 6)))
+    assert overall["ci95"][0] < A < overall["ci95"][1]
+    assert overall["imprecise"] is True
     assert overall["suppressed"] is False and overall["reason"] is None
     # Shown combined values: 00A 17/6 and 00C 8/3; 00A is above 00C, alone in London.
     assert overall["percentile"] == {"national": 75.0, "region": 50.0, "peer_group": 75.0}

@@ -132,6 +132,7 @@ def test_attack_1_a_revision_withholds_what_one_to_k_minus_1_voids_would_reveal(
         (1, None, 0),
         (2, "a test entry removed", 1),
     ]
+    assert [p["rules"] for p in listed["items"]] == [2, 2]
     assert "revision_pending" not in runner.invoke(args=["campaigns", "list"]).output
 
 
@@ -497,3 +498,21 @@ def test_attack_a_followers_first_publication_keeps_a_withheld_baseline_withheld
     # Staff lost nobody in E: their trend is shown.
     staff = _item(client, token, "g", "A01", "staff")["trend"]["overall"]
     assert staff["before"] == pytest.approx(5.0) and staff["reason"] is None
+
+
+def test_a_republication_under_new_rules_says_so(client, runner, db, token, monkeypatch) -> None:
+    """scoring.md s.6: publications keep the rules they were computed with (frozen
+    snapshots); republishing uses the current rule set and says so in its reason."""
+    _closed_campaign(db)
+    first = _item(client, token, "c", "A01", "staff")
+    assert first["scoring"]["rules"] == "2"
+    monkeypatch.setattr(publications, "RULES", "3")  # as if the rules moved on
+    out = runner.invoke(args=["results", "publish", "c", "--reason", "new rules"])
+    assert out.exit_code == 0, out.output
+    listed = client.get(
+        "/api/v1/campaigns/c/publications", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()["items"]
+    assert listed[0]["rules"] == 2 and listed[0]["reason"] is None
+    assert listed[1]["reason"] == (
+        "new rules (computed with rule set 3; publication 1 used rule set 2)"
+    )

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from assessor import results
 from assessor.models import Response
 from assessor.responses import submission as responses
+from tests.support import reference
 from tests.support.factories import (
     add_orgs,
     benchmark_items,
@@ -136,11 +137,17 @@ def test_results_follow_the_rules_on_hand_computed_numbers(db) -> None:
     assert combined["score"] == pytest.approx((m_s + m_p) / 2, abs=1e-12)
     assert combined["level"] == 2 and combined["level_key"] == "co_commissioning"
     assert combined["n"] == 6
-    assert combined["ci95"] == pytest.approx([(m_s + m_p) / 2 - t * se, (m_s + m_p) / 2 + t * se])
+    # the bounded interval (scoring.md s.3) on (score, se, Welch's df), spelt out in the
+    # plain-Python reference; the t interval would have been score -/+ t * se
+    assert combined["ci95"] == pytest.approx(list(reference.bounded((m_s + m_p) / 2, se, df, 6)))
+    assert (m_s + m_p) / 2 - t * se < combined["ci95"][0]
+    assert combined["imprecise"] is True  # fewer than 10 in a cell
     gap = items["A01"]["gap"]["overall"]
     gap_se = math.sqrt(v_s + v_p)
     assert gap["staff_minus_patient_leader"] == pytest.approx(m_s - m_p)
-    assert gap["ci95"] == pytest.approx([m_s - m_p - t * gap_se, m_s - m_p + t * gap_se])
+    # 3 - 5/9 -/+ t * se reaches 9.16 > R = 5: cut to [-3.16, 5] and marked clipped
+    assert gap["ci95"] == pytest.approx([m_s - m_p - t * gap_se, 5.0])
+    assert m_s - m_p + t * gap_se > 5 and gap["clipped"] is True
     assert gap["significant"] is bool(m_s - m_p - t * gap_se > 0)
     assert items["A01"]["trend"]["reason"] == "no_previous"
 
@@ -162,7 +169,7 @@ def test_results_follow_the_rules_on_hand_computed_numbers(db) -> None:
     assert overall["n_orgs"] == 1 and overall["n_suppressed"] == 1
     assert overall["mean"] == pytest.approx((m_s + m_p) / 2)
     assert bench[0]["scoring"]["min_respondents"] == 3
-    assert bench[0]["scoring"]["rules"] == "1"
+    assert bench[0]["scoring"]["rules"] == "2"
 
 
 def test_trend_across_versions_uses_comparable_items_only(db) -> None:
@@ -179,21 +186,24 @@ def test_trend_across_versions_uses_comparable_items_only(db) -> None:
     item = result_items(second, "staff")[0]
     trend = item["trend"]
     assert trend["previous"] == "y1"
-    assert 0.6 <= trend["comparable_fraction"] < 1
-    comparable = trend["comparable_domains"]
+    # Rule set 2: v2 kept the wording of 23 of 31 items, and only culture and systems a
+    # common item on every rung; overall needs every domain.
+    assert trend["comparable_fraction"] == pytest.approx(23 / 31)
+    assert trend["comparable_domains"] == ["culture_and_systems"]
     q = questionnaire(second)
-    non_comparable = [d for d in q.domain_keys if d not in comparable]
-    assert comparable and non_comparable
-    for d in non_comparable:
-        assert trend["domains"][d]["reason"] == "not_comparable"
+    for d in q.domain_keys:
+        if d != "culture_and_systems":
+            assert trend["domains"][d]["reason"] == "not_comparable"
+    assert trend["overall"]["reason"] == "not_comparable" and trend["overall"]["delta"] is None
+    culture = trend["domains"]["culture_and_systems"]
     # Uniform answers score the same on any subset of items: agree -> 5, neutral -> 2/3.
-    assert trend["overall"]["before"] == pytest.approx(2 / 3)
-    assert trend["overall"]["now"] == pytest.approx(5.0)
+    assert culture["before"] == pytest.approx(2 / 3)
+    assert culture["now"] == pytest.approx(5.0)
     # Zero variance on both sides: the interval is [delta, delta] and it is significant.
-    assert trend["overall"]["delta"] == pytest.approx(5.0 - 2 / 3)
-    assert trend["overall"]["ci95"] == pytest.approx([5.0 - 2 / 3] * 2)
-    assert trend["overall"]["significant"] is True
-    combined = result_items(second, "combined")[0]["trend"]["overall"]
+    assert culture["delta"] == pytest.approx(5.0 - 2 / 3)
+    assert culture["ci95"] == pytest.approx([5.0 - 2 / 3] * 2)
+    assert culture["significant"] is True and culture["clipped"] is False
+    combined = result_items(second, "combined")[0]["trend"]["domains"]["culture_and_systems"]
     assert combined["delta"] == pytest.approx((5 + 2 / 3) / 2 - (2 / 3 + 1 / 3) / 2)
 
 
@@ -214,12 +224,12 @@ def test_staff_below_minimum_and_a_trend_across_a_changed_threshold(db, tmp_path
 
     add_orgs(("A01", "London", "Urban"))
     first = make_campaign("y2", version=3, k=3)
-    _submit_many(first, "A01", "staff", ["agree"] * 3)
-    _submit_many(first, "A01", "patient_leader", ["agree"] * 3)
+    _submit_many(first, "A01", "staff", ["neutral"] * 3)
+    _submit_many(first, "A01", "patient_leader", ["neutral"] * 3)
     set_window(first, "closed")
     second = make_campaign("y3", version=4, previous="y2", k=3)
-    _submit_many(second, "A01", "staff", ["agree"] * 2)
-    _submit_many(second, "A01", "patient_leader", ["agree"] * 3)
+    _submit_many(second, "A01", "staff", ["neutral"] * 2)
+    _submit_many(second, "A01", "patient_leader", ["neutral"] * 3)
     set_window(second, "closed")
 
     item = result_items(second, "combined")[0]
@@ -227,8 +237,8 @@ def test_staff_below_minimum_and_a_trend_across_a_changed_threshold(db, tmp_path
     assert item["gap"]["reason"] == "staff_below_minimum"
     # Patient leaders' own view is still shown: their voice is never hidden by staff numbers.
     patient = result_items(second, "patient_leader")[0]
-    # Threshold 0.8: "agree" (0.75) no longer meets rung 1, so L = 0 and s = 0.75 / 0.8.
-    assert patient["overall"]["score"] == pytest.approx(0.9375)
+    # Threshold 0.8: "neutral" and a fact's "partly" (0.5) meet no rung: s = 0.5 / 0.8.
+    assert patient["overall"]["score"] == pytest.approx(0.625)
     assert patient["overall"]["level_key"] == "not_yet"
     trend = item["trend"]
     assert trend["reason"] == "not_comparable"

@@ -245,8 +245,10 @@ def test_rung_profile_counts_on_hand_computed_answers() -> None:
     counts = engine.rung_profile_counts(scores, model.threshold)
     assert counts.met.tolist() == [[1, 3, 1, 1, 1]]
     assert counts.defined.tolist() == [[2, 3, 2, 1, 1]]
-    # The levels count from the bottom up: 0, 0 and 5, although rung 2 is met by all three.
-    assert scores.domain_levels[:, 0].tolist() == [0, 0, 5]
+    # The levels count from the bottom up: 0 and 5, although rung 2 is met by all three; the
+    # second respondent answered 2 of 6 shown items, fewer than half: no score (rule set 2),
+    # though the profile still counts their rungs.
+    assert scores.domain_levels[:, 0].tolist() == [0, -1, 5]
 
 
 def test_answer_kind_counts_on_hand_computed_answers() -> None:

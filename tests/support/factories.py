@@ -87,8 +87,8 @@ def questionnaire(campaign: Campaign) -> Questionnaire:
 
 
 def uniform_answers(q: Questionnaire, option: str) -> dict[str, str]:
-    """Every scored item answered with the same option."""
-    return {item.link_id: option for item in q.scored_items}
+    """Every scored item answered with the same option (a fact item: the nearest one)."""
+    return {item.link_id: item.nearest_answer(option) for item in q.scored_items}
 
 
 def set_window(campaign: Campaign, state: str, publish: bool = True) -> None:

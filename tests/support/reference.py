@@ -34,14 +34,20 @@ def t975(df: float) -> float:
 # --------------------------------------------------------------------------- one answer
 
 SCALE = {"strongly_disagree": 0, "disagree": 1, "neutral": 2, "agree": 3, "strongly_agree": 4}
+#: A fact item's answers, as values on the same 0..4 scale: yes 1, partly 0.5, no 0.
+FACT = {"yes": 4, "partly": 2, "no": 0}
 
 
-def answer_value(answer: object, not_happening_offered: bool) -> float | None:
-    """The value of one agreement answer (scoring.md s.2): the scale 0..4; "This does not
-    happen here" 0 where the version offers it; "don't know", no answer or anything else
-    None (unanswered)."""
+def answer_value(
+    answer: object, not_happening_offered: bool, kind: str = "agreement"
+) -> float | None:
+    """The value of one answer (scoring.md s.2): the scale 0..4; "This does not happen
+    here" 0 where the version offers it; a fact item's yes 4, partly 2, no 0; "don't know",
+    no answer or anything else None (unanswered)."""
     if not isinstance(answer, str):
         return None
+    if kind == "fact":
+        return FACT.get(answer)
     if answer == "not_happening":
         return 0 if not_happening_offered else None
     return SCALE.get(answer)
@@ -65,14 +71,22 @@ def score_respondent(
     n_domains: int,
     n_rungs: int,
     threshold: float,
+    shown: list[bool] | None = None,
+    min_share: float = 0.5,
 ) -> RespondentResult:
-    """`answers[j]` is the value 0..4 of scored item j, or None (unanswered or don't know)."""
+    """`answers[j]` is the value 0..4 of scored item j, or None (unanswered or don't know);
+    `shown[j]` whether the respondent was shown it (all when None). A domain is scored when
+    at least `min_share` of its shown items are answered (rule set 2: half), and one."""
+    shown = shown if shown is not None else [True] * len(answers)
     attainment: list[list[float | None]] = []
     levels: list[int | None] = []
     scores: list[float | None] = []
     for d in range(n_domains):
         rung_attainment: list[float | None] = []
-        answered_any = False
+        in_domain = [j for j in range(len(answers)) if item_domain[j] == d]
+        n_shown = sum(1 for j in in_domain if shown[j])
+        n_answered = sum(1 for j in in_domain if answers[j] is not None)
+        answered_any = n_answered >= 1 and n_answered >= min_share * n_shown
         for r in range(1, n_rungs + 1):
             contributions = [
                 answers[j] / 4
@@ -80,7 +94,6 @@ def score_respondent(
                 if item_domain[j] == d and item_rung[j] == r and answers[j] is not None
             ]
             if contributions:
-                answered_any = True
                 rung_attainment.append(sum(contributions) / len(contributions))
             else:
                 rung_attainment.append(None)
@@ -157,7 +170,21 @@ def interval(x: float, se: float, quantile: float) -> tuple[float, float]:
     return (x - quantile * se, x + quantile * se)
 
 
-def summarise(values: list[float], k: int) -> Cell:
+def bounded(x: float, se: float, df: float, n: int, r: int = 5) -> tuple[float, float]:
+    """scoring.md s.3's bounded interval, spelt out: Wilson's interval on n_eff."""
+    y, e = x / r, se / r
+    n_eff = y * (1 - y) / e**2 if e > 0 else n
+    q = t975(df)
+    c = (y + q**2 / (2 * n_eff)) / (1 + q**2 / n_eff)
+    h = q * math.sqrt(y * (1 - y) / n_eff + q**2 / (4 * n_eff**2)) / (1 + q**2 / n_eff)
+    return (r * (c - h), r * (c + h))
+
+
+def clip(ci: tuple[float, float], r: int = 5) -> tuple[tuple[float, float], bool]:
+    return (max(-r, ci[0]), min(r, ci[1])), ci[0] < -r or ci[1] > r
+
+
+def summarise(values: list[float], k: int, r: int = 5) -> Cell:
     """A cell from its respondents' values for one measure."""
     n = len(values)
     if n < k:
@@ -167,7 +194,7 @@ def summarise(values: list[float], k: int) -> Cell:
     if sd is None:
         return Cell(n=n, shown=True, mean=mean)
     se = sd / math.sqrt(n)
-    return Cell(n=n, shown=True, mean=mean, sd=sd, se=se, ci=interval(mean, se, t975(n - 1)))
+    return Cell(n=n, shown=True, mean=mean, sd=sd, se=se, ci=bounded(mean, se, n - 1, n, r))
 
 
 @dataclass
@@ -179,6 +206,7 @@ class Compared:
     df: float | None = None
     ci: tuple[float, float] | None = None
     significant: bool = False
+    clipped: bool = False
 
 
 def excludes_zero(ci: tuple[float, float]) -> bool:
@@ -210,7 +238,8 @@ def combined(staff: Cell, patient: Cell) -> Compared:
     se, df = welch(staff, patient)
     value = (staff.mean + patient.mean) / 2
     se = se / 2
-    ci = interval(value, se, t975(df) if df is not None else math.nan)
+    n = staff.n + patient.n
+    ci = bounded(value, se, df if df is not None else n - 2, n)
     return Compared(True, None, value, se, df, ci, False)
 
 
@@ -219,8 +248,8 @@ def _difference(a: Cell, b: Cell, reason: str | None) -> Compared:
         return Compared(False, reason)
     se, df = welch(a, b)
     value = a.mean - b.mean
-    ci = interval(value, se, t975(df) if df is not None else math.nan)
-    return Compared(True, None, value, se, df, ci, excludes_zero(ci))
+    ci, clipped = clip(interval(value, se, t975(df) if df is not None else math.nan))
+    return Compared(True, None, value, se, df, ci, excludes_zero(ci), clipped)
 
 
 def gap(staff: Cell, patient: Cell) -> Compared:
@@ -236,8 +265,8 @@ def delta_combined(now: Compared, before: Compared) -> Compared:
         return Compared(False, "below_minimum")
     value = now.value - before.value
     se = math.sqrt(now.se**2 + before.se**2)
-    ci = interval(value, se, Z95)
-    return Compared(True, None, value, se, math.inf, ci, excludes_zero(ci))
+    ci, clipped = clip(interval(value, se, Z95))
+    return Compared(True, None, value, se, math.inf, ci, excludes_zero(ci), clipped)
 
 
 # --------------------------------------------------------------------------- groups

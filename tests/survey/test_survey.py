@@ -420,7 +420,11 @@ def test_v3_offers_does_not_happen_apart_from_the_scale_and_counts_it_as_0(clien
     token = _start_open(client, "patient_leader")
     html = client.get(f"/r/{token}/1").get_data(as_text=True)
     page = survey_pages(q)[0]
-    assert html.count('type="radio"') == 7 * len(page.items)
+    # 7 answers on an agreement item, 4 on a fact item (yes, partly, no, don't know)
+    assert html.count('type="radio"') == sum(
+        7 if item.type == "agreement" else 4 for item in page.items
+    )
+    assert "answer yes, partly or no" in html
     # After the scale and "Don't know", an "or", then "This does not happen here".
     block = html[html.index('name="gov-1"') :]
     block = block[: block.index("</fieldset>")]
@@ -428,7 +432,7 @@ def test_v3_offers_does_not_happen_apart_from_the_scale_and_counts_it_as_0(clien
     assert 'id="gov-1--not_happening" name="gov-1" value="not_happening"' in html
     assert "if you know that it does not happen" in html
 
-    answers = {item.link_id: "not_happening" for item in page.items}
+    answers = {item.link_id: item.nearest_answer("not_happening") for item in page.items}
     resp = _post(client, f"/r/{token}/1", {**answers, "action": "continue"})
     assert resp.status_code == 302
     assert _checked(client.get(f"/r/{token}/1").get_data(as_text=True), "gov-1") == (

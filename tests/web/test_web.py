@@ -238,7 +238,7 @@ def test_open_campaign_shows_viewers_counts_only_and_admins_a_marked_preview(cli
     assert page.count('<p class="preview-tag">') == 4
     assert len(re.findall(r'<h2 id="[a-z]+-title">PREVIEW, not published: ', page)) == 4
     assert page.count("PREVIEW: NOT PUBLISHED") == 4
-    assert _row(page, "A01", "ranked") == "NHS A01 (A01) 1 2.83 2.83 to 2.83 Co-commissioning"
+    assert _row(page, "A01", "ranked") == "NHS A01 (A01) 1 2.83 0.78 to 4.51 Co-commissioning"
     org = client.get("/dashboards/spring/A01").get_data(as_text=True)
     assert _row(org, "Overall", "gap") == "Overall +4.33 4.33 to 4.33 Yes"
     assert _row(org, "Overall", "trend") == "Overall No trend (no previous campaign)"
@@ -266,7 +266,7 @@ def test_filters_by_region_and_labels_a_single_voice(client, db) -> None:
     page = client.get("/dashboards/spring?audience=staff&region=London").get_data(as_text=True)
     assert "Staff only (one voice&#39;s view, not the rating)" in page
     assert "B01" not in page
-    assert _row(page, "A01", "ranked") == "NHS A01 (A01) 1 5.00 5.00 to 5.00 Co-assessment"
+    assert _row(page, "A01", "ranked") == "NHS A01 (A01) 1 5.00 0.70 to 5.00 Co-assessment"
     page = client.get("/dashboards/spring?audience=bogus&region=Nowhere").get_data(as_text=True)
     assert "A01" in page and "B01" in page
     assert _row(page, "A01", "ranked").startswith("NHS A01 (A01) 1 2.83")

@@ -143,8 +143,9 @@ def _density(x: np.ndarray, y: np.ndarray) -> dict:
     )
 
 
-def _limit_lines(fig: Figure, d: FunnelData) -> None:
-    """The 95% and 99.8% limits for a typical standard error, and the target between them."""
+def _limit_lines(fig: Figure, d: FunnelData, n_rungs: int) -> None:
+    """The 95% and 99.8% limits for a typical standard error, and the target between them,
+    clipped to the scale [0, R] for drawing (scoring.md conventions)."""
     shown = d.shown
     with np.errstate(invalid="ignore"):
         spread = d.se[shown] * np.sqrt(d.n[shown])
@@ -158,7 +159,7 @@ def _limit_lines(fig: Figure, d: FunnelData) -> None:
             fig.add_trace(
                 Scatter(
                     x=grid,
-                    y=d.target + sign * z * width,
+                    y=np.clip(d.target + sign * z * width, 0.0, float(n_rungs)),
                     mode="lines",
                     line={"color": MUTED, "dash": dash, "width": 1.5},
                     name=name,
@@ -235,7 +236,7 @@ def funnel_figure(view: ResultsView, d: FunnelData) -> Figure:
     if d.shaded:
         fig.add_trace(_density(d.n[d.within], d.y[d.within]))
     if d.target is not None and d.shown.sum() >= 1:
-        _limit_lines(fig, d)
+        _limit_lines(fig, d, len(view.q.rungs))
     _band_marks(fig, view, d)
     fig.update_xaxes(title_text="Respondents", showline=True, linecolor=INK, rangemode="tozero")
     fig.update_yaxes(title_text=f"Score (0 to {len(view.q.rungs)})", showline=True, linecolor=INK)

@@ -24,17 +24,13 @@ from assessor.dashboards.figures.common import (
     voice_label,
 )
 from assessor.results.reading import ResultsView
-from assessor.web.presentation import interval, number, reason_text
+from assessor.web.presentation import interval, number, reason_text, trend_break
 
 #: A row of an interval chart: its label, its measure, and the value drawn (None: not drawn).
 Row = tuple[str, object, float | None]
 
 TREND_REASONS = {
     "no_previous": "this campaign names no previous campaign to compare with",
-    "not_comparable": (
-        "the questions, the ladder or the threshold changed too much since the previous"
-        " campaign to compare"
-    ),
 }
 
 
@@ -192,7 +188,11 @@ def trend_chart(view: ResultsView, i: int, audience: str) -> Chart:
     previous = trend.previous or "the previous campaign"
     title = titled(view, f"{org.name}: change since {previous}, {voice_label(audience)}")
     if trend.reason is not None:
-        why = TREND_REASONS.get(trend.reason or "", reason_text(trend.reason, k_of(view)))
+        if trend.reason == "not_comparable":
+            opens = view.campaign.opens_at  # the revised questionnaire took effect then
+            why = trend_break(opens.year if opens else None)
+        else:
+            why = TREND_REASONS.get(trend.reason or "", reason_text(trend.reason, k_of(view)))
         summary = f"There is no trend for {org.name}: {why}."
         _, table, _ = _interval_rows(view, TREND, trend)
         return Chart("trend", title, summary, summary, table, None)
