@@ -313,6 +313,10 @@ def test_organisation_page_charts_match_the_api(client, db) -> None:
     assert '<h2 id="percentiles-title">' in page
     trend = re.search(r'<section class="chart-block" id="trend".*?</section>', page, re.S)[0]
     assert "There is no trend for NHS A01: this campaign names no previous campaign" in trend
+    # the message first: a sentence in words before the first chart
+    sentence = re.search(r'<p class="headline-sentence">(.*?)</p>', page).group(1)
+    assert sentence.startswith("NHS A01: ") and "similar organisations" in sentence
+    assert page.index('class="headline"') < page.index('class="chart-block"')
 
 
 def test_unknown_organisation_is_404(client, db) -> None:
