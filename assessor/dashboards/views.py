@@ -10,6 +10,7 @@ from assessor.auth.csrf import check_csrf
 from assessor.campaigns.service import get_campaign
 from assessor.dashboards import comments
 from assessor.dashboards.assets import plotly_url
+from assessor.dashboards.figures import highlight
 from assessor.dashboards.figures import national as national_charts
 from assessor.dashboards.figures import organisation as org_charts
 from assessor.dashboards.figures.common import Chart, Filters, selection
@@ -116,9 +117,14 @@ def campaign(slug: str) -> str:
     found, view = _view(slug)
     f = _filters(view)
     charts = national_charts.charts(view, f, _org_link(slug, f))
+    wanted = request.args.get("find", "").strip()[:200]
+    i = highlight.find(view, wanted) if wanted else None
+    hit = None if i is None else highlight.highlight(view, charts, i, selection(view, f))
     return render_template(
         "dashboards/campaign.html",
         charts=charts,
+        wanted=wanted,
+        hit=hit,
         filters=f,
         query=_query(f),
         regions=view.snapshot.labels("region"),

@@ -220,7 +220,7 @@ def heat_rows(view: ResultsView, f: Filters) -> HeatRows:
         idx = idx[np.argsort(-key, kind="stable")]
         ordered = (
             f" The rows are ordered by {measure} score, highest"
-            " at the top (suppressed last); point at a row for its organisation, or open the"
+            " at the top (suppressed last); find an organisation with the box above, or open the"
             " table, in the same order."
         )
     n_domains = len(view.q.domains)
