@@ -62,6 +62,16 @@ def serving_problems(config: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+#: Settings shown on the privacy notice and the API reference (see `public.notice_settings`).
+NOTICE_SETTINGS = (
+    "PRIVACY_CONTROLLER",
+    "PRIVACY_CONTACT",
+    "PRIVACY_LAWFUL_BASIS",
+    "PRIVACY_RETENTION",
+    "API_TOKEN_CONTACT",
+)
+
+
 class Config:
     """Read once at app creation; tests pass overrides to create_app instead."""
 
@@ -94,6 +104,10 @@ class Config:
         #: How many reverse proxies sit in front of the app (0: none); their
         #: X-Forwarded-* headers are then trusted, so `next` links name the public host.
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0") or 0)
+        #: The privacy notice's controller, contact, lawful basis and retention, and whom API
+        #: users ask for a token: empty shows the demo's example wording, marked as an example.
+        for name in NOTICE_SETTINGS:
+            setattr(self, name, env.get(name, "").strip())
         self.MAX_CONTENT_LENGTH = 64 * 1024
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
