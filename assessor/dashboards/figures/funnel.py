@@ -151,9 +151,9 @@ def _density(x: np.ndarray, y: np.ndarray) -> dict:
 
 
 def _limit_lines(fig: Figure, d: FunnelData, limits: Limits) -> None:
-    """The limits against respondents: each organisation's own 95% and 99.8% limits as a short
-    tick at its own respondents (the limits its band is judged by), joined in order of
-    respondents into the funnel they make, and the target between them; drawn inside 0..top."""
+    """The limits against respondents: each organisation's own 95% and 99.8% limits (the limits
+    its band is judged by) at its own respondents, joined in order of respondents into the
+    funnel they make (a step at each organisation), and the target between them; inside 0..R."""
     assert limits is not None and d.target is not None
     picked = np.flatnonzero(d.shown & np.isfinite(limits[0]))
     picked = picked[np.argsort(d.n[picked], kind="stable")]
@@ -167,9 +167,8 @@ def _limit_lines(fig: Figure, d: FunnelData, limits: Limits) -> None:
                 Scatter(
                     x=x,
                     y=limits[k][picked],
-                    mode="lines+markers",
+                    mode="lines",
                     line={"color": MUTED, "dash": dash, "width": 1.5, "shape": "hv"},
-                    marker={"symbol": "line-ew", "size": 10, "line": {"color": MUTED, "width": 2}},
                     name=f"{name} (each organisation's own)",
                     legendgroup=name,
                     showlegend=show,
