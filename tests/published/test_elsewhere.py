@@ -53,3 +53,13 @@ def test_privacy_notice_lists_the_rights(client, db) -> None:
     assert "<h2>Your rights</h2>" in body
     for right in ("to see it", "corrected or deleted", "to object", "Information Commissioner"):
         assert right in body
+
+
+def test_campaigns_are_listed_by_title_not_slug(client, db) -> None:
+    from tests.support.factories import add_orgs, make_campaign
+
+    add_orgs(("A01", "London", "Urban"))
+    make_campaign("c-2031-x", state="open")
+    db.session.commit()
+    body = client.get("/").get_data(as_text=True)
+    assert "<code>c-2031-x</code>" not in body
