@@ -62,6 +62,16 @@ def serving_problems(config: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+#: Settings shown on the privacy notice and the API reference (see `public.notice_settings`).
+NOTICE_SETTINGS = (
+    "PRIVACY_CONTROLLER",
+    "PRIVACY_CONTACT",
+    "PRIVACY_LAWFUL_BASIS",
+    "PRIVACY_RETENTION",
+    "API_TOKEN_CONTACT",
+)
+
+
 class Config:
     """Read once at app creation; tests pass overrides to create_app instead."""
 
@@ -129,6 +139,10 @@ class Config:
         #: The RQ queue's name (several deployments may share one Redis).
         self.QUEUE_NAME = env.get("QUEUE_NAME", "assessor")
         self.CLAIM_SECONDS = float(env.get("CLAIM_SECONDS", "300") or 300)
+        #: The privacy notice's controller, contact, lawful basis and retention, and whom API
+        #: users ask for a token: empty shows the demo's example wording, marked as an example.
+        for name in NOTICE_SETTINGS:
+            setattr(self, name, env.get(name, "").strip())
         self.MAX_CONTENT_LENGTH = 64 * 1024
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -9,7 +9,8 @@ from typing import Any
 from assessor.actions.cosign import VersionTally, cosign_tallies
 from assessor.actions.operations import domain_titles, next_campaign, plan_of
 from assessor.actions.verdicts import verdicts_for_plan
-from assessor.models import Action, Campaign
+from assessor.extensions import db
+from assessor.models import Action, Campaign, Organisation
 
 
 @dataclass
@@ -25,6 +26,8 @@ class PlanView:
     verdict_campaign: Campaign | None
     verdicts: dict[int, dict[str, Any]] | None
     domain_titles: dict[str, str] = field(default_factory=dict)
+    #: the organisation's name, for sentences ("... has not published an action plan").
+    org_name: str = ""
 
     @property
     def cosign(self) -> VersionTally:
@@ -54,4 +57,10 @@ def plan_view(
         verdict_campaign=following,
         verdicts=verdicts_for_plan(campaign, org_code, following),
         domain_titles=domain_titles(campaign),
+        org_name=_name_of(org_code),
     )
+
+
+def _name_of(org_code: str) -> str:
+    found = db.session.get(Organisation, org_code)
+    return found.name if found is not None else org_code

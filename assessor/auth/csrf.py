@@ -22,11 +22,16 @@ def csrf_token() -> str:
     return token
 
 
-def check_csrf() -> None:
-    """Abort with 400 unless the submitted form carries the session's token."""
+def csrf_valid() -> bool:
+    """Whether the submitted form carries the session's token."""
     expected = session.get(SESSION_KEY)
     given = request.form.get(FIELD, "")
-    if not isinstance(expected, str) or not expected or not hmac.compare_digest(expected, given):
+    return isinstance(expected, str) and bool(expected) and hmac.compare_digest(expected, given)
+
+
+def check_csrf() -> None:
+    """Abort with 400 unless the submitted form carries the session's token."""
+    if not csrf_valid():
         abort(400, description="This form has expired. Go back, reload the page and try again.")
 
 

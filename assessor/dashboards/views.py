@@ -5,16 +5,19 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from assessor import results
+from assessor.actions.operations import can_edit, is_published
 from assessor.auth import roles
 from assessor.auth.csrf import check_csrf
 from assessor.campaigns.service import get_campaign
 from assessor.dashboards import comments
 from assessor.dashboards.assets import plotly_url
+from assessor.dashboards.figures import highlight
 from assessor.dashboards.figures import national as national_charts
 from assessor.dashboards.figures import organisation as org_charts
 from assessor.dashboards.figures.common import Chart, Filters, selection
 from assessor.extensions import db, login_manager
 from assessor.models import Campaign
+from assessor.published.headline import Headline, headline
 from assessor.results.reading import ResultsView, summary
 from assessor.results.snapshot import OVERALL
 from assessor.web.csv import csv_response, write_csv
@@ -115,9 +118,14 @@ def campaign(slug: str) -> str:
     found, view = _view(slug)
     f = _filters(view)
     charts = national_charts.charts(view, f, _org_link(slug, f))
+    wanted = request.args.get("find", "").strip()[:200]
+    i = highlight.find(view, wanted) if wanted else None
+    hit = None if i is None else highlight.highlight(view, charts, i, selection(view, f))
     return render_template(
         "dashboards/campaign.html",
         charts=charts,
+        wanted=wanted,
+        hit=hit,
         filters=f,
         query=_query(f),
         regions=view.snapshot.labels("region"),
@@ -164,6 +172,17 @@ def _org(slug: str, org_code: str) -> tuple[Campaign, ResultsView, int]:
     return found, view, i
 
 
+def _headline(view: ResultsView, org_code: str) -> Headline | None:
+    """The message first (combined rating, whatever the audience shown below)."""
+    if view.hidden:
+        return None
+    item = view.for_org(org_code, "combined")
+    if item is None:
+        return None
+    peers = view.group("combined", "peer_group", item.organisation.peer_group)
+    return headline(item, view.q, peers, view.campaign.min_respondents)
+
+
 @bp.get("/<slug>/<org_code>")
 def organisation(slug: str, org_code: str) -> str:
     found, view, i = _org(slug, org_code)
@@ -174,6 +193,10 @@ def organisation(slug: str, org_code: str) -> str:
         charts=charts,
         org=view.org_ref(i),
         audience=audience,
+        headline=_headline(view, org_code),
+        last_round_item=None if view.hidden else view.for_org(org_code, "combined"),
+        plan_published=is_published(found),
+        can_edit_plan=can_edit(current_user, org_code),
         comments=comments.comments_for(found, org_code, current_user),
         is_admin=_is_admin(),
         **_common(found, view),

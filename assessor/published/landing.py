@@ -10,6 +10,7 @@ from assessor.extensions import db
 from assessor.models import Campaign, QuestionnaireVersion
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
+from assessor.web.notices import notice_setting
 
 bp = Blueprint("public", __name__)
 
@@ -42,7 +43,11 @@ def methodology() -> str:
 
 @bp.get("/privacy")
 def privacy() -> str:
-    return render_template("public/privacy.html", k=current_app.config["MIN_RESPONDENTS"])
+    return render_template(
+        "public/privacy.html",
+        k=current_app.config["MIN_RESPONDENTS"],
+        setting=notice_setting,
+    )
 
 
 @bp.get("/easy-read")

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, render_template, request
 from assessor import results
 from assessor.campaigns.service import get_campaign, in_campaign
 from assessor.published import charts, finding, readings
+from assessor.published.headline import NOT_YET_MEANING, headline
 from assessor.questionnaires.definition import Questionnaire
 from assessor.questionnaires.publishing import definition_of
 from assessor.results.reading import ResultsView
@@ -52,8 +53,11 @@ def _pictures(view: ResultsView, item: OrgResult, q: Questionnaire) -> dict[str,
 
     regional = view.group("combined", "region", item.organisation.region)
     national = view.group("combined", NATIONAL, NATIONAL)
+    peers = view.group("combined", "peer_group", item.organisation.peer_group)
     previous = campaign.previous
     return {
+        "headline": headline(item, q, peers, k),
+        "not_yet_meaning": NOT_YET_MEANING,
         "regional": regional,
         "national": national,
         "levels_chart": charts.domain_levels(item, regional, national, q, reason),

@@ -17,8 +17,9 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from assessor.actions.operations import plan_of
 from assessor.actions.verdicts import verdict_pages, verdict_review_rows
-from assessor.auth.csrf import check_csrf
+from assessor.auth.csrf import check_csrf, csrf_valid
 from assessor.campaigns import invitations
 from assessor.campaigns.service import get_campaign
 from assessor.extensions import db
@@ -72,18 +73,28 @@ def private_pages(resp: WerkzeugResponse) -> WerkzeugResponse:
 
 @bp.errorhandler(400)
 def expired_form(exc: HTTPException) -> tuple[str, int]:
-    return _message(
-        400,
-        "Sorry, that did not work",
-        [exc.description or "Go back, reload the page and try again."],
-    )
+    paragraphs = [exc.description or "Go back, reload the page and try again."]
+    if request.endpoint == "survey.review":
+        paragraphs.append(
+            "Your answers are kept: nothing has been lost and nothing has been submitted yet."
+        )
+    back = request.path if request.method == "POST" else None
+    return _message(400, "Sorry, that did not work", paragraphs, back=back)
 
 
 def _message(
-    status: int, heading: str, paragraphs: list[str], campaign: Campaign | None = None
+    status: int,
+    heading: str,
+    paragraphs: list[str],
+    campaign: Campaign | None = None,
+    back: str | None = None,
 ) -> tuple[str, int]:
     return render_template(
-        "survey/message.html", heading=heading, paragraphs=paragraphs, campaign=campaign
+        "survey/message.html",
+        heading=heading,
+        paragraphs=paragraphs,
+        campaign=campaign,
+        back=back,
     ), status
 
 
@@ -132,6 +143,8 @@ def _resume_not_valid() -> tuple[str, int]:
 def _start_page(campaign: Campaign, org_code: str, audience: str) -> str:
     member = db.session.get(CampaignOrganisation, (campaign.id, org_code))
     q = definition_of(campaign.questionnaire)
+    judged = audience == "patient_leader" and campaign.previous is not None
+    verdicts = 1 if judged and plan_of(campaign.previous, org_code) else 0
     return render_template(
         "survey/start.html",
         campaign=campaign,
@@ -139,7 +152,8 @@ def _start_page(campaign: Campaign, org_code: str, audience: str) -> str:
         organisation=member.organisation if member else None,
         audience_name=AUDIENCE_NAMES[audience],
         minutes=estimated_minutes(q),
-        pages=len(survey_pages(q)),
+        pages=len(survey_pages(q)) + verdicts,
+        total=len(survey_pages(q)) + verdicts + 1,
     )
 
 
@@ -279,6 +293,7 @@ def _render_page(
     values: dict[str, Any],
     shown: list[Item],
     errors: dict[str, str] | None = None,
+    expired: bool = False,
 ) -> str:
     errors = errors or {}
     return render_template(
@@ -292,6 +307,7 @@ def _render_page(
         audience_name=AUDIENCE_NAMES[response.audience],
         fields=_fields(shown, response.audience, values, errors),
         errors=errors,
+        expired=expired,
     )
 
 
@@ -308,7 +324,13 @@ def page(token: str, number: int) -> Page:
     if request.method != "POST":
         return _render_page(token, response, campaign, q, this, total, saved, shown)
 
-    check_csrf()
+    if not csrf_valid():
+        # The session (and its form token) was lost, e.g. the browser was closed: nothing
+        # is saved, but the answers just given are shown back, ready to send again.
+        given = {item.link_id: request.form.get(item.link_id, "") for item in shown}
+        values = {**saved, **{k: v for k, v in given.items() if v}}
+        html = _render_page(token, response, campaign, q, this, total, values, shown, expired=True)
+        return html, 400
     unknown = set(request.form) - {"csrf_token", "action"} - {item.link_id for item in shown}
     if unknown:
         abort(
@@ -388,6 +410,14 @@ def _review_groups(q: Questionnaire, response: Response) -> list[dict[str, Any]]
     ]
 
 
+NOTHING_SCORED = "nothing-scored"
+
+
+def _scored_answered(q: Questionnaire, response: Response) -> int:
+    answers = response.answers or {}
+    return sum(1 for item in q.scored_items if answers.get(item.link_id) not in (None, ""))
+
+
 @bp.route("/r/<token>/review", methods=["GET", "POST"])
 def review(token: str) -> Page:
     response, campaign, q = _open_response(token)
@@ -395,6 +425,13 @@ def review(token: str) -> Page:
     errors: dict[str, str] = {}
     if request.method == "POST":
         check_csrf()
+    if request.method == "POST" and not _scored_answered(q, response):
+        # A blank survey says nothing about the organisation: refused, nothing stored.
+        errors[NOTHING_SCORED] = (
+            "Answer at least one of the statements before you submit"
+            " (\u201cDon\u2019t know\u201d counts as an answer)"
+        )
+    elif request.method == "POST":
         try:
             responses.complete(response)
         except responses.InvitationUsed:
@@ -414,6 +451,13 @@ def review(token: str) -> Page:
         else:
             return redirect(url_for("survey.done"))
     page_of = {item.link_id: p.number for p in pages for item in p.items}
+    first = q.scored_items[0].link_id if q.scored_items else ""
+    links = {
+        link_id: url_for("survey.page", token=token, number=page_of.get(link_id, 1))
+        + f"#{link_id if link_id != NOTHING_SCORED else first}"
+        for link_id in errors
+    }
+    groups = _review_groups(q, response)
     html = render_template(
         "survey/review.html",
         token=token,
@@ -423,10 +467,12 @@ def review(token: str) -> Page:
         total=len(pages) + 1 + verdict_pages(response),
         last_page=len(pages),
         back=url_for("survey.verdicts", token=token) if verdict_pages(response) else None,
-        groups=_review_groups(q, response),
+        groups=groups,
+        answered=sum(1 for g in groups for row in g["rows"] if row["answer"]),
+        asked=sum(len(g["rows"]) for g in groups),
         verdict_rows=verdict_review_rows(response),
         errors=errors,
-        page_of=page_of,
+        links=links,
     )
     return (html, 400) if errors else html
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, send_from_directory, url_for
 from swagger_ui_bundle import swagger_ui_path
 
+from assessor.web.notices import notice_setting
+
 bp = Blueprint("api_docs", __name__, url_prefix="/api/docs")
 
 #: The only Swagger UI files the page loads.
@@ -26,7 +28,13 @@ START = """window.addEventListener("load", function () {
 
 @bp.get("")
 def reference() -> str:
-    return render_template("api/docs.html", spec_url=url_for("api-docs.openapi_json"))
+    contact, example = notice_setting("API_TOKEN_CONTACT")
+    return render_template(
+        "api/docs.html",
+        spec_url=url_for("api-docs.openapi_json"),
+        token_contact=contact,
+        token_example=example,
+    )
 
 
 @bp.get("/start.js")

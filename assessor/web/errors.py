@@ -9,6 +9,12 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
+#: Errors a page visitor may meet outside any page's own handling, said in the site's frame.
+PLAIN_WORDS = {
+    405: "That cannot be done at this address",
+    413: "That was too large to send",
+    429: "Too many requests: please try again later",
+}
 
 
 def problem(
@@ -41,7 +47,18 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException) -> Response | HTTPException:
         if not _wants_problem():
             # The one 404 page of the site (pages); the API's 404 is problem+json below.
-            return (render_template("errors/404.html"), 404) if exc.code == 404 else exc
+            if exc.code == 404:
+                return render_template("errors/404.html"), 404  # type: ignore[return-value]
+            if exc.code in PLAIN_WORDS:  # the site's frame, not Werkzeug's bare page
+                page = render_template(
+                    "errors/http.html", heading=PLAIN_WORDS[exc.code], message=exc.description
+                )
+                return Response(
+                    page,
+                    exc.code,
+                    headers=dict(exc.get_headers()) | {"Content-Type": "text/html; charset=utf-8"},
+                )
+            return exc
         errors = None
         data = getattr(exc, "data", None)
         if isinstance(data, dict) and "messages" in data:

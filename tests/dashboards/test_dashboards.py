@@ -52,6 +52,17 @@ def _fresh_results_cache():  # type: ignore[no-untyped-def]
     publications.clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _draw_small_charts(monkeypatch):  # type: ignore[no-untyped-def]
+    """This world has four organisations, under FIGURE_MIN_ORGS: these tests look at the
+    funnel and ranked figures, so they are drawn from one organisation
+    (tests/dashboards/test_truthful.py checks the threshold itself)."""
+    from assessor.dashboards.figures import funnel, national
+
+    monkeypatch.setattr(funnel, "FIGURE_MIN_ORGS", 1)
+    monkeypatch.setattr(national, "FIGURE_MIN_ORGS", 1)
+
+
 def _world(db, state: str = "closed", comments: bool = True):  # type: ignore[no-untyped-def]
     create_user("board@example.nhs.uk", "viewer", PASSWORD)
     create_user("admin@example.nhs.uk", "admin", PASSWORD)
@@ -158,6 +169,8 @@ def test_funnel_table_gives_each_organisations_own_limits(client, db) -> None:
     half = math.sqrt(funnel.se[i] ** 2 + funnel.tau2)
     lo95, hi95 = funnel.target - Z95 * half, funnel.target + Z95 * half
     lo998, hi998 = funnel.target - Z998 * half, funnel.target + Z998 * half
+    # limits inside the scale, 0 to 5 (issue 21): no score lies beyond it
+    lo95, hi95, lo998, hi998 = (min(5.0, max(0.0, x)) for x in (lo95, hi95, lo998, hi998))
     api = {item["organisation"]["code"]: item for item in result_items(campaign, "staff")}
     score = api["B01"]["overall"]["score"]
     band = {"within": "Within the 95% limits", "low_95": "Below the 95% limit"}
@@ -313,6 +326,10 @@ def test_organisation_page_charts_match_the_api(client, db) -> None:
     assert '<h2 id="percentiles-title">' in page
     trend = re.search(r'<section class="chart-block" id="trend".*?</section>', page, re.S)[0]
     assert "There is no trend for NHS A01: this campaign names no previous campaign" in trend
+    # the message first: a sentence in words before the first chart
+    sentence = re.search(r'<p class="headline-sentence">(.*?)</p>', page).group(1)
+    assert sentence.startswith("NHS A01: ") and "similar organisations" in sentence
+    assert page.index('class="headline"') < page.index('class="chart-block"')
 
 
 def test_unknown_organisation_is_404(client, db) -> None:

@@ -173,3 +173,32 @@ def test_easy_read_explains_the_ladder_one_idea_a_sentence(client, two_campaigns
         sentences, key=lambda s: len(s.split())
     )
     assert main.count("<svg") >= 10 and "<img" not in main and "http" not in main
+
+
+# --------------------------------------------------------------------------- message first
+
+
+def test_the_page_opens_with_one_sentence_in_words_before_any_number(client, two_campaigns) -> None:
+    html = client.get("/results/spring/A01").get_data(as_text=True)
+    main = html[html.index("<h1>") :]
+    sentence = re.search(r'<p class="headline-sentence">(.*?)</p>', main).group(1)
+    assert sentence.startswith("NHS North Central London ICB: Co-design.")
+    assert "similar organisations" in sentence and "Patient leaders see" in sentence
+    assert not re.search(r"\d\.\d", sentence)  # words, not scores
+    assert "What &ldquo;Co-design&rdquo; means:" in main
+    # the headline comes before every number and interval
+    assert main.index('class="headline"') < main.index("95% interval")
+    assert main.index('class="headline"') < main.index('class="rating"')
+    assert "the interval excludes zero" not in html
+
+
+def test_an_unrated_organisation_says_why_in_its_first_sentence(client, two_campaigns) -> None:
+    html = client.get("/results/spring/B01").get_data(as_text=True)
+    sentence = re.search(r'<p class="headline-sentence">(.*?)</p>', html).group(1)
+    assert sentence.startswith("NHS Bolton: not rated (fewer than")
+
+
+def test_level_zero_has_words_on_the_ladder(client, two_campaigns) -> None:
+    html = client.get("/results/spring/A01").get_data(as_text=True)
+    ladder = re.search(r'<ol start="0" class="ladder[^"]*">.*?</ol>', html, re.S).group(0)
+    assert "<strong>Informing only</strong><span" in ladder and "are told about" in ladder

@@ -253,6 +253,7 @@ def test_invitation_is_single_use_and_marked_only_at_completion(client, app, db)
     db.session.expire_all()
     assert db.session.scalars(select(Invitation)).one().used_at is None  # not at start
 
+    _post(client, f"/r/{first}/1", {"gov-1": "agree", "action": "continue"})
     assert _post(client, f"/r/{first}/review").headers["Location"] == "/done"
     db.session.expire_all()
     invitation = db.session.scalars(select(Invitation)).one()
@@ -297,6 +298,7 @@ def test_invitation_finished_on_another_device_still_uses_it(client, app, db) ->
     other = app.test_client()
     with other.session_transaction() as s:
         s["csrf_token"] = CSRF
+    _post(other, f"/r/{token}/1", {"gov-1": "agree", "action": "continue"})
     assert _post(other, f"/r/{token}/review").headers["Location"] == "/done"
     db.session.expire_all()
     assert db.session.scalars(select(Invitation)).one().used_at is not None

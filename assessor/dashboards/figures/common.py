@@ -3,7 +3,8 @@ dict, the house layout and colours, and the wording helpers (escaping names for 
 reasons, the audience in a sentence).
 
 One colour scheme, readable in greyscale and by colour-blind readers: levels and scores use
-cividis (luminance rises steadily from level 0 to the top rung); funnel bands use the
+viridis (luminance rises steadily from level 0 to the top rung; suppressed cells are pink, which
+no score takes); funnel bands use the
 Okabe-Ito blue and vermilion *and* a marker shape each (at national scale those within the
 limits are a grey density instead, darker where more); everything else is ink on white, told
 apart by line dash or marker shape rather than hue.
@@ -30,21 +31,27 @@ MANY = 1000
 #: A table longer than this is a page of its own (and a CSV), linked from beside its chart,
 #: rather than inlined: 7,000 rows would weigh megabytes and freeze the browser's layout.
 INLINE_ROWS = 250
+#: Below this many organisations with a score, no funnel plot or ranked chart is drawn (a funnel
+#: of one dot says nothing and its limits are meaningless): the table alone lists them.
+FIGURE_MIN_ORGS = 5
 
 INK = "#0b0c0c"
 MUTED = "#505a5f"
 QUARTILE = "#c9cdd1"
 ORG = "#0072b2"
-#: cividis at levels 0..5 (dark blue to yellow; monotone in lightness).
-CIVIDIS = "Cividis"
+#: viridis at levels 0..5 (purple to yellow): distinct neighbours, monotone in lightness, and
+#: no grey or pink in it, so the suppressed colour below is no score's colour.
+CIVIDIS = "Viridis"
 LEVEL_COLOURS = (
-    "rgb(0, 34, 78)",
-    "rgb(51, 69, 109)",
-    "rgb(102, 105, 113)",
-    "rgb(149, 143, 118)",
-    "rgb(201, 184, 101)",
-    "rgb(254, 232, 56)",
+    "rgb(68, 1, 84)",
+    "rgb(65, 68, 135)",
+    "rgb(42, 120, 142)",
+    "rgb(34, 168, 132)",
+    "rgb(122, 209, 81)",
+    "rgb(253, 231, 37)",
 )
+#: A suppressed cell on a heat map: pale pink, a colour the score scale never takes.
+SUPPRESSED_CELL = "#f6cfe4"
 SUPPRESSED_FILL = "#ffffff"
 #: band -> (colour, marker symbol, words).
 BAND_STYLE: dict[str | None, tuple[str, str, str]] = {

@@ -9,6 +9,7 @@ import numpy as np
 
 from assessor.dashboards.figures.common import (
     BAND_STYLE,
+    FIGURE_MIN_ORGS,
     INK,
     MANY,
     MUTED,
@@ -48,6 +49,9 @@ Z998 = 3.090232
 #: and a reader looks for the organisations outside the limits. A region or peer group of up
 #: to this many shows every organisation as a mark; the table always lists them all.
 FUNNEL_MARKS_MAX = 1500
+#: At most this many organisations' own limits are drawn as ticks (an even sample of them by
+#: respondents); the table gives every one's.
+LIMIT_TICKS_MAX = 300
 #: The density's cells: at most this many across the respondents, and this many up the scores.
 DENSITY_BINS = (60, 40)
 #: The funnel's density of organisations within the limits: light to mid grey, lighter than
@@ -73,6 +77,8 @@ class FunnelData:
     bands: list
     target: float | None
     tau2: float | None
+    #: the top of the scale (the number of rungs).
+    top: float = 5.0
 
     @property
     def shown(self) -> np.ndarray:
@@ -117,6 +123,7 @@ def funnel_data(view: ResultsView, f: Filters) -> FunnelData:
         bands=[b for b, k in zip(inputs.bands, keep, strict=True) if k],
         target=inputs.target,
         tau2=inputs.tau2,
+        top=float(len(view.q.rungs)),
     )
 
 
@@ -143,34 +150,36 @@ def _density(x: np.ndarray, y: np.ndarray) -> dict:
     )
 
 
-def _limit_lines(fig: Figure, d: FunnelData, n_rungs: int) -> None:
-    """The 95% and 99.8% limits for a typical standard error, and the target between them,
-    clipped to the scale [0, R] for drawing (scoring.md conventions)."""
-    shown = d.shown
-    with np.errstate(invalid="ignore"):
-        spread = d.se[shown] * np.sqrt(d.n[shown])
-    c = float(np.nanmedian(spread)) if np.isfinite(spread).any() else np.nan
-    lo_n = max(1.0, float(d.n[shown].min()))
-    hi_n = float(d.n[shown].max()) * 1.05
-    grid = np.geomspace(lo_n, max(hi_n, lo_n + 1), 60)
-    width = np.sqrt((c / np.sqrt(grid)) ** 2 + (d.tau2 or 0.0))
-    for z, dash, name in ((Z95, "dash", "95% limits"), (Z998, "dot", "99.8% limits")):
-        for sign, show in ((1, True), (-1, False)):
+def _limit_lines(fig: Figure, d: FunnelData, limits: Limits) -> None:
+    """The limits against respondents: each organisation's own 95% and 99.8% limits (the limits
+    its band is judged by) at its own respondents, joined in order of respondents into the
+    funnel they make (a step at each organisation), and the target between them; inside 0..R."""
+    assert limits is not None and d.target is not None
+    picked = np.flatnonzero(d.shown & np.isfinite(limits[0]))
+    picked = picked[np.argsort(d.n[picked], kind="stable")]
+    if len(picked) > LIMIT_TICKS_MAX:  # thousands: an even sample along the respondents
+        picked = picked[np.linspace(0, len(picked) - 1, LIMIT_TICKS_MAX).round().astype(int)]
+    x = d.n[picked]
+    styles = ((Z95, "dash", "95% limits", 0, 1), (Z998, "dot", "99.8% limits", 2, 3))
+    for _, dash, name, lo, hi in styles:
+        for k, show in ((lo, True), (hi, False)):
             fig.add_trace(
                 Scatter(
-                    x=grid,
-                    y=np.clip(d.target + sign * z * width, 0.0, float(n_rungs)),
+                    x=x,
+                    y=limits[k][picked],
                     mode="lines",
-                    line={"color": MUTED, "dash": dash, "width": 1.5},
-                    name=name,
+                    line={"color": MUTED, "dash": dash, "width": 1.5, "shape": "hv"},
+                    name=f"{name} (each organisation's own)",
                     legendgroup=name,
                     showlegend=show,
                     hoverinfo="skip",
                 )
             )
+    lo_x = float(x.min()) if len(x) else 0.0
+    hi_x = float(x.max()) if len(x) else 1.0
     fig.add_trace(
         Scatter(
-            x=[grid[0], grid[-1]],
+            x=[lo_x, hi_x],
             y=[d.target, d.target],
             mode="lines",
             line={"color": INK, "width": 1.5},
@@ -181,16 +190,15 @@ def _limit_lines(fig: Figure, d: FunnelData, n_rungs: int) -> None:
 
 
 def _limits(d: FunnelData) -> Limits:
-    """Each organisation's own limits, from its own standard error."""
+    """Each organisation's own limits, from its own standard error, inside 0..R (no score lies
+    outside the scale, so neither does a limit: scoring.md)."""
     if d.target is None or d.shown.sum() < 1:
         return None
     with np.errstate(invalid="ignore"):
         half = np.sqrt(d.se**2 + (d.tau2 or 0.0))
-    return (
-        d.target - Z95 * half,
-        d.target + Z95 * half,
-        d.target - Z998 * half,
-        d.target + Z998 * half,
+    top = d.top
+    return tuple(  # type: ignore[return-value]
+        np.clip(d.target + z * half, 0.0, top) for z in (-Z95, Z95, -Z998, Z998)
     )
 
 
@@ -221,6 +229,7 @@ def _band_marks(fig: Figure, view: ResultsView, d: FunnelData) -> None:
                 y=d.y[picked],
                 mode="markers",
                 marker={"color": colour, "symbol": symbol, "size": 9, "line": {"width": 1.5}},
+                cliponaxis=False,
                 name=words,
                 customdata=[view.snapshot.orgs[d.rows[k]] for k in picked],
                 **hover_names(
@@ -231,15 +240,21 @@ def _band_marks(fig: Figure, view: ResultsView, d: FunnelData) -> None:
         )
 
 
-def funnel_figure(view: ResultsView, d: FunnelData) -> Figure:
+def funnel_figure(view: ResultsView, d: FunnelData, limits: Limits) -> Figure:
+    top = float(len(view.q.rungs))
     fig = Figure(layout=house_layout(view, 460))
     if d.shaded:
         fig.add_trace(_density(d.n[d.within], d.y[d.within]))
-    if d.target is not None and d.shown.sum() >= 1:
-        _limit_lines(fig, d, len(view.q.rungs))
+    if limits is not None:
+        _limit_lines(fig, d, limits)
     _band_marks(fig, view, d)
     fig.update_xaxes(title_text="Respondents", showline=True, linecolor=INK, rangemode="tozero")
-    fig.update_yaxes(title_text=f"Score (0 to {len(view.q.rungs)})", showline=True, linecolor=INK)
+    fig.update_yaxes(
+        title_text=f"Score (0 to {len(view.q.rungs)})",
+        showline=True,
+        linecolor=INK,
+        range=[0, top],
+    )
     return fig
 
 
@@ -291,10 +306,14 @@ def funnel_summary(view: ResultsView, f: Filters, d: FunnelData, limits: Limits)
     )
     if view.preview:
         summary = "Preview, not published. " + summary
-    if f.audience == "combined" and limits is not None:
+    if limits is not None:
         summary += (
-            " The combined rating has its own standard error for each organisation: the lines"
-            " are drawn for a typical one, and the table gives each organisation's own limits."
+            " "
+            + _band_counts(d)
+            + (
+                " Each organisation has its own limits, from its own standard error: the lines join"
+                " them in order of respondents, and the table gives each one's."
+            )
         )
     if d.target is None:
         summary += " No limits: fewer than 3 organisations have a value, or there is no spread."
@@ -308,15 +327,32 @@ def funnel_summary(view: ResultsView, f: Filters, d: FunnelData, limits: Limits)
     return summary
 
 
-def funnel_alt(d: FunnelData) -> str:
+def band_counts(d: FunnelData) -> dict[str | None, int]:
+    """How many drawn organisations are in each band: the marks the sentences count."""
     shown = d.shown
-    counts = {b: sum(1 for k in range(len(d.bands)) if shown[k] and d.bands[k] == b) for b in BANDS}
-    outside = counts["high_99.8"] + counts["low_99.8"]
+    return {b: sum(1 for k in range(len(d.bands)) if shown[k] and d.bands[k] == b) for b in BANDS}
+
+
+def _band_counts(d: FunnelData) -> str:
+    counts = band_counts(d)
+    out95 = sum(counts[b] for b in ("high_95", "high_99.8", "low_95", "low_99.8"))
+    out998 = counts["high_99.8"] + counts["low_99.8"]
+    above = counts["high_95"] + counts["high_99.8"]
+    below = counts["low_95"] + counts["low_99.8"]
     return (
-        f"Funnel plot of {int(shown.sum())} organisations. {counts['high_99.8']} above the 99.8%"
+        f"{counted(out95, 'organisation')} {'lies' if out95 == 1 else 'lie'} outside the 95%"
+        f" limits ({above} above, {below} below), {out998} of"
+        f" {'it' if out95 == 1 else 'them'} outside the 99.8% limits."
+    )
+
+
+def funnel_alt(d: FunnelData) -> str:
+    counts = band_counts(d)
+    return (
+        f"Funnel plot of {int(d.shown.sum())} organisations. {counts['high_99.8']} above the 99.8%"
         f" limit, {counts['high_95']} above the 95% limit only, {counts['within']} within the"
         f" limits, {counts['low_95']} below the 95% limit only, {counts['low_99.8']} below the"
-        f" 99.8% limit: {outside} differ from the target by more than chance would explain."
+        f" 99.8% limit. {_band_counts(d)}"
     )
 
 
@@ -326,12 +362,21 @@ def funnel_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     title = titled(
         view, f"Funnel plot: {measure_titles(view)[f.measure]}, {voice_label(f.audience)}"
     )
+    summary = funnel_summary(view, f, d, limits)
+    drawn = int(d.shown.sum()) >= FIGURE_MIN_ORGS
+    if not drawn:
+        n = int(d.shown.sum())
+        summary = (
+            f"{counted(n, 'organisation')} {'has' if n == 1 else 'have'} a score here: fewer"
+            f" than {FIGURE_MIN_ORGS}, too few for a funnel plot, so the table lists them with"
+            " their own limits. Widen the filters to see the plot."
+        )
     return Chart(
         "funnel",
         title,
-        funnel_summary(view, f, d, limits),
+        summary,
         funnel_alt(d),
         funnel_table(view, f, d, limits, link),
-        funnel_figure(view, d).to_json(),
+        funnel_figure(view, d, limits).to_json() if drawn else None,
         link,
     )

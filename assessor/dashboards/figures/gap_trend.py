@@ -204,7 +204,8 @@ def trend_chart(view: ResultsView, i: int, audience: str) -> Chart:
     lead = (
         f"How {org.name}'s scores ({in_a_sentence(audience)}) changed since {previous}, on the"
         f" questions asked in both campaigns, with 95% intervals.{fraction} Domains whose"
-        f" questions changed are marked 'not comparable' and have no trend."
+        f" questions changed are marked 'not comparable' and have no trend. 'Now' is scored"
+        f" on those shared questions only, so it can differ from this campaign's rating."
         f" {org_responded(item)} this time. "
     )
     axis = f"Change in score since {previous}"

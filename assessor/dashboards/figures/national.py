@@ -12,12 +12,14 @@ import numpy as np
 
 from assessor.dashboards.figures.common import (
     CIVIDIS,
+    FIGURE_MIN_ORGS,
     INK,
     LEVEL_COLOURS,
     MANY,
     MUTED,
     ORG,
     QUARTILE,
+    SUPPRESSED_CELL,
     SUPPRESSED_FILL,
     Bar,
     Chart,
@@ -58,7 +60,6 @@ HEAT_MAX_ROWS = 400
 HEAT_NAMED_ROWS = 60
 #: The heat map's height at most, in pixels: a region's thousand organisations at 1 px a row.
 HEAT_MAX_HEIGHT = 1000
-SUPPRESSED_CELL = "#dedfe0"
 #: A heat map whose rows are organisations (their codes) says so in its trace's `meta`, so a
 #: click on a cell goes to the row's organisation (dashboards.js); no other heat map links.
 ROWS_ARE_ORGANISATIONS = "rows are organisations"
@@ -219,7 +220,7 @@ def heat_rows(view: ResultsView, f: Filters) -> HeatRows:
         idx = idx[np.argsort(-key, kind="stable")]
         ordered = (
             f" The rows are ordered by {measure} score, highest"
-            " at the top (suppressed last); point at a row for its organisation, or open the"
+            " at the top (suppressed last); find an organisation with the box above, or open the"
             " table, in the same order."
         )
     n_domains = len(view.q.domains)
@@ -279,7 +280,7 @@ def heat_figure(view: ResultsView, h: HeatRows) -> Figure:
     )
     hidden = h.reasons != 0
     if hidden.any():
-        # Suppressed cells drawn grey and labelled, never left blank or coloured as a score.
+        # Suppressed cells drawn pink (no score's colour) and labelled, never left blank.
         text = {
             "text": np.where(hidden, "not shown", "").tolist(),
             "texttemplate": "%{text}",
@@ -326,7 +327,7 @@ def heat_words(view: ResultsView, f: Filters, h: HeatRows, where: str) -> tuple[
     domains = view.q.domains
     summary = (
         f"Each row is an organisation{where}, each column a domain; darker is a lower score,"
-        f" yellower a higher one ({in_a_sentence(f.audience)}). Grey cells"
+        f" yellower a higher one ({in_a_sentence(f.audience)}). Pink cells"
         + (" marked 'not shown'" if h.named else "")
         + f" are suppressed: the table says why. {responded(view, h.idx)}. "
         + not_shown(view, h.reasons.ravel(), "domain score")
@@ -429,8 +430,22 @@ def ranked_figure(view: ResultsView, r: Ranked) -> Figure:
             ),
         )
     )
-    fig.update_xaxes(title_text="Rank (1 = highest)", showline=True, linecolor=INK)
-    fig.update_yaxes(title_text="Score", showline=True, linecolor=INK)
+    # Whole ranks only (no tick at 1.5), and the score axis is the scale, 0 to R.
+    fig.update_xaxes(
+        title_text="Rank (1 = highest)",
+        showline=True,
+        linecolor=INK,
+        tickformat="d",
+        tick0=1,
+        rangemode="tozero",
+        **({"dtick": 1} if len(r.keep) <= 20 else {}),
+    )
+    fig.update_yaxes(
+        title_text=f"Score (0 to {len(view.q.rungs)})",
+        showline=True,
+        linecolor=INK,
+        range=[0, len(view.q.rungs)],
+    )
     return fig
 
 
@@ -490,6 +505,12 @@ def ranked_chart(view: ResultsView, f: Filters, link: str | None) -> Chart:
     title = titled(view, f"Ranked scores with 95% intervals: {what}")
     summary, alt = ranked_words(view, f, r)
     table = ranked_table(view, r, link)
+    if len(r.keep) < FIGURE_MIN_ORGS:
+        summary += (
+            f" Fewer than {FIGURE_MIN_ORGS} organisations are ranked, too few for a chart: the"
+            " table lists them."
+        )
+        return Chart("ranked", title, summary, alt, table, None, link)
     return Chart("ranked", title, summary, alt, table, ranked_figure(view, r).to_json(), link)
 
 

@@ -4,6 +4,7 @@ gap_trend.py. `charts` builds the page's list."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from assessor.dashboards.figures.common import (
@@ -206,14 +207,25 @@ def _strongest_above(view: ResultsView, item: object, body: dict) -> str:
     return f"Strongest above a rung not yet met: {best[2]} in {best[1]}, met by {best[0]:.0%}. "
 
 
+def _wrap(text: str, width: int) -> str:
+    """A label over lines (plotly breaks lines only at <br>), escaped."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(plain(line) for line in lines)
+
+
 def rungs_figure(view: ResultsView, z: list[list], text: list[list[str]]) -> Figure:
     """Domains down, rungs across, each cell the share meeting it (None: not shown)."""
     fig = Figure(layout=house_layout(view, 120 + 44 * len(view.q.domains)))
     fig.add_trace(
         Heatmap(
             z=z,
-            x=[r.label for r in view.q.rungs],
-            y=[d.title for d in view.q.domains],
+            x=[_wrap(r.label, 12) for r in view.q.rungs],
+            y=[_wrap(d.title, 18) for d in view.q.domains],
             zmin=0,
             zmax=1,
             colorscale=CIVIDIS,
@@ -225,9 +237,10 @@ def rungs_figure(view: ResultsView, z: list[list], text: list[list[str]]) -> Fig
             ygap=2,
         )
     )
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(side="top")
-    fig.update_layout(margin={"l": 230, "t": 90})
+    # Titles over lines and a margin that fits them, so a phone clips none ("cision-making").
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(side="top", automargin=True)
+    fig.update_layout(margin={"l": 10, "t": 90})
     return fig
 
 
@@ -316,16 +329,46 @@ def answers_table(view: ResultsView, profiles: dict, kinds: list[tuple[str, str]
     return table
 
 
+def _question_labels(items: list) -> list[str]:
+    """Each question in a few words (its start), unique, for the "don't know" chart's axis."""
+    labels: list[str] = []
+    for it in items:
+        words = it.text if len(it.text) <= 42 else it.text[:40].rsplit(" ", 1)[0] + "\u2026"
+        label = plain(words)
+        while label in labels:  # a category axis merges equal labels
+            label += "\u00a0"
+        labels.append(label)
+    return labels
+
+
+def _by_share(profiles: dict, items: tuple, key: str = "dont_know") -> list:
+    """The questions in order of their largest share (of either voice), largest first."""
+
+    def largest(it: object) -> float:
+        shares = [
+            getattr(profiles[v]["items"][it.link_id], key)  # type: ignore[attr-defined]
+            for v in VOICES
+            if not profiles[v]["items"][it.link_id].suppressed  # type: ignore[attr-defined]
+        ]
+        return max((x for x in shares if x is not None), default=-1.0)
+
+    return sorted(items, key=largest, reverse=True)
+
+
 def answers_figure(view: ResultsView, profiles: dict, kinds: list[tuple[str, str]]) -> Figure:
-    items = view.q.scored_items
+    items = _by_share(profiles, view.q.scored_items)
+    labels = _question_labels(items)
     fig = Figure(layout=house_layout(view, 140 + 22 * len(items) * len(kinds), barmode="group"))
+    largest = 0.0
     for voice, who in VOICES.items():
         colour, pattern = VOICE_STYLES[voice]
         for key, what in kinds:
+            xs = [getattr(profiles[voice]["items"][it.link_id], key) for it in items]
+            largest = max([largest, *(x for x in xs if x is not None)])
             fig.add_trace(
                 Bar(
-                    y=[it.link_id for it in items],
-                    x=[getattr(profiles[voice]["items"][it.link_id], key) for it in items],
+                    y=labels,
+                    x=xs,
                     orientation="h",
                     name=f"{who}: {what}",
                     marker={
@@ -333,19 +376,20 @@ def answers_figure(view: ResultsView, profiles: dict, kinds: list[tuple[str, str
                         "pattern": {"shape": pattern, "fgcolor": INK} if pattern else None,
                         "line": {"color": INK, "width": 0.5},
                     },
-                    hovertext=[it.text for it in items],
-                    hovertemplate="%{y}: %{x:.0%}<br>%{hovertext}<extra></extra>",
+                    hovertext=[plain(it.text) for it in items],
+                    hovertemplate="%{x:.0%}: %{hovertext}<extra></extra>",
                 )
             )
-    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_yaxes(autorange="reversed", type="category", automargin=True)
+    # An axis to the next 10% above the largest share, not to 100%.
     fig.update_xaxes(
         title_text="Share of respondents shown the question",
         tickformat=".0%",
-        range=[0, 1],
+        range=[0, min(1.0, max(0.1, math.ceil(largest * 10 + 1e-9) / 10))],
         showline=True,
         linecolor=INK,
     )
-    fig.update_layout(margin={"l": 80}, bargap=0.25)
+    fig.update_layout(margin={"l": 10}, bargap=0.25)
     return fig
 
 
@@ -355,13 +399,13 @@ def _most_often(view: ResultsView, profiles: dict) -> list[str]:
     worst = []
     for voice, who in VOICES.items():
         shares = [
-            (profiles[voice]["items"][it.link_id].dont_know, it.link_id)
+            (profiles[voice]["items"][it.link_id].dont_know, it.text)
             for it in items
             if not profiles[voice]["items"][it.link_id].suppressed
         ]
         if shares:
-            share, link_id = max(shares)
-            worst.append(f"{who.lower()} most often to {link_id} ({share:.0%})")
+            share, text = max(shares)
+            worst.append(f"{who.lower()} most often to \u201c{text}\u201d ({share:.0%})")
     return worst
 
 
