@@ -104,41 +104,8 @@ class Config:
         #: How many reverse proxies sit in front of the app (0: none); their
         #: X-Forwarded-* headers are then trusted, so `next` links name the public host.
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0") or 0)
-        #: Single sign-on (OpenID Connect: NHSmail / Entra ID); empty issuer: passwords only.
-        self.OIDC_ISSUER = env.get("OIDC_ISSUER", "")
-        self.OIDC_CLIENT_ID = env.get("OIDC_CLIENT_ID", "")
-        self.OIDC_CLIENT_SECRET = env.get("OIDC_CLIENT_SECRET", "")
-        #: Whom a refused person should ask for access (shown on the refusal page).
-        self.ACCESS_CONTACT = env.get("ACCESS_CONTACT", "")
-        #: A board session ends this many hours after sign-in.
-        self.SESSION_HOURS = float(env.get("SESSION_HOURS", "8") or 8)
-        #: Accounts not used for this many days are disabled.
-        self.INACTIVE_DAYS = int(env.get("INACTIVE_DAYS", "90") or 90)
-        #: werkzeug's password hash method ("scrypt": n=32768, r=8, p=1). Tests set a cheap
-        #: scrypt cost; production keeps the default.
-        self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
-        #: Sending (README, "Reaching respondents"): SMTP, or GOV.UK Notify when its key is set.
-        self.SMTP_URL = env.get("SMTP_URL", "")
-        self.SMTP_FROM = env.get("SMTP_FROM", "assessor <noreply@assessor.nhs.example>")
-        self.NOTIFY_API_KEY = env.get("NOTIFY_API_KEY", "")
-        self.NOTIFY_URL = env.get("NOTIFY_URL", "")
-        self.NOTIFY_TEMPLATES = {
-            f"{channel}_{kind}": env.get(f"NOTIFY_{channel.upper()}_{kind.upper()}_TEMPLATE", "")
-            for channel in ("email", "sms")
-            for kind in ("invitation", "reminder")
-        }
-        self.NOTIFY_PER_MINUTE = int(env.get("NOTIFY_PER_MINUTE", "3000") or 3000)
-        self.REMINDERS_MAX = int(env.get("REMINDERS_MAX", "2") or 2)
-        self.REMINDER_DAYS = float(env.get("REMINDER_DAYS", "7") or 7)
-        #: Contacts of a campaign that never closes are deleted after this many days.
-        self.CONTACT_DAYS = float(env.get("CONTACT_DAYS", "30") or 30)
-        #: A claim older than this is taken to belong to a worker that died.
-        #: Prometheus metrics at /metrics (off by default); METRICS_TOKEN: a bearer token.
-        self.METRICS = env.get("METRICS", "") in ("1", "true", "yes")
-        self.METRICS_TOKEN = env.get("METRICS_TOKEN", "")
-        #: The RQ queue's name (several deployments may share one Redis).
-        self.QUEUE_NAME = env.get("QUEUE_NAME", "assessor")
-        self.CLAIM_SECONDS = float(env.get("CLAIM_SECONDS", "300") or 300)
+        self._sign_in(env)
+        self._reaching(env)
         #: The privacy notice's controller, contact, lawful basis and retention, and whom API
         #: users ask for a token: empty shows the demo's example wording, marked as an example.
         for name in NOTICE_SETTINGS:
@@ -158,6 +125,47 @@ class Config:
         self.OPENAPI_VERSION = "3.0.3"
         self.OPENAPI_URL_PREFIX = "/api"
         self.OPENAPI_JSON_PATH = "openapi.json"
+
+    def _sign_in(self, env: Mapping[str, str]) -> None:
+        """Board sign-in: single sign-on, sessions, accounts, password hashing."""
+        #: Single sign-on (OpenID Connect: NHSmail / Entra ID); empty issuer: passwords only.
+        self.OIDC_ISSUER = env.get("OIDC_ISSUER", "")
+        self.OIDC_CLIENT_ID = env.get("OIDC_CLIENT_ID", "")
+        self.OIDC_CLIENT_SECRET = env.get("OIDC_CLIENT_SECRET", "")
+        #: Whom a refused person should ask for access (shown on the refusal page).
+        self.ACCESS_CONTACT = env.get("ACCESS_CONTACT", "")
+        #: A board session ends this many hours after sign-in.
+        self.SESSION_HOURS = float(env.get("SESSION_HOURS", "8") or 8)
+        #: Accounts not used for this many days are disabled.
+        self.INACTIVE_DAYS = int(env.get("INACTIVE_DAYS", "90") or 90)
+        #: werkzeug's password hash method ("scrypt": n=32768, r=8, p=1). Tests set a cheap
+        #: scrypt cost; production keeps the default.
+        self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
+
+    def _reaching(self, env: Mapping[str, str]) -> None:
+        """Reaching respondents: SMTP or GOV.UK Notify, reminders, contacts, the queue, metrics."""
+        #: Sending (README, "Reaching respondents"): SMTP, or GOV.UK Notify when its key is set.
+        self.SMTP_URL = env.get("SMTP_URL", "")
+        self.SMTP_FROM = env.get("SMTP_FROM", "assessor <noreply@assessor.nhs.example>")
+        self.NOTIFY_API_KEY = env.get("NOTIFY_API_KEY", "")
+        self.NOTIFY_URL = env.get("NOTIFY_URL", "")
+        self.NOTIFY_TEMPLATES = {
+            f"{channel}_{kind}": env.get(f"NOTIFY_{channel.upper()}_{kind.upper()}_TEMPLATE", "")
+            for channel in ("email", "sms")
+            for kind in ("invitation", "reminder")
+        }
+        self.NOTIFY_PER_MINUTE = int(env.get("NOTIFY_PER_MINUTE", "3000") or 3000)
+        self.REMINDERS_MAX = int(env.get("REMINDERS_MAX", "2") or 2)
+        self.REMINDER_DAYS = float(env.get("REMINDER_DAYS", "7") or 7)
+        #: Contacts of a campaign that never closes are deleted after this many days.
+        self.CONTACT_DAYS = float(env.get("CONTACT_DAYS", "30") or 30)
+        #: Prometheus metrics at /metrics (off by default); METRICS_TOKEN: a bearer token.
+        self.METRICS = env.get("METRICS", "") in ("1", "true", "yes")
+        self.METRICS_TOKEN = env.get("METRICS_TOKEN", "")
+        #: The RQ queue's name (several deployments may share one Redis).
+        self.QUEUE_NAME = env.get("QUEUE_NAME", "assessor")
+        #: A claim older than this is taken to belong to a worker that died.
+        self.CLAIM_SECONDS = float(env.get("CLAIM_SECONDS", "300") or 300)
 
     def as_dict(self) -> dict[str, object]:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -13,6 +13,7 @@ from assessor.campaigns import outbox
 from assessor.campaigns.messages import email_text, sms_text
 from assessor.extensions import db as _db
 from assessor.models import AuditEvent, Campaign, Contact, Invitation, Message, Response, utcnow
+from assessor.questionnaires.publishing import definition_of
 from assessor.questionnaires.readability import reading_ease
 from tests.support.factories import add_orgs, make_campaign, set_window
 
@@ -42,6 +43,10 @@ def _submit(client, token: str) -> None:  # type: ignore[no-untyped-def]
     started = client.post(f"/i/{token}", data={"csrf_token": CSRF})
     assert started.status_code == 302, started.get_data(as_text=True)
     resume = started.headers["Location"].split("/")[2]
+    # A blank survey is refused (issue 21): answer the first statement.
+    q = definition_of(_db.session.scalars(select(Campaign)).one().questionnaire)
+    first = {q.scored_items[0].link_id: "dont_know", "action": "continue", "csrf_token": CSRF}
+    assert client.post(f"/r/{resume}/1", data=first).status_code == 302
     done = client.post(f"/r/{resume}/review", data={"csrf_token": CSRF})
     assert done.headers["Location"] == "/done"
 
