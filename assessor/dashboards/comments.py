@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from assessor import disclosure, results
 from assessor.auth import roles
@@ -91,16 +91,32 @@ def published_section(
     {audience: cell}}; registered in `results.SECTIONS`."""
     text_items = [i for i in definition_of(campaign.questionnaire).items if i.type == "text"]
     k = disclosure.k_of(campaign)
-    counts: dict[tuple[str, str], int] = {}
+    submitted = (Response.campaign_id == campaign.id, Response.status == "submitted")
+    counts: dict[tuple[str, str], int] = {
+        (org_code, audience): n
+        for org_code, audience, n in db.session.execute(
+            select(Response.org_code, Response.audience, func.count())
+            .where(*submitted)
+            .group_by(Response.org_code, Response.audience)
+        )
+    }
     found: dict[tuple[str, str], list[dict[str, str]]] = {}
-    rows = db.session.execute(
-        select(Response.id, Response.org_code, Response.audience, Response.answers)
-        .where(Response.campaign_id == campaign.id, Response.status == "submitted")
-        .order_by(Response.seq)
+    # Only responses with some free text are read whole: decoding every response's answers
+    # took 7 of a national publication's 12 s.
+    has_text = or_(
+        *(func.coalesce(Response.answers[i.link_id].as_string(), "") != "" for i in text_items)
+    )
+    rows = (
+        db.session.execute(
+            select(Response.id, Response.org_code, Response.audience, Response.answers)
+            .where(*submitted, has_text)
+            .order_by(Response.seq)
+        )
+        if text_items
+        else ()
     )
     for response_id, org_code, audience, answers in rows:
         key = (org_code, audience)
-        counts[key] = counts.get(key, 0) + 1
         answers = answers or {}
         hidden = set(answers.get(HIDDEN_KEY) or [])
         for item in text_items:
