@@ -14,11 +14,12 @@ from werkzeug.serving import make_server
 CHROMIUM = Path("/usr/bin/chromium")
 #: Screenshots for people to look at (git ignores the folder).
 SHOTS = Path(__file__).parent / "screenshots"
+# Made once here: a test run alone (say, only the print test) writes into it too.
+SHOTS.mkdir(exist_ok=True)
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     """Save a full-page screenshot of what the test sees, as `<name>.png`."""
-    SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 

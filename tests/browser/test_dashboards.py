@@ -129,7 +129,6 @@ def test_demo_pages_draw_match_the_api_and_pass_axe(app, live_server, page, db) 
     create_user("dash@example.nhs.uk", "viewer", PASSWORD)
     _, raw = create_token("browser test", ["results:read"])
     db.session.commit()
-    SHOTS.mkdir(exist_ok=True)
     watch = Watch(page, live_server)
     _sign_in(page, live_server, "dash@example.nhs.uk")
 
@@ -192,7 +191,6 @@ def test_demo_pages_draw_match_the_api_and_pass_axe(app, live_server, page, db) 
 
 def test_hostile_free_text_is_inert(live_server, page, db) -> None:
     _world(db)
-    SHOTS.mkdir(exist_ok=True)
     watch = Watch(page, live_server)
     _sign_in(page, live_server, "admin@example.nhs.uk")
     _open(page, f"{live_server}/dashboards/spring/A01")
@@ -225,7 +223,6 @@ def test_the_national_page_at_national_scale(app, live_server, page, db) -> None
     replace_publication(publication, big)
     db.session.commit()
     publications.clear_cache()
-    SHOTS.mkdir(exist_ok=True)
     watch = Watch(page, live_server)
     _sign_in(page, live_server, "dash@example.nhs.uk")
 
