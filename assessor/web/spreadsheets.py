@@ -8,24 +8,22 @@ table per sheet. Every sheet starts in A1 with its title, A2 says where the note
 shorthand are, the column headings are row 3 and the rows follow with no blank row or column;
 no merged cells, no colour carrying meaning. Numbers are stored as numbers, a withheld value
 as its shorthand, and text as text, never as a formula (`=HYPERLINK(...)` in a name stays
-words)."""
+words). XlsxWriter writes the .xlsx; the .ods is OpenDocument XML written here as a stream."""
 
 from __future__ import annotations
 
 import io
+import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+from xml.sax.saxutils import escape
 
 import xlsxwriter
 from flask import Response, current_app
-from odf import dc
-from odf import number as odfnumber
-from odf import style as odfstyle
-from odf import table as odftable
-from odf import text as odftext
-from odf.opendocument import OpenDocumentSpreadsheet
 
 from assessor.disclosure import (
     BELOW_MINIMUM,
@@ -141,6 +139,8 @@ def contact() -> str:
 # --------------------------------------------------------------------------- the layout
 
 
+#: Characters XML 1.0 cannot carry at all (a spreadsheet cell neither).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\']")
 
 
@@ -190,7 +190,7 @@ def sheets(book: Workbook) -> list[SheetTable]:
             name = sheet_name(name[:28] + f"_{len(names)}")
         names.add(name)
         width = len(table.columns)
-        rows = [[Shorthand.NOT_AVAILABLE if c == "" else c for c in row] for row in table.rows]
+        rows = [[_present(c) for c in row] for row in table.rows]
         rows = rows or [[Shorthand.NOT_APPLICABLE] * width]
         out.append(SheetTable(name, table.title, _unique(table.columns), rows))
     return out
@@ -203,6 +203,15 @@ def pointer(table: SheetTable) -> str:
         "This worksheet contains one table. Its notes are on the Notes sheet; the shorthand"
         " [c], [x] and [z] is explained on the Cover sheet."
     )
+
+
+def _present(cell: Cell) -> Cell:
+    """No blank cell and no number that is not one (both are [x]), no control character."""
+    if cell == "" or (isinstance(cell, float) and not math.isfinite(cell)):
+        return Shorthand.NOT_AVAILABLE
+    if isinstance(cell, str) and not isinstance(cell, Shorthand):
+        return _NOT_XML.sub("", cell) or Shorthand.NOT_AVAILABLE
+    return cell
 
 
 def table_name(table: SheetTable, n: int) -> str:
@@ -233,6 +242,8 @@ def _text(cell: Cell) -> str:
 
 
 def write_xlsx(book: Workbook) -> bytes:
+    """The workbook as .xlsx (XlsxWriter keeps the cells in memory until it closes: its
+    constant-memory mode cannot mark a table)."""
     buffer = io.BytesIO()
     options = {
         "in_memory": True,
@@ -242,88 +253,112 @@ def write_xlsx(book: Workbook) -> bytes:
     }
     wb = xlsxwriter.Workbook(buffer, options)
     wb.set_properties({"title": book.title, "comments": book.source})
-    title = wb.add_format({"bold": True, "font_size": 14})
-    heading = wb.add_format({"bold": True, "font_size": 12})
-    percent = wb.add_format({"num_format": "0%"})
+    formats = {
+        "title": wb.add_format({"bold": True, "font_size": 14}),
+        "heading": wb.add_format({"bold": True, "font_size": 12}),
+        "percent": wb.add_format({"num_format": "0%"}),
+    }
     cover = wb.add_worksheet("Cover")
     cover.set_column(0, 0, 100)
     for r, (line, is_heading) in enumerate(cover_lines(book)):
-        cover.write_string(r, 0, line, title if r == 0 else heading if is_heading else None)
+        style = "title" if r == 0 else "heading" if is_heading else None
+        cover.write_string(r, 0, line, formats.get(style or ""))
     for n, table in enumerate(sheets(book), start=1):
-        ws = wb.add_worksheet(table.sheet)
-        ws.write_string(0, 0, table.title, title)
-        ws.write_string(1, 0, pointer(table))
-        top = HEADER_ROW - 1
-        for r, row in enumerate(table.rows, start=top + 1):
-            for c, cell in enumerate(row):
-                kind = _kind(cell)
-                if kind == "number":
-                    ws.write_number(r, c, cell)  # type: ignore[arg-type]
-                elif kind == "percent":
-                    ws.write_number(r, c, cell, percent)  # type: ignore[arg-type]
-                else:
-                    ws.write_string(r, c, _text(cell))
-        last = top + len(table.rows)
-        ws.add_table(
-            top,
-            0,
-            last,
-            len(table.columns) - 1,
-            {
-                "name": table_name(table, n),
-                "columns": [{"header": h} for h in table.columns],
-                "style": "Table Style Light 1",
-                "autofilter": False,
-            },
-        )
-        for c, column in enumerate(table.columns):
-            longest = max([len(column), *(len(_text(row[c])) for row in table.rows[:200])])
-            ws.set_column(c, c, min(max(longest + 2, 10), 60))
+        _xlsx_table(wb.add_worksheet(table.sheet), table, table_name(table, n), formats)
     wb.close()
     return buffer.getvalue()
 
 
+def _xlsx_table(ws: Any, table: SheetTable, name: str, formats: dict[str, Any]) -> None:
+    """Title, pointer line, the headings as the table's (add_table writes them), data."""
+    for c, column in enumerate(table.columns):
+        longest = max([len(column), *(len(_text(row[c])) for row in table.rows[:200])])
+        ws.set_column(c, c, min(max(longest + 2, 10), 60))
+    ws.write_string(0, 0, table.title, formats["title"])
+    ws.write_string(1, 0, pointer(table))
+    top = HEADER_ROW - 1
+    options = {
+        "name": name,
+        "columns": [{"header": h} for h in table.columns],
+        "style": "Table Style Light 1",
+        "autofilter": False,
+    }
+    ws.add_table(top, 0, top + len(table.rows), len(table.columns) - 1, options)
+    for r, row in enumerate(table.rows, start=top + 1):
+        for c, cell in enumerate(row):
+            kind = _kind(cell)
+            if kind == "number":
+                ws.write_number(r, c, cell)
+            elif kind == "percent":
+                ws.write_number(r, c, cell, formats["percent"])
+            else:
+                ws.write_string(r, c, _text(cell))
+
+
 # --------------------------------------------------------------------------- .ods
 
+_NS = {
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0",
+    "number": "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
+    "manifest": "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0",
+}
+_ODS_STYLES = (
+    '<number:percentage-style style:name="pct"><number:number number:decimal-places="0"'
+    ' number:min-integer-digits="1"/><number:text>%</number:text></number:percentage-style>'
+    '<style:style style:name="percent" style:family="table-cell" style:data-style-name="pct"/>'
+    '<style:style style:name="title" style:family="table-cell"><style:text-properties'
+    ' fo:font-weight="bold" fo:font-size="14pt"/></style:style>'
+    '<style:style style:name="heading" style:family="table-cell"><style:text-properties'
+    ' fo:font-weight="bold" fo:font-size="12pt"/></style:style>'
+    '<style:style style:name="wide" style:family="table-column"><style:table-column-properties'
+    ' style:column-width="17cm"/></style:style>'
+    '<style:style style:name="column" style:family="table-column">'
+    '<style:table-column-properties style:column-width="4.5cm"/></style:style>'
+)
+_SPACES = re.compile("  +|^ | $")
 
-def _ods_styles(doc: OpenDocumentSpreadsheet) -> dict[str, odfstyle.Style]:
-    pct = odfnumber.PercentageStyle(name="pct")
-    pct.addElement(odfnumber.Number(decimalplaces="0", minintegerdigits="1"))
-    pct.addElement(odfnumber.Text(text="%"))
-    doc.automaticstyles.addElement(pct)
-    styles = {"percent": odfstyle.Style(name="percent", family="table-cell", datastylename="pct")}
-    for name, size in (("title", "14pt"), ("heading", "12pt")):
-        styles[name] = odfstyle.Style(name=name, family="table-cell")
-        styles[name].addElement(odfstyle.TextProperties(fontweight="bold", fontsize=size))
-    for name, width in (("wide", "17cm"), ("column", "4.5cm")):
-        styles[name] = odfstyle.Style(name=name, family="table-column")
-        styles[name].addElement(odfstyle.TableColumnProperties(columnwidth=width))
-    for s in styles.values():
-        doc.automaticstyles.addElement(s)
-    return styles
+
+def _xml(text: str) -> str:
+    return escape(_NOT_XML.sub("", text), {'"': "&quot;"})
 
 
-def _ods_cell(cell: Cell, styles: dict[str, odfstyle.Style], style: str | None = None) -> object:
+def _paragraph(text: str) -> str:
+    """Text as a <text:p>, its tabs, line breaks and runs of spaces kept (ODF collapses
+    white space in a paragraph otherwise)."""
+    body = _SPACES.sub(lambda m: f'<text:s text:c="{len(m.group())}"/>', _xml(text))
+    body = body.replace("\t", "<text:tab/>").replace("\r\n", "\n").replace("\r", "\n")
+    return "<text:p>" + body.replace("\n", "<text:line-break/>") + "</text:p>"
+
+
+def _ods_cell(cell: Cell, style: str | None = None) -> str:
     kind = _kind(cell)
+    styled = f' table:style-name="{style}"' if style else ""
     if kind == "number":
-        out = odftable.TableCell(valuetype="float", value=repr(cell))
-    elif kind == "percent":
-        out = odftable.TableCell(valuetype="percentage", value=repr(float(cell)))
-        out.setAttribute("stylename", styles["percent"])
-    else:
-        out = odftable.TableCell(valuetype="string")
-    if style:
-        out.setAttribute("stylename", styles[style])
-    shown = f"{float(cell):.0%}" if kind == "percent" else _text(cell)
-    out.addElement(odftext.P(text=shown))
-    return out
+        value = repr(float(cell)) if isinstance(cell, float) else str(cell)
+        return (
+            f'<table:table-cell office:value-type="float" office:value="{value}"{styled}>'
+            f"<text:p>{value}</text:p></table:table-cell>"
+        )
+    if kind == "percent":
+        return (
+            '<table:table-cell office:value-type="percentage" table:style-name="percent"'
+            f' office:value="{float(cell)!r}"><text:p>{float(cell):.0%}</text:p>'
+            "</table:table-cell>"
+        )
+    return (
+        f'<table:table-cell office:value-type="string"{styled}>{_paragraph(_text(cell))}'
+        "</table:table-cell>"
+    )
 
 
-def _ods_row(cells: Sequence[Cell], styles: dict, style: str | None = None) -> object:
-    row = odftable.TableRow()
-    for cell in cells:
-        row.addElement(_ods_cell(cell, styles, style))
-    return row
+def _ods_row(cells: Sequence[Cell], style: str | None = None) -> str:
+    return "<table:table-row>" + "".join(_ods_cell(c, style) for c in cells) + "</table:table-row>"
 
 
 def _column_letter(index: int) -> str:
@@ -335,42 +370,64 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def write_ods(book: Workbook) -> bytes:
-    doc = OpenDocumentSpreadsheet()
-    doc.meta.addElement(dc.Title(text=book.title))
-    styles = _ods_styles(doc)
-    cover = odftable.Table(name="Cover")
-    cover.addElement(odftable.TableColumn(stylename=styles["wide"]))
+def _ods_content(book: Workbook) -> Iterator[str]:
+    spaces = " ".join(f'xmlns:{k}="{v}"' for k, v in _NS.items() if k != "manifest")
+    yield f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {spaces}'
+    yield f' office:version="1.2"><office:automatic-styles>{_ODS_STYLES}'
+    yield "</office:automatic-styles><office:body><office:spreadsheet>"
+    yield '<table:table table:name="Cover"><table:table-column table:style-name="wide"/>'
     for r, (line, is_heading) in enumerate(cover_lines(book)):
-        style = "title" if r == 0 else "heading" if is_heading else None
-        cover.addElement(_ods_row([line], styles, style))
-    doc.spreadsheet.addElement(cover)
-    ranges = odftable.DatabaseRanges()
+        yield _ods_row([line], "title" if r == 0 else "heading" if is_heading else None)
+    yield "</table:table>"
+    ranges = []
     for n, table in enumerate(sheets(book), start=1):
-        sheet = odftable.Table(name=table.sheet)
-        sheet.addElement(
-            odftable.TableColumn(
-                numbercolumnsrepeated=len(table.columns), stylename=styles["column"]
-            )
-        )
-        sheet.addElement(_ods_row([table.title], styles, "title"))
-        sheet.addElement(_ods_row([pointer(table)], styles))
-        sheet.addElement(_ods_row(table.columns, styles, "heading"))
+        yield f'<table:table table:name="{_xml(table.sheet)}"><table:table-column'
+        yield f' table:number-columns-repeated="{len(table.columns)}"'
+        yield ' table:style-name="column"/>'
+        yield _ods_row([table.title], "title") + _ods_row([pointer(table)])
+        yield _ods_row(table.columns, "heading")
         for row in table.rows:
-            sheet.addElement(_ods_row(row, styles))
-        doc.spreadsheet.addElement(sheet)
+            yield _ods_row(row)
+        yield "</table:table>"
+        quoted = _xml("'" + table.sheet.replace("'", "''") + "'")
         last = f"{_column_letter(len(table.columns) - 1)}{HEADER_ROW + len(table.rows)}"
-        quoted = "'" + table.sheet + "'"
-        ranges.addElement(
-            odftable.DatabaseRange(
-                name=table_name(table, n),
-                targetrangeaddress=f"{quoted}.A{HEADER_ROW}:{quoted}.{last}",
-                containsheader="true",
-            )
+        ranges.append(
+            f'<table:database-range table:name="{table_name(table, n)}"'
+            f' table:target-range-address="{quoted}.A{HEADER_ROW}:{quoted}.{last}"'
+            ' table:contains-header="true"/>'
         )
-    doc.spreadsheet.addElement(ranges)
+    yield f"<table:database-ranges>{''.join(ranges)}</table:database-ranges>"
+    yield "</office:spreadsheet></office:body></office:document-content>"
+
+
+def write_ods(book: Workbook) -> bytes:
+    """The workbook as .ods (OpenDocument 1.2), its XML written as a stream of rows: a
+    document model of a national table would hold millions of objects."""
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<manifest:manifest xmlns:manifest="{_NS["manifest"]}" manifest:version="1.2">'
+        f'<manifest:file-entry manifest:full-path="/" manifest:version="1.2"'
+        f' manifest:media-type="{ODS_MIMETYPE}"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        '<manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    meta = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<office:document-meta xmlns:office="{_NS["office"]}" xmlns:dc="{_NS["dc"]}"'
+        f' xmlns:meta="{_NS["meta"]}" office:version="1.2"><office:meta>'
+        f"<dc:title>{_xml(book.title)}</dc:title><meta:generator>assessor</meta:generator>"
+        "</office:meta></office:document-meta>"
+    )
     buffer = io.BytesIO()
-    doc.write(buffer)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        # The mimetype first and uncompressed, as ODF requires, so that it can be sniffed.
+        z.writestr(zipfile.ZipInfo("mimetype"), ODS_MIMETYPE, zipfile.ZIP_STORED)
+        z.writestr("META-INF/manifest.xml", manifest)
+        z.writestr("meta.xml", meta)
+        with z.open("content.xml", "w") as content:
+            for part in _ods_content(book):
+                content.write(part.encode("utf-8"))
     return buffer.getvalue()
 
 
