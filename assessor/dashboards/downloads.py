@@ -11,7 +11,7 @@ from assessor.web.presentation import count_text, reason_text
 from assessor.web.spreadsheets import SheetTable, Shorthand, Workbook, from_text, shorthand_for
 
 #: Words a table uses where no value is shown that are not a disclosure reason.
-NOT_AVAILABLE_WORDS = ("", "Not known", "Not ranked", "No peers shown", "None")
+NOT_AVAILABLE_WORDS = ("", "Not known", "Not ranked", "No peers shown", "No limits", "None")
 
 
 def withheld_words(k: int) -> dict[str, Shorthand]:
