@@ -49,7 +49,7 @@ def test_the_numbers_are_the_csvs_one_sheet_per_framework(client, db, fmt: str) 
     book = _download(client, fmt)
     names = table_sheets(book, k=3)
     assert names == ["Principles", "IAF_criteria"]
-    assert book.sheets["Principles"][0][0].value.startswith("NHS A01 (A01), c: NHS England")
+    assert book.sheets["Principles"][0][0].value.startswith("NHS A01 (A01), C: NHS England")
     csv_rows = _csv_rows(client)
     sheet_rows = _sheet_rows(book, names)
     assert [r["key"].value for r in sheet_rows] == [r["key"] for r in csv_rows]
