@@ -164,7 +164,7 @@ def cover_lines(book: Workbook) -> list[tuple[str, bool]]:
     lines: list[tuple[str, bool]] = [(book.title, True), ("About this data", True)]
     lines += [(text, False) for text in book.about]
     lines.append(("Tables in this workbook", True))
-    lines += [(f"Sheet {t.sheet}: {t.title}", False) for t in book.tables]
+    lines += [(f"Sheet {t.sheet}: {t.title}", False) for t in sheets(book)[1:]]
     lines.append(("The Notes sheet lists the notes on these tables.", False))
     lines += [("Source", True), (book.source, False)]
     lines += [("Publication date", True), (book.published, False)]

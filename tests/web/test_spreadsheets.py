@@ -101,6 +101,10 @@ def test_sheet_names_are_legal_and_unique_and_an_empty_table_says_so(fmt: str) -
     names = table_sheets(book)
     assert len(set(names)) == 3 and "Notes" not in names
     assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
+    cover = [row[0].value for row in book.sheets["Cover"]]
+    titles = ["Clashes with the notes", "Odd name", "Long name"]
+    listed = [f"Sheet {name}: {title}" for name, title in zip(names, titles, strict=True)]
+    assert [line for line in cover if str(line).startswith("Sheet ")] == listed
     odd = book.sheets[names[1]]
     assert [c.value for c in odd[2]] == ["a", "a (2)"]  # headings of a table are unique
     assert [c.value for c in odd[3]] == ["[z]", "[z]"]
