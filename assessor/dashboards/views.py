@@ -11,6 +11,7 @@ from assessor.auth.csrf import check_csrf
 from assessor.campaigns.service import get_campaign
 from assessor.dashboards import comments
 from assessor.dashboards.assets import plotly_url
+from assessor.dashboards.downloads import chart_workbook
 from assessor.dashboards.figures import highlight
 from assessor.dashboards.figures import national as national_charts
 from assessor.dashboards.figures import organisation as org_charts
@@ -23,6 +24,7 @@ from assessor.results.snapshot import OVERALL
 from assessor.web.csv import csv_response, write_csv
 from assessor.web.headers import CHART_CONTENT_SECURITY_POLICY
 from assessor.web.presentation import domain_titles
+from assessor.web.spreadsheets import spreadsheet_response
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
@@ -154,6 +156,21 @@ def campaign_csv(slug: str, chart: str) -> Response:
     return _csv(built.table.rows, built.table.columns, f"{slug}-{chart}.csv")
 
 
+@bp.get("/<slug>/<any(xlsx, ods):fmt>/<chart>")
+def campaign_sheet(slug: str, fmt: str, chart: str) -> Response:
+    """The same table as the CSV, as a spreadsheet (cover, notes, the table)."""
+    _, view, built = _national_chart(slug, chart)
+    who = _filters_in_words(_filters(view))
+    return spreadsheet_response(chart_workbook(view, built, who), fmt, f"{slug}-{chart}")
+
+
+def _filters_in_words(f: Filters) -> str:
+    chosen = [f"audience {f.audience}", f"measure {f.measure}"]
+    chosen += [f"region {f.region}"] if f.region else []
+    chosen += [f"peer group {f.peer_group}"] if f.peer_group else []
+    return "national page, " + ", ".join(chosen)
+
+
 @bp.get("/<slug>/table/<chart>")
 def campaign_table(slug: str, chart: str) -> str:
     """One chart's whole table, for a chart with too many rows to inline beside it."""
@@ -210,6 +227,19 @@ def organisation_csv(slug: str, org_code: str, chart: str) -> Response:
     for built in org_charts.charts(view, i, audience):
         if built.id == chart:
             return _csv(built.table.rows, built.table.columns, f"{slug}-{org_code}-{chart}.csv")
+    abort(404)
+
+
+@bp.get("/<slug>/<org_code>/<any(xlsx, ods):fmt>/<chart>")
+def organisation_sheet(slug: str, org_code: str, fmt: str, chart: str) -> Response:
+    """The same table as the organisation's CSV, as a spreadsheet."""
+    _, view, i = _org(slug, org_code)
+    audience = _choice("audience", list(results.RESULT_AUDIENCES), "combined")
+    for built in org_charts.charts(view, i, audience):
+        if built.id == chart:
+            who = f"{view.org_ref(i).name} ({org_code}), audience {audience}"
+            book = chart_workbook(view, built, who)
+            return spreadsheet_response(book, fmt, f"{slug}-{org_code}-{chart}")
     abort(404)
 
 

@@ -36,6 +36,16 @@ from assessor.web.csv import write_csv
 from assessor.web.errors import problem
 from assessor.web.operations import read_operation
 from assessor.web.paging import InvalidCursor, ListArgs, page, page_of_list, read_cursor
+from assessor.web.spreadsheets import (
+    ODS_MIMETYPE,
+    XLSX_MIMETYPE,
+    Cell,
+    SheetTable,
+    Shorthand,
+    Workbook,
+    shorthand_for,
+    spreadsheet_response,
+)
 
 blp = Blueprint(
     "results",
@@ -173,6 +183,65 @@ def results_csv(items: list[dict[str, Any]], domain_keys: list[str]) -> Iterator
     yield write_csv(columns, rows)
 
 
+def _sheet_cell(item: dict[str, Any], column: str, value: Any) -> Cell:
+    """A CSV cell as a spreadsheet cell: numbers as numbers, a withheld value (null) as the
+    shorthand of the reason the read model gives beside it."""
+    if value is None:
+        if column.endswith(".reason"):
+            return Shorthand.NOT_APPLICABLE
+        if column.startswith("responses."):
+            return Shorthand.CONFIDENTIAL  # null below min_respondents (AudienceCountsSchema)
+        parts = column.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            owner: Any = item
+            for part in parts[:end]:
+                owner = owner.get(part) if isinstance(owner, dict) else None
+            if isinstance(owner, dict) and isinstance(owner.get("reason"), str):
+                return shorthand_for(owner["reason"])
+        return Shorthand.NOT_AVAILABLE
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return _cell(value) or Shorthand.NOT_APPLICABLE  # an empty list
+
+
+def results_workbook(
+    view: ResultsView, args: dict[str, Any], columns: list[str], items: list[dict[str, Any]]
+) -> Workbook:
+    """The results CSV's rows and columns as a workbook (cover, notes, one table)."""
+    campaign = view.campaign
+    chosen = [f"audience {args['audience']}"]
+    chosen += [f"{g.replace('_', ' ')} {args[g]}" for g in ("region", "peer_group") if args.get(g)]
+    rows = [[_sheet_cell(item, c, _lookup(item, c)) for c in columns] for item in items]
+    title = f"Results of {campaign.title} by organisation ({', '.join(chosen)})"
+    p = view.publication
+    return Workbook(
+        title=title,
+        about=[
+            "One row per organisation, one column per measure and field: the rows and columns"
+            " of the API's results.csv, column names being dotted paths into a results item"
+            " (see the API reference).",
+        ],
+        source=(
+            f"assessor: responses of staff and patient leaders to the campaign {campaign.slug}"
+            f" ({view.q.title}, version {view.q.version})."
+        ),
+        published=(
+            f"Publication {p.number}, {p.published_on.isoformat()}"
+            if p
+            else "Not published: the campaign is open or awaiting publication."
+            + (" A preview for an admin token." if view.preview else "")
+        ),
+        notes=[
+            f"Scores based on fewer than {campaign.min_respondents} respondents are not shown"
+            " ([c]); the reason columns say why, as codes of the disclosure rule.",
+            "Scores run from 0 to the number of rungs of the ladder; ci95 is the 95% interval.",
+            "Combined ratings weigh staff and patient leaders equally.",
+        ],
+        tables=[SheetTable("Results", title, columns, rows)],
+        k=campaign.min_respondents,
+    )
+
+
 @blp.route("/campaigns/<slug>/publications", parameters=[SLUG_PARAMETER])
 class CampaignPublications(MethodView):
     @read_operation(blp, "results:read", PublicationPageSchema, (400, 404, 422), query=ListArgs)
@@ -230,6 +299,20 @@ class OrganisationResult(MethodView):
         return found
 
 
+def _csv_items(slug: str, args: dict[str, Any]) -> tuple[ResultsView, list[dict[str, Any]]]:
+    """The campaign's results for this token and its items as dumped by `ResultSchema` (not
+    paged): the rows of the CSV and of the spreadsheets alike."""
+    view = _view(campaign_or_404(slug))
+    items, _, _ = view.page(
+        args["audience"], region=args.get("region"), peer_group=args.get("peer_group")
+    )
+    return view, ResultSchema(many=True).dump(items)
+
+
+def _domain_keys(view: ResultsView) -> list[str]:
+    return list(definition_of(view.campaign.questionnaire).domain_keys)
+
+
 @blp.route("/campaigns/<slug>/results.csv", parameters=[SLUG_PARAMETER])
 class CampaignResultsCsv(MethodView):
     @read_operation(
@@ -246,17 +329,60 @@ class CampaignResultsCsv(MethodView):
     )
     def get(self, slug: str, **args: Any) -> Any:
         """The results, flattened to CSV (not paged)"""
-        campaign = campaign_or_404(slug)
-        items, _, _ = _view(campaign).page(
-            args["audience"], region=args.get("region"), peer_group=args.get("peer_group")
-        )
-        domain_keys = list(definition_of(campaign.questionnaire).domain_keys)
-        filename = f"{campaign.slug}-results-{args['audience']}.csv"
+        view, items = _csv_items(slug, args)
+        filename = f"{view.campaign.slug}-results-{args['audience']}.csv"
         return Response(
-            "".join(results_csv(ResultSchema(many=True).dump(items), domain_keys)),
+            "".join(results_csv(items, _domain_keys(view))),
             mimetype=CSV_MIMETYPE,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
+
+
+def _spreadsheet(slug: str, fmt: str, args: dict[str, Any]) -> Response:
+    view, items = _csv_items(slug, args)
+    book = results_workbook(view, args, csv_columns(_domain_keys(view)), items)
+    return spreadsheet_response(book, fmt, f"{view.campaign.slug}-results-{args['audience']}")
+
+
+def _spreadsheet_doc(fmt: str) -> dict[str, Any]:
+    return {
+        "type": "string",
+        "format": "binary",
+        "description": f"The rows and columns of results.csv as a .{fmt} workbook: a Cover"
+        " sheet (what the data is, its source and publication, the shorthand [c] for a value"
+        " withheld to protect respondents, [x] not available, [z] not applicable), a Notes"
+        " sheet, then the table, its title in A1 and its column headings in row 3.",
+    }
+
+
+@blp.route("/campaigns/<slug>/results.xlsx", parameters=[SLUG_PARAMETER])
+class CampaignResultsXlsx(MethodView):
+    @read_operation(
+        blp,
+        "results:read",
+        _spreadsheet_doc("xlsx"),
+        (404, 422),
+        query=ResultFilters,
+        content_type=XLSX_MIMETYPE,
+    )
+    def get(self, slug: str, **args: Any) -> Any:
+        """The results CSV as an accessible Excel workbook (not paged)"""
+        return _spreadsheet(slug, "xlsx", args)
+
+
+@blp.route("/campaigns/<slug>/results.ods", parameters=[SLUG_PARAMETER])
+class CampaignResultsOds(MethodView):
+    @read_operation(
+        blp,
+        "results:read",
+        _spreadsheet_doc("ods"),
+        (404, 422),
+        query=ResultFilters,
+        content_type=ODS_MIMETYPE,
+    )
+    def get(self, slug: str, **args: Any) -> Any:
+        """The results CSV as an accessible OpenDocument spreadsheet (not paged)"""
+        return _spreadsheet(slug, "ods", args)
 
 
 @blp.route("/campaigns/<slug>/benchmarks", parameters=[SLUG_PARAMETER])

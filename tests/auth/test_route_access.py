@@ -68,6 +68,7 @@ def _routes() -> dict[tuple[str, str], Case]:
         ("published.organisation", "GET"): Case(PUBLIC, "/results/spring/A01"),
         ("published.report", "GET"): Case(PUBLIC, "/results/spring/A01/report"),
         ("published.report_csv", "GET"): Case(PUBLIC, "/results/spring/A01/report.csv"),
+        ("published.report_sheet", "GET"): Case(PUBLIC, "/results/spring/A01/report.xlsx"),
         ("api_docs.reference", "GET"): Case(PUBLIC, "/api/docs"),
         ("api_docs.start", "GET"): Case(PUBLIC, "/api/docs/start.js"),
         ("api_docs.asset", "GET"): Case(PUBLIC, "/api/docs/assets/swagger-ui.css"),
@@ -99,6 +100,10 @@ def _routes() -> dict[tuple[str, str], Case]:
         ),
         ("results.CampaignResults", "GET"): Case(BEARER, "/api/v1/campaigns/spring/results"),
         ("results.CampaignResultsCsv", "GET"): Case(BEARER, "/api/v1/campaigns/spring/results.csv"),
+        ("results.CampaignResultsXlsx", "GET"): Case(
+            BEARER, "/api/v1/campaigns/spring/results.xlsx"
+        ),
+        ("results.CampaignResultsOds", "GET"): Case(BEARER, "/api/v1/campaigns/spring/results.ods"),
         ("results.OrganisationResult", "GET"): Case(BEARER, "/api/v1/campaigns/spring/results/A01"),
         ("action_plans.OrganisationActions", "GET"): Case(
             BEARER, "/api/v1/campaigns/spring/organisations/A01/actions"
@@ -137,12 +142,16 @@ def _routes() -> dict[tuple[str, str], Case]:
         ("dashboards.index", "GET"): Case(SIGNED_IN, "/dashboards/"),
         ("dashboards.campaign", "GET"): Case(SIGNED_IN, "/dashboards/spring"),
         ("dashboards.campaign_csv", "GET"): Case(SIGNED_IN, "/dashboards/spring/csv/funnel"),
+        ("dashboards.campaign_sheet", "GET"): Case(SIGNED_IN, "/dashboards/spring/xlsx/funnel"),
         ("dashboards.campaign_table", "GET"): Case(SIGNED_IN, "/dashboards/spring/table/funnel"),
         ("dashboards.organisation", "GET"): Case(
             OWN_TEXT, "/dashboards/spring/A01", text=STAFF_COMMENT
         ),
         ("dashboards.organisation_csv", "GET"): Case(
             SIGNED_IN, "/dashboards/spring/A01/csv/profile"
+        ),
+        ("dashboards.organisation_sheet", "GET"): Case(
+            SIGNED_IN, "/dashboards/spring/A01/ods/profile"
         ),
         ("dashboards.hide_comment", "POST"): Case(
             ADMIN, "/dashboards/spring/A01/comments/hide", 404, {"ref": "no-such-comment"}

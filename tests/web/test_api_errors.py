@@ -34,6 +34,8 @@ def test_unknown_things_are_404_problems(api, world):
         "/api/v1/campaigns/no-such",
         "/api/v1/campaigns/no-such/results",
         "/api/v1/campaigns/no-such/results.csv",
+        "/api/v1/campaigns/no-such/results.xlsx",
+        "/api/v1/campaigns/no-such/results.ods",
         "/api/v1/campaigns/no-such/benchmarks",
         "/api/v1/campaigns/no-such/responses",
         f"/api/v1/campaigns/{CLOSED}/responses/0123/fhir",

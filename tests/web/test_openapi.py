@@ -38,6 +38,8 @@ EXPECTED_PATHS = {
     "/api/v1/campaigns/{slug}/results": {"get"},
     "/api/v1/campaigns/{slug}/results/{code}": {"get"},
     "/api/v1/campaigns/{slug}/results.csv": {"get"},
+    "/api/v1/campaigns/{slug}/results.xlsx": {"get"},
+    "/api/v1/campaigns/{slug}/results.ods": {"get"},
     "/api/v1/campaigns/{slug}/benchmarks": {"get"},
     "/api/v1/campaigns/{slug}/responses": {"get", "post"},
     "/api/v1/campaigns/{slug}/responses/{response_id}/fhir": {"get"},
