@@ -8,7 +8,15 @@ from assessor.dashboards.figures.common import Chart, k_of
 from assessor.disclosure import REASONS
 from assessor.results.reading import ResultsView
 from assessor.web.presentation import count_text, reason_text
-from assessor.web.spreadsheets import SheetTable, Shorthand, Workbook, from_text, shorthand_for
+from assessor.web.spreadsheets import (
+    SheetTable,
+    Shorthand,
+    Workbook,
+    from_text,
+    publication_line,
+    shorthand_for,
+    source_line,
+)
 
 #: Words a table uses where no value is shown that are not a disclosure reason.
 NOT_AVAILABLE_WORDS = ("", "Not known", "Not ranked", "No peers shown", "No limits", "None")
@@ -25,11 +33,9 @@ def withheld_words(k: int) -> dict[str, Shorthand]:
 def published_line(view: ResultsView) -> str:
     if view.preview:
         return "Not published: a preview for administrators; the numbers change as people respond."
-    if view.publication is None:
-        return "Not published yet: response counts only, until the results are published."
-    p = view.publication
-    return f"Publication {p.number}, {p.published_on.isoformat()}" + (
-        f" ({p.reason})" if p.reason else ""
+    return publication_line(
+        view.publication,
+        "Not published yet: response counts only, until the results are published.",
     )
 
 
@@ -47,10 +53,7 @@ def chart_workbook(view: ResultsView, chart: Chart, who: str) -> Workbook:
             " as its page and its CSV.",
             chart.summary,
         ],
-        source=(
-            f"assessor: responses of staff and patient leaders to the campaign {campaign.slug}"
-            f" ({view.q.title}, version {view.q.version}), scored as its methodology page says."
-        ),
+        source=source_line(campaign, view.q, ", scored as its methodology page says."),
         published=published_line(view),
         notes=[
             f"Values based on fewer than {k} respondents are not shown ([c]); nor is a value"

@@ -19,7 +19,9 @@ from assessor.web.spreadsheets import (
     SheetTable,
     Shorthand,
     Workbook,
+    publication_line,
     shorthand_for,
+    source_line,
     spreadsheet_response,
 )
 
@@ -160,14 +162,9 @@ def report_workbook(
             " 'strongly agree'), for an organisation's annual report.",
             "The same rows as the report's CSV download, one sheet per framework.",
         ],
-        source=(
-            f"assessor: responses of staff and patient leaders to the campaign {campaign.slug}"
-            f" ({view.q.title}, version {view.q.version})."
-        ),
-        published=(
-            f"Publication {p.number}, {p.published_on.isoformat()}"
-            if p
-            else "Not published yet: results are published when the campaign closes."
+        source=source_line(campaign, view.q),
+        published=publication_line(
+            p, "Not published yet: results are published when the campaign closes."
         ),
         notes=[
             "Each figure is the average over the questions mapped to that principle that at"

@@ -43,7 +43,9 @@ from assessor.web.spreadsheets import (
     SheetTable,
     Shorthand,
     Workbook,
+    publication_line,
     shorthand_for,
+    source_line,
     spreadsheet_response,
 )
 
@@ -221,15 +223,11 @@ def results_workbook(
             " of the API's results.csv, column names being dotted paths into a results item"
             " (see the API reference).",
         ],
-        source=(
-            f"assessor: responses of staff and patient leaders to the campaign {campaign.slug}"
-            f" ({view.q.title}, version {view.q.version})."
-        ),
-        published=(
-            f"Publication {p.number}, {p.published_on.isoformat()}"
-            if p
-            else "Not published: the campaign is open or awaiting publication."
-            + (" A preview for an admin token." if view.preview else "")
+        source=source_line(campaign, view.q),
+        published=publication_line(
+            p,
+            "Not published: the campaign is open or awaiting publication."
+            + (" A preview for an admin token." if view.preview else ""),
         ),
         notes=[
             f"Scores based on fewer than {campaign.min_respondents} respondents are not shown"

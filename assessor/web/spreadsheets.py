@@ -136,6 +136,22 @@ def contact() -> str:
     return found or "The administrators of this service (no contact is configured)."
 
 
+def source_line(campaign: Any, q: Any, then: str = ".") -> str:
+    """The Cover's source: whose responses to which questionnaire."""
+    return (
+        f"assessor: responses of staff and patient leaders to the campaign {campaign.slug}"
+        f" ({q.title}, version {q.version}){then}"
+    )
+
+
+def publication_line(publication: Any, unpublished: str) -> str:
+    """The Cover's publication: its number, date and reason, or why there is none."""
+    if publication is None:
+        return unpublished
+    reason = f" ({publication.reason})" if getattr(publication, "reason", None) else ""
+    return f"Publication {publication.number}, {publication.published_on.isoformat()}{reason}"
+
+
 # --------------------------------------------------------------------------- the layout
 
 
