@@ -51,12 +51,24 @@ class ScoringModel:
     #: (2**R,) level of each bit code of met rungs (bit r-1 set when rung r is met): the number
     #: of its trailing 1 bits, that is of met rungs counted from the bottom.
     level_of_code: np.ndarray = field(init=False, repr=False, compare=False)
+    #: (R,) 2**(r-1) for rung r, as small unsigned integers: met rungs' bit code is a product.
+    rung_bits: np.ndarray = field(init=False, repr=False, compare=False)
     #: The least attainment that meets the threshold as scoring.md compares them (both rounded
     #: to 9 decimals): rounding is monotone, so `a >= met_from` decides exactly as the rule.
     met_from: float = field(init=False, repr=False, compare=False)
     #: When every (domain, rung) has exactly one item: the item column of each, in the order
     #: of `gather`'s rows, so that attainment is that column's value / 4 (None otherwise).
     cell_column: np.ndarray | None = field(init=False, repr=False, compare=False)
+    #: Whether `cell_column` is 0, 1, 2...: the items are the (domain, rung)s in order.
+    cells_in_order: bool = field(init=False, repr=False, compare=False)
+    #: `gather`'s first column with column 0 for a (domain, rung) that has no item, and those.
+    first_slot: np.ndarray = field(init=False, repr=False, compare=False)
+    empty_cells: np.ndarray = field(init=False, repr=False, compare=False)
+    #: `gather`'s later columns without their padding: for each slot after the first, the
+    #: (domain, rung) rows that have an item there (None for all of them) and those items.
+    later_slots: tuple[tuple[np.ndarray | None, np.ndarray], ...] = field(
+        init=False, repr=False, compare=False
+    )
     #: The item columns of each domain.
     domain_columns: tuple[np.ndarray, ...] = field(init=False, repr=False, compare=False)
 
@@ -102,9 +114,20 @@ class ScoringModel:
         object.__setattr__(self, "min_answered_share", float(self.min_answered_share))
         object.__setattr__(self, "gather", gather)
         object.__setattr__(self, "level_of_code", level_of_code)
+        bits = (1 << np.arange(r)).astype(np.uint8 if r <= 8 else np.uint16)
+        object.__setattr__(self, "rung_bits", bits)
         object.__setattr__(self, "met_from", met_from(self.threshold))
         one_each = bool((per_cell == 1).all())
         object.__setattr__(self, "cell_column", gather[:, 0].copy() if one_each else None)
+        in_order = one_each and bool((gather[:, 0] == np.arange(d * r)).all())
+        object.__setattr__(self, "cells_in_order", in_order)
+        object.__setattr__(self, "first_slot", np.where(per_cell > 0, gather[:, 0], 0))
+        object.__setattr__(self, "empty_cells", np.flatnonzero(per_cell == 0))
+        later = []
+        for j in range(1, gather.shape[1]):
+            cells = np.flatnonzero(per_cell > j)
+            later.append((None if cells.size == d * r else cells, gather[cells, j]))
+        object.__setattr__(self, "later_slots", tuple(later))
         object.__setattr__(
             self, "domain_columns", tuple(np.flatnonzero(domain == j) for j in range(d))
         )
@@ -228,7 +251,7 @@ def _attainment(values: np.ndarray, model: ScoringModel, attain: np.ndarray) -> 
     d, r = model.n_domains, model.n_rungs
     if model.cell_column is not None:
         # One item per (domain, rung): the attainment is its value / 4, NaN when unanswered.
-        if np.array_equal(model.cell_column, np.arange(n_items)):
+        if model.cells_in_order:
             np.multiply(values, 0.25, out=attain)
         else:
             np.take(values, model.cell_column, axis=1, out=attain)
@@ -239,17 +262,22 @@ def _attainment(values: np.ndarray, model: ScoringModel, attain: np.ndarray) -> 
             counts += answered[:, :, j]
         return counts
 
-    # PACK + value / 4 per answered item, 0 per unanswered one, then a zero padding column.
-    encoded = np.empty((n, n_items + 1))
-    answers = encoded[:, :n_items]
-    np.multiply(values, 0.25, out=answers)
-    answers += PACK
-    np.copyto(answers, 0.0, where=np.isnan(answers))
-    encoded[:, n_items] = 0.0
-    gathered = np.take(encoded, model.gather.ravel(), axis=1).reshape(n, d * r, -1)
-    packed = gathered[:, :, 0].copy()
-    for slot in range(1, gathered.shape[2]):
-        packed += gathered[:, :, slot]  # exact in any order (see PACK)
+    if n_items == 0:
+        attain[...] = np.nan
+        return np.zeros((n, d))
+    # PACK + value / 4 per answered item, 0 per unanswered one.
+    encoded = values * 0.25
+    encoded += PACK
+    np.copyto(encoded, 0.0, where=np.isnan(encoded))
+    # Slot by slot: each (domain, rung)'s first item (0 where it has none), then its second
+    # where it has one, and so on; exact in any order (see PACK).
+    packed = np.take(encoded, model.first_slot, axis=1)
+    packed[:, model.empty_cells] = 0.0
+    for cells, columns in model.later_slots:
+        if cells is None:
+            packed += np.take(encoded, columns, axis=1)
+        else:
+            packed[:, cells] += np.take(encoded, columns, axis=1)
     per_rung = np.floor(packed * (1.0 / PACK))
     packed -= per_rung * PACK  # now the sums of contributions
     with np.errstate(invalid="ignore"):
@@ -272,14 +300,11 @@ def _score_block(
     overall: np.ndarray,
 ) -> None:
     n, d, r = attain.shape
-    # NaN compares False, so an undefined rung is never met. The level counts the met rungs
-    # from the bottom up, stopping at the first one not met.
+    # NaN compares False, so an undefined rung is never met.
     met = attain >= model.met_from
-    still = met[:, :, 0].copy()
-    level = still.astype(np.int64)
-    for j in range(1, r):
-        still &= met[:, :, j]
-        level += still
+    # Bit r-1 set when rung r is met: a product of 0/1 bytes with powers of two, in integers
+    # (numpy's own loop, not BLAS).
+    level = model.level_of_code.take(met.view(np.uint8) @ model.rung_bits)
 
     # a(d, L+1), the first rung not met; nothing to add when L = R (rung R is met, so not
     # below met_from) or when a(d, L+1) is undefined (NaN compares False).
