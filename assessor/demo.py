@@ -9,9 +9,9 @@ at rung r falls as r rises past m; staff see their organisation about half a run
 favourably than patient leaders do; "don't know" is more common among patient leaders and at
 higher rungs (fewer of them have seen co-assessment happen); on v3, "This does not happen
 here" is chosen more often the further a rung lies above the organisation. Cell sizes (10-80
-staff, 2-25 patient leaders) are skewed, many small and a few large, as real organisations'
-are; about one organisation in eight has too few patient leaders to publish, so suppression
-shows, and every other one has enough.
+staff, 2-25 patient leaders) are log-uniform, many small and a few large, as real
+organisations' are; about one organisation in eight has too few patient leaders to publish,
+so suppression shows, and every other one has enough.
 Responses are inserted in bulk and then scored by `results.rebuild`, the same code that
 `assessor results rebuild` runs, so the demo's numbers are the engine's own.
 """
@@ -309,7 +309,7 @@ def _org_code(i: int) -> str:
 
 
 #: Organisations and cell sizes (staff, patient leaders: low, high) of each scale. `national`
-#: is England if every provider and site joined: about 7,000 organisations and 700,000
+#: is England if every provider and site joined: about 7,000 organisations and 600,000
 #: responses across the three campaigns.
 SCALES = {
     "pilot": {"per_place": 1, "staff": (10, 81), "patient_leader": (2, 26)},
@@ -344,8 +344,6 @@ def build_organisations(rng: np.random.Generator, per_place: int = 1) -> list[Or
     return orgs
 
 
-#: Cell sizes are drawn from Beta(a, b) over each scale's bounds: skewed to small ones.
-SIZE_SKEW = (1.2, 3.0)
 #: About this share of organisations have a patient-leader cell below the minimum.
 SMALL_PATIENT_SHARE = 0.12
 #: Each campaign's cell is its size times a draw from this range (and the campaign's fill).
@@ -452,22 +450,23 @@ def _population(
 def _cell_sizes(
     rng: np.random.Generator, n: int, sizes: dict[str, Any]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Staff and patient-leader cell sizes within the scale's bounds, skewed as real
-    organisations are: many small, a few large, so that the funnel's limits, drawn against
-    respondents, visibly narrow. One Beta draw per organisation sizes both its cells, so a
-    large organisation has more of both. A share SMALL_PATIENT_SHARE of organisations has too
-    few patient leaders to publish in any campaign; every other one has at least k in every
-    closed campaign, whatever its RESPONSE_SPREAD draw, the smallest of them near k."""
+    """Staff and patient-leader cell sizes within the scale's bounds, log-uniform as
+    organisations' sizes roughly are (as many between 10 and 20 as between 40 and 80: many
+    small, a few large), so that the funnel's limits, drawn against respondents, visibly
+    narrow. One draw per organisation places both its cells, so a large organisation has more
+    of both. A share SMALL_PATIENT_SHARE of organisations has too few patient leaders to
+    publish in any campaign; every other one has at least k in every closed campaign,
+    whatever its RESPONSE_SPREAD draw, the smallest of them near k."""
     k = current_app.config["MIN_RESPONDENTS"]
-    size = rng.beta(*SIZE_SKEW, size=n)
+    place = rng.random(n)
     low, high = sizes["staff"]
-    staff = low + np.floor(size * (high - low)).astype(np.int64)
+    staff = np.floor(low * (high / low) ** place).astype(np.int64)
     low, high = sizes["patient_leader"]
-    # round(s * spread) >= k for every spread in RESPONSE_SPREAD, and < k for the small ones
+    # round(size * spread) >= k for every spread in RESPONSE_SPREAD; < k for the small ones
     shown_from = max(low, math.floor((k - 0.5) / RESPONSE_SPREAD[0]) + 1)
     small_up_to = max(low, math.ceil((k - 0.5) / RESPONSE_SPREAD[1]) - 1)
-    share = np.clip(size + rng.normal(0.0, 0.08, size=n), 0.0, 1.0 - 1e-9)
-    patient = shown_from + np.floor(share * (high - shown_from)).astype(np.int64)
+    place = np.clip(place + rng.normal(0.0, 0.1, size=n), 0.0, 1.0 - 1e-9)
+    patient = np.floor(shown_from * (high / shown_from) ** place).astype(np.int64)
     small = rng.random(n) < SMALL_PATIENT_SHARE
     patient[small] = rng.integers(low, small_up_to + 1, size=int(small.sum()))
     return staff, patient
