@@ -9,14 +9,16 @@ at rung r falls as r rises past m; staff see their organisation about half a run
 favourably than patient leaders do; "don't know" is more common among patient leaders and at
 higher rungs (fewer of them have seen co-assessment happen); on v3, "This does not happen
 here" is chosen more often the further a rung lies above the organisation. Cell sizes (10-80
-staff, 2-25 patient leaders) leave some patient-leader cells below the minimum, so
-suppression shows.
+staff, 2-25 patient leaders) are log-uniform, many small and a few large, as real
+organisations' are; about one organisation in eight has too few patient leaders to publish,
+so suppression shows, and every other one has enough.
 Responses are inserted in bulk and then scored by `results.rebuild`, the same code that
 `assessor results rebuild` runs, so the demo's numbers are the engine's own.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,10 +27,11 @@ from typing import Any
 
 import click
 import numpy as np
+from flask import current_app
 from sqlalchemy import func, select, text
 
 from assessor import results
-from assessor.actions.demo import load_action_plans
+from assessor.actions.demo import DemoPlans
 from assessor.auth.passwords import hash_password
 from assessor.auth.tokens import hash_token
 from assessor.campaigns import service as campaigns
@@ -306,7 +309,7 @@ def _org_code(i: int) -> str:
 
 
 #: Organisations and cell sizes (staff, patient leaders: low, high) of each scale. `national`
-#: is England if every provider and site joined: about 7,000 organisations and 700,000
+#: is England if every provider and site joined: about 7,000 organisations and 600,000
 #: responses across the three campaigns.
 SCALES = {
     "pilot": {"per_place": 1, "staff": (10, 81), "patient_leader": (2, 26)},
@@ -340,6 +343,11 @@ def build_organisations(rng: np.random.Generator, per_place: int = 1) -> list[Or
             i += 7
     return orgs
 
+
+#: About this share of organisations have a patient-leader cell below the minimum.
+SMALL_PATIENT_SHARE = 0.12
+#: Each campaign's cell is its size times a draw from this range (and the campaign's fill).
+RESPONSE_SPREAD = (0.85, 1.15)
 
 #: The demo's campaigns: (year, questionnaire version, days from now to its opening and to
 #: its closing, share of each cell's people who answered). Each follows the year before.
@@ -388,9 +396,13 @@ def load_demo(
     population = _population(rng, orgs, len(definition_of(v2).domains), sizes)
     now = utcnow()
     counts: dict[str, int] = {}
+    plans = DemoPlans(seed)
     for year, (first, version, opens, closes, fill) in enumerate(CAMPAIGNS):
         slug = f"{first}-assessment"
         opens_at, closes_at = now + timedelta(days=opens), now + timedelta(days=closes)
+        # Creating a campaign publishes the one before it, which freezes the verdicts its
+        # patient leaders gave: so each year's plans follow that publication, and the next
+        # year's verdicts on them come before the next one.
         campaign = campaigns.create_campaign(
             slug,
             f"Engagement maturity {first}",
@@ -401,13 +413,16 @@ def load_demo(
             previous=f"{first - 1}-assessment" if year else None,
             access="open",
         )
+        if campaign.previous is not None:
+            plans.after_publication(campaign.previous)
         window = (opens_at, min(closes_at, now))
         counts[slug] = _load_responses(campaign, orgs, population, rng, year, fill, window)
+        plans.after_responses(campaign)
 
     users = [("board@example.nhs.uk", "viewer"), ("admin@example.nhs.uk", "admin")]
     for email, role in users:
         db.session.add(User(email=email, role=role, password_hash=hash_password(DEMO_PASSWORD)))
-    load_action_plans(seed, echo, DEMO_PASSWORD)
+    plans.finish(echo, DEMO_PASSWORD)
     db.session.commit()
     _refresh_planner_statistics()
     echo(
@@ -428,9 +443,33 @@ def _population(
     base = org_level[:, None] + rng.normal(0, 0.5, size=(len(orgs), n_domains))
     domain_shift = np.linspace(0.3, -0.4, n_domains)
     growth = rng.normal(0.25, 0.2, size=(len(orgs), 1))
-    staff_size = rng.integers(*sizes["staff"], size=len(orgs))
-    patient_size = rng.integers(*sizes["patient_leader"], size=len(orgs))
+    staff_size, patient_size = _cell_sizes(rng, len(orgs), sizes)
     return _Population(base, domain_shift, growth, staff_size, patient_size)
+
+
+def _cell_sizes(
+    rng: np.random.Generator, n: int, sizes: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Staff and patient-leader cell sizes within the scale's bounds, log-uniform as
+    organisations' sizes roughly are (as many between 10 and 20 as between 40 and 80: many
+    small, a few large), so that the funnel's limits, drawn against respondents, visibly
+    narrow. One draw per organisation places both its cells, so a large organisation has more
+    of both. A share SMALL_PATIENT_SHARE of organisations has too few patient leaders to
+    publish in any campaign; every other one has at least k in every closed campaign,
+    whatever its RESPONSE_SPREAD draw, the smallest of them near k."""
+    k = current_app.config["MIN_RESPONDENTS"]
+    place = rng.random(n)
+    low, high = sizes["staff"]
+    staff = np.floor(low * (high / low) ** place).astype(np.int64)
+    low, high = sizes["patient_leader"]
+    # round(size * spread) >= k for every spread in RESPONSE_SPREAD; < k for the small ones
+    shown_from = max(low, math.floor((k - 0.5) / RESPONSE_SPREAD[0]) + 1)
+    small_up_to = max(low, math.ceil((k - 0.5) / RESPONSE_SPREAD[1]) - 1)
+    place = np.clip(place + rng.normal(0.0, 0.1, size=n), 0.0, 1.0 - 1e-9)
+    patient = np.floor(shown_from * (high / shown_from) ** place).astype(np.int64)
+    small = rng.random(n) < SMALL_PATIENT_SHARE
+    patient[small] = rng.integers(low, small_up_to + 1, size=int(small.sum()))
+    return staff, patient
 
 
 def _load_responses(
@@ -454,7 +493,7 @@ def _load_responses(
                 ("staff", p.staff_size[i], 0.5, 0.06),
                 ("patient_leader", p.patient_size[i], 0.0, 0.12),
             ):
-                n = int(round(size * fill * rng.uniform(0.85, 1.15)))
+                n = int(round(size * fill * rng.uniform(*RESPONSE_SPREAD)))
                 rows.extend(
                     _respondents(
                         q,

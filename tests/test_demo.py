@@ -8,6 +8,8 @@ from collections import Counter
 
 from sqlalchemy import select
 
+from assessor.actions.reading import plan_view
+from assessor.actions.verdicts import verdict_tallies
 from assessor.campaigns.service import get_campaign
 from assessor.demo import REGIONS, load_demo
 from assessor.models import Campaign, Organisation, Response, User
@@ -93,6 +95,19 @@ def test_demo_data_set_has_the_described_shape(db) -> None:
     assert min(c["staff"] for c in counts) >= 8 and max(c["staff"] for c in counts) <= 95
     assert min(c["patient_leader"] for c in counts) <= 3
     assert any(i["response_rate"]["staff"] is not None for i in items)
+    # Cell sizes are skewed (many small organisations, a few large), so the funnel's limits
+    # narrow; the patient-leader cells meant to be published reach k in every closed
+    # campaign, and the others (about one in eight) stay well below it.
+    k = get_campaign("2025-assessment").min_respondents
+    for slug in ("2023-assessment", "2024-assessment", "2025-assessment"):
+        sizes = [i["responses"] for i in result_items(get_campaign(slug), "combined")]
+        staff = sorted(c["staff"] for c in sizes)
+        median = staff[len(staff) // 2]
+        assert median < sum(staff) / len(staff) and staff[-1] >= 2 * median, slug
+        patient = [c["patient_leader"] for c in sizes]
+        small = [n for n in patient if n < k]
+        assert 0.05 < len(small) / len(patient) < 0.2, slug
+        assert max(small) <= 3 and min(n for n in patient if n >= k) <= k + 2, slug
     assert any(i["response_rate"]["patient_leader"] is None for i in items)
     trend = items[0]["trend"]
     # 2024 -> 2025 on the same version: a published trend on every item
@@ -127,3 +142,30 @@ def test_demo_data_set_has_the_described_shape(db) -> None:
                 by_rank[rank[link_id]] += value == "not_happening"
     share = {r: by_rank[r] / shown[r] for r in range(1, 6)}
     assert share[5] > share[1] and share[5] > 0.1
+
+
+def test_each_publication_freezes_the_verdicts_on_the_plan_before_it(db) -> None:
+    """2025's patient leaders judged 2024's plans before 2025 was published, so its
+    publication shows those verdicts, read as the board page reads them (`plan_view`), and
+    they are the live tallies. The demo has no plan after 2023, so 2024's publication has no
+    verdicts to show; 2026, open, collects verdicts on 2025's plans, published when it closes."""
+    publish_shipped()
+    db.session.commit()
+    load_demo(seed=2026, echo=lambda _: None, organisations=12)
+    codes = db.session.scalars(select(Organisation.code).order_by(Organisation.code)).all()
+    c2023, c2024, c2025 = (get_campaign(f"{y}-assessment") for y in (2023, 2024, 2025))
+    live = verdict_tallies(c2025)
+    shown = 0
+    for code in codes:
+        plan = plan_view(c2024, code)
+        assert plan.verdicts is not None  # 2025 is published
+        assert set(plan.verdicts) == {a.id for a in plan.actions}
+        for action in plan.actions:
+            tally = plan.verdict_of(action)
+            assert tally == live[(code, action.id)]
+            shown += not tally["suppressed"]
+        earlier = plan_view(c2023, code)
+        assert earlier.actions == [] and earlier.verdicts == {}
+        assert plan_view(c2025, code).verdicts is None  # 2026 is open
+    assert shown > 0
+    assert any(t["n"] for t in verdict_tallies(get_campaign("2026-assessment")).values())

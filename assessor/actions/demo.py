@@ -1,7 +1,7 @@
 """Action plans for the demo: plans after 2024 and 2025 for most organisations, some
 co-signed, and the verdicts that the next campaign's patient leaders gave on them (2025 on
-2024's plans, published; 2026 on 2025's, published when 2026 closes). A board editor of
-the first organisation is created so that the plan editor can be tried.
+2024's plans, frozen in 2025's publication; 2026 on 2025's, published when 2026 closes). A
+board editor of the first organisation is created so that the plan editor can be tried.
 
 Drawn from its own random stream, so that the demo's responses stay as they were.
 """
@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from assessor.actions.operations import plan_digest
 from assessor.auth.passwords import hash_password
-from assessor.campaigns.service import get_campaign
 from assessor.extensions import db
 from assessor.models import (
     Action,
@@ -74,46 +73,65 @@ HAPPENED_KEYS = ("done", "partly", "not", "dont_know")
 DIFFERENCE_KEYS = ("yes", "some", "no", "dont_know")
 
 
-def load_action_plans(seed: int, echo: Callable[[str], None], password: str) -> None:
-    """Add the demo's plans, co-signatures and verdicts (flushed, not committed)."""
-    rng = np.random.default_rng([seed, 7])
-    orgs = list(db.session.scalars(select(Organisation).order_by(Organisation.code)))
-    plans = [
-        ("2024-assessment", ("done", "done", "in_progress", "dropped", "planned")),
-        ("2025-assessment", ("planned", "in_progress", "in_progress", "done")),
-    ]
-    totals = {"actions": 0, "cosigns": 0, "verdicts": 0}
-    for slug, statuses in plans:
-        campaign = get_campaign(slug)
-        if campaign is None or campaign.closes_at is None:
-            continue
-        domains = [d.key for d in definition_of(campaign.questionnaire).domains if d.key in IDEAS]
-        for org in orgs:
-            if rng.random() < 0.2:
+#: The campaigns after which most organisations write a plan, with the statuses its actions
+#: are drawn from.
+PLANS = {
+    "2024-assessment": ("done", "done", "in_progress", "dropped", "planned"),
+    "2025-assessment": ("planned", "in_progress", "in_progress", "done"),
+}
+
+
+class DemoPlans:
+    """The demo's plans, co-signatures and verdicts, added as its campaigns unfold (flushed,
+    not committed): a plan once its campaign is published, and the verdicts on it once the
+    next campaign's patient leaders have answered, before that campaign is published in its
+    turn, so that its publication freezes them as a real one would."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng([seed, 7])
+        self.totals = {"actions": 0, "cosigns": 0, "verdicts": 0}
+
+    def after_publication(self, campaign: Campaign) -> None:
+        """Plans answering `campaign`'s published results, for most organisations."""
+        statuses = PLANS.get(campaign.slug)
+        if statuses is None or campaign.closes_at is None:
+            return
+        q = definition_of(campaign.questionnaire)
+        domains = [d.key for d in q.domains if d.key in IDEAS]
+        for org_code in db.session.scalars(
+            select(Organisation.code).order_by(Organisation.code)
+        ).all():
+            if self.rng.random() < 0.2:
                 continue  # some organisations have not written a plan
-            actions = _plan(campaign, org.code, domains, statuses, rng)
-            totals["actions"] += len(actions)
-            totals["cosigns"] += _cosigns(campaign, org.code, actions, rng)
-    for slug in ("2025-assessment", "2026-assessment"):
-        campaign = get_campaign(slug)
-        if campaign is not None:
-            totals["verdicts"] += _verdicts(campaign, rng)
-    if orgs:
-        db.session.add(
-            User(
-                email=EDITOR,
-                role="editor",
-                org_code=orgs[0].code,
-                password_hash=hash_password(password),
+            actions = _plan(campaign, org_code, domains, statuses, self.rng)
+            self.totals["actions"] += len(actions)
+            self.totals["cosigns"] += _cosigns(campaign, org_code, actions, self.rng)
+        db.session.flush()
+
+    def after_responses(self, campaign: Campaign) -> None:
+        """`campaign`'s patient leaders' verdicts on their organisation's previous plan."""
+        self.totals["verdicts"] += _verdicts(campaign, self.rng)
+        db.session.flush()
+
+    def finish(self, echo: Callable[[str], None], password: str) -> None:
+        """A board editor of the first organisation, and what was added."""
+        first = db.session.scalar(select(Organisation.code).order_by(Organisation.code))
+        if first is not None:
+            db.session.add(
+                User(
+                    email=EDITOR,
+                    role="editor",
+                    org_code=first,
+                    password_hash=hash_password(password),
+                )
             )
+        db.session.flush()
+        echo(
+            f"Action plans: {self.totals['actions']} actions, {self.totals['cosigns']}"
+            f" co-signatures, {self.totals['verdicts']} verdict answers"
         )
-    db.session.flush()
-    echo(
-        f"Action plans: {totals['actions']} actions, {totals['cosigns']} co-signatures,"
-        f" {totals['verdicts']} verdict answers"
-    )
-    if orgs:
-        echo(f"Plan editor login: {EDITOR} / {password}  (edits {orgs[0].code}'s plans)")
+        if first is not None:
+            echo(f"Plan editor login: {EDITOR} / {password}  (edits {first}'s plans)")
 
 
 def _plan(
