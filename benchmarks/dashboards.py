@@ -407,7 +407,7 @@ def scale_snapshot(snapshot: Any, n_orgs: int, seed: int = 8) -> Any:
     rng = np.random.default_rng(seed)
     old = len(snapshot.orgs)
     rows = rng.integers(0, old, n_orgs)
-    from assessor.demo import REGIONS
+    from assessor.organisations.demo import REGIONS
 
     regions = sorted(REGIONS)
     peers = [f"Peer group {p:02d}" for p in range(40)]

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from assessor.actions.reading import plan_view
 from assessor.actions.verdicts import verdict_tallies
 from assessor.campaigns.service import get_campaign
-from assessor.demo import REGIONS, load_demo
+from assessor.demo import load_demo
 from assessor.models import Campaign, Organisation, Response, User
+from assessor.organisations.demo import REGIONS
 from assessor.questionnaires.publishing import definition_of
 from tests.support.factories import publish_shipped, result_items
 

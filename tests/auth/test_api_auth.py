@@ -138,4 +138,4 @@ def test_every_api_route_refuses_a_request_without_a_token(app: Flask, api, worl
             if method != "HEAD":
                 assert response.mimetype == PROBLEM
     assert ("POST", "/api/v1/campaigns/<slug>/responses") in checked
-    assert len({r for _, r in checked}) == 14
+    assert len({r for _, r in checked}) == 16
