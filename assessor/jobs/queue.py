@@ -13,14 +13,17 @@ from flask import current_app
 JOB_TIMEOUT = 6 * 3600
 
 
-def connection() -> Any | None:
-    """A Redis connection for the queue, or None when there is no Redis."""
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
+def redis_from_url(url: str) -> Any:
+    """A Redis connection (the queue's, and Notify's shared pace)."""
     from redis import Redis
 
     return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=10)
+
+
+def connection() -> Any | None:
+    """A Redis connection for the queue, or None when there is no Redis."""
+    url = current_app.config.get("REDIS_URL")
+    return redis_from_url(url) if url else None
 
 
 def queue_name() -> str:

@@ -6,6 +6,23 @@ and is taken again. Rows are marked sent as the transport hands each message ove
 good (jobs/transports.py), so a retried batch sends only what was not handed over.
 Temporary failures wait with back-off; permanent ones stop every later message to the
 contact and are counted.
+
+What can still go twice, or not at all:
+
+- GOV.UK Notify. A worker killed after Notify accepted a message but before its row was
+  marked sent leaves the row claimed. The row is taken again once its claim is stale, and
+  a row claimed before (attempts > 1) is first looked up at Notify by its reference, the
+  message's key: if Notify holds it, the row is marked sent and nothing is posted. So is a
+  message retried after a 5xx or no answer. Only such rows pay for the lookup.
+- SMTP. Each message's DATA goes without its final dot, the rows are marked sent, and
+  then the dots are written: a worker killed before that commit leaves messages the server
+  discards, to be sent again; one killed in the microseconds between the commit and the
+  dots leaves a message marked sent that was not (at most once). SMTP has no lookup, so
+  the one remaining at-least-once gap is a message whose dot the server accepted but whose
+  250 never reached the worker (the connection dropped or timed out after the server had
+  taken it): it is recorded as a temporary failure and sent again. Every message carries a
+  Message-ID derived from its key (jobs/transports.py, `message_id`), the same on every
+  attempt, so a receiving system can drop the second copy.
 """
 
 from __future__ import annotations
@@ -125,6 +142,8 @@ def _outgoing(message: Message, contact: Contact, campaign: Campaign, org: str) 
         body=body,
         optout=optout,
         fields={"organisation": org, "link": link, "optout_link": optout},
+        # Its first claim is attempt 1: any later one may follow a send that went through.
+        claimed_before=message.attempts > 1,
     )
 
 

@@ -1,11 +1,13 @@
 """How messages leave: SMTP (an NHSmail relay or any server, `SMTP_URL`) or GOV.UK Notify
 (`NOTIFY_API_KEY`). A transport sends a claimed batch and calls `commit_sent` with the ids
-it is about to hand over for good, so that a worker killed at any moment neither loses a
-message nor sends one twice (see SmtpTransport.send)."""
+it has handed over (SMTP: is about to hand over) for good, so that a worker killed at any
+moment loses no message; what may still go twice, and how each transport narrows it, is
+in jobs/sending.py's docstring."""
 
 from __future__ import annotations
 
 import contextlib
+import re
 import smtplib
 import socket
 import ssl
@@ -13,9 +15,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
+
+from assessor.jobs.pacing import Pace
+from assessor.jobs.queue import redis_from_url
 
 SENT = "sent"
 TEMPORARY = "temporary"
@@ -34,6 +39,9 @@ class Outgoing:
     optout: str
     #: Named values for a Notify template (Notify's own templates hold the layout).
     fields: Mapping[str, str] = field(default_factory=dict)
+    #: Claimed before (by a worker that died, or for an attempt that failed): it may have
+    #: reached the service already.
+    claimed_before: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,23 @@ class Transport(Protocol):
         """Send the batch; return the failures by message id (the rest were sent)."""
 
     def close(self) -> None: ...
+
+
+def message_id(key: str, sender: str) -> str:
+    """The Message-ID of the message with this key: the same on every attempt, so that a
+    receiving system can drop a second copy. The key's colons become dots and any other
+    character outside letters, digits, '-' and '_' is written =XX, which keeps distinct
+    keys distinct and the id valid (RFC 5322 dot-atom, for keys as campaigns/outbox.py makes
+    them: no leading, trailing or doubled colon); the right side is the sender's domain."""
+    left = re.sub(
+        r"[^A-Za-z0-9_-]",
+        lambda m: "." if m[0] == ":" else "".join(f"={b:02X}" for b in m[0].encode()),
+        key,
+    )
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*", domain):
+        domain = "assessor.invalid"
+    return f"<{left}@{domain}>"
 
 
 def _classify(code: int, reply: bytes | str) -> Failure:
@@ -122,7 +147,7 @@ class SmtpTransport:
             "To": item.to,
             "Subject": item.subject,
             "Date": formatdate(usegmt=True),
-            "Message-ID": f"<{item.key}@assessor>",
+            "Message-ID": message_id(item.key, self.sender),
             "List-Unsubscribe": f"<{item.optout}>",
         }
         text = "".join(headers.values()) + item.body
@@ -216,8 +241,16 @@ class SmtpTransport:
 
 
 class NotifyTransport:
-    """Email and SMS through GOV.UK Notify, paced under its rate limit (3,000 a minute),
-    with back-off on 429 and 5xx. A 400 is the address's fault: a permanent failure."""
+    """Email and SMS through GOV.UK Notify, paced under its rate limit (3,000 requests a
+    minute per service, shared by every worker through Redis when given one:
+    jobs/pacing.py), with back-off on 429 and 5xx. A 400 is the address's fault: a
+    permanent failure.
+
+    Each message is posted with its key as Notify's `reference`. A message that may have
+    reached Notify already (claimed before, by a worker that died between Notify's answer
+    and the commit; or retried after a 5xx or no answer, which can come after Notify took
+    it) is first looked up by that reference, and counted as sent if Notify holds it. A
+    first send pays for no lookup."""
 
     channels = ("email", "sms")
 
@@ -229,22 +262,19 @@ class NotifyTransport:
         per_minute: int = 3000,
         retries: int = 4,
         backoff: float = 1.0,
+        redis: Any | None = None,
+        pace_key: str | None = None,
     ) -> None:
         from notifications_python_client.notifications import NotificationsAPIClient
 
         kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
         self.client = NotificationsAPIClient(api_key, timeout=15, **kwargs)
         self.templates = templates
-        self.interval = 60.0 / per_minute
         self.retries = retries
         self.backoff = backoff
-        self._next = 0.0
-
-    def _pace(self) -> None:
-        now = time.monotonic()
-        if now < self._next:
-            time.sleep(self._next - now)
-        self._next = max(now, self._next) + self.interval
+        # Notify counts its limit per service: workers sending for one service share a key.
+        key = pace_key or f"assessor:notify-pace:{self.client.service_id}"
+        self.pace = Pace(60.0 / per_minute, redis, key)
 
     def _post(self, item: Outgoing) -> None:
         template = self.templates[f"{item.channel}_{item.kind}"]
@@ -262,21 +292,37 @@ class NotifyTransport:
                 one_click_unsubscribe_url=item.optout,
             )
 
+    def _held(self, item: Outgoing) -> bool:
+        """Whether Notify already holds a notification with the message's reference (it
+        lists those of the last 7 days, far longer than a claim takes to go stale)."""
+        found = self.client.get_all_notifications(reference=item.key)
+        return any(n.get("reference") == item.key for n in found.get("notifications") or ())
+
     def _one(self, item: Outgoing) -> Failure | None:
         from notifications_python_client.errors import APIError
 
+        look = item.claimed_before
         for attempt in range(self.retries + 1):
-            self._pace()
+            posting = False
             try:
+                if look:
+                    self.pace.wait()
+                    if self._held(item):
+                        return None
+                posting = True
+                self.pace.wait()
                 self._post(item)
                 return None
             except APIError as exc:
                 status = exc.status_code
-                if status == 400:
+                if status == 400 and posting:
                     return Failure(PERMANENT, f"{status} {exc.message}"[:300])
                 if status != 429 and status < 500:
                     raise  # 403 and the like: the key or a template id is wrong
                 error = Failure(TEMPORARY, f"{status} {exc.message}"[:300])
+                # A 5xx, or no answer (the client's 503), may have come after Notify took
+                # the message: look for it before posting it again.
+                look = look or (posting and status != 429)
             if attempt < self.retries:
                 time.sleep(self.backoff * 2**attempt)
         return error
@@ -296,14 +342,17 @@ class NotifyTransport:
 
 
 def transport_from(config: Mapping[str, Any]) -> Transport:
-    """Notify when NOTIFY_API_KEY is set, else SMTP when SMTP_URL is; else refuse."""
+    """Notify when NOTIFY_API_KEY is set, else SMTP when SMTP_URL is; else refuse. Notify's
+    pace is shared through Redis when REDIS_URL is set."""
     if config.get("NOTIFY_API_KEY"):
+        url = config.get("REDIS_URL")
         return NotifyTransport(
             config["NOTIFY_API_KEY"],
             config["NOTIFY_TEMPLATES"],
             base_url=config.get("NOTIFY_URL") or None,
             per_minute=int(config.get("NOTIFY_PER_MINUTE", 3000)),
             backoff=float(config.get("NOTIFY_BACKOFF_SECONDS", 1.0)),
+            redis=redis_from_url(url) if url else None,
         )
     if config.get("SMTP_URL"):
         return SmtpTransport(config["SMTP_URL"], config["SMTP_FROM"])

@@ -1,15 +1,20 @@
 """Sending through GOV.UK Notify: the real client against a local stand-in that checks its
-token and bodies; email and SMS; back-off on 429 and 5xx; 400 recorded per contact."""
+token and bodies; email and SMS; back-off on 429 and 5xx; 400 recorded per contact; a
+message Notify took before its worker died, or before its answer was lost, is found by
+its reference and not posted again."""
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from assessor.jobs.transports import NotifyTransport, Outgoing
-from assessor.models import Contact, Message
+from assessor.campaigns import outbox
+from assessor.jobs.sending import send_batch
+from assessor.jobs.transports import NotifyTransport, Outgoing, transport_from
+from assessor.models import Campaign, Contact, Message, utcnow
 from tests.support.factories import add_orgs, make_campaign
 from tests.support.notify import API_KEY, TEMPLATES
 
@@ -120,3 +125,55 @@ def test_a_wrong_key_stops_the_job_rather_than_failing_every_contact(
     assert {s for s, _ in notify_server.refused} == {status}
     # The batch is given back at once, to go when the key is put right.
     assert set(db.session.scalars(select(Message.status))) == {"pending"}
+
+
+class _Killed(BaseException):
+    """A worker's end: not an Exception, so nothing in the job tidies up after it."""
+
+
+def test_a_message_notify_took_before_its_worker_died_is_not_posted_again(
+    runner, db, tmp_path, notify_server, app
+) -> None:
+    _setup(runner, db, tmp_path)
+    outbox.queue_invitations(db.session.scalars(select(Campaign)).one(), ("email", "sms"))
+    db.session.commit()
+    transport = transport_from(app.config)
+    post_and_send = transport.send
+
+    def killed_before_the_commit(ids: list[int]) -> None:
+        raise _Killed
+
+    # Notify takes the batch's first message; the worker dies before marking it sent.
+    transport.send = lambda batch, commit_sent: post_and_send(batch, killed_before_the_commit)  # type: ignore[method-assign]
+    with pytest.raises(_Killed):
+        send_batch(transport, None, 50)
+    db.session.rollback()
+    assert len(notify_server.accepted) == 1
+    assert set(db.session.scalars(select(Message.status))) == {"claimed"}
+    assert notify_server.lookups == []  # first sends look nothing up
+    # CLAIM_SECONDS later the dead worker's claims are stale, and taken again.
+    db.session.execute(update(Message).values(claimed_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    out = runner.invoke(args=["jobs", "run-due"])
+    assert "messages: 4 sent, 0 failed, 0 to retry, 0 not sent" in out.output, out.output
+    keys = sorted(db.session.scalars(select(Message.key)))
+    # Every row taken again was looked up first; the message Notify had was not posted
+    # again, and the three it had never seen were posted once each.
+    assert sorted(notify_server.lookups) == keys
+    assert sorted(a["reference"] for a in notify_server.accepted) == keys
+    db.session.expire_all()
+    assert set(db.session.scalars(select(Message.status))) == {"sent"}
+    assert set(db.session.scalars(select(Message.attempts))) == {2}
+
+
+def test_a_message_whose_answer_was_lost_is_looked_up_not_posted_again(
+    runner, db, tmp_path, notify_server
+) -> None:
+    _setup(runner, db, tmp_path)
+    notify_server.lose_answers = 1  # the first message is kept, but answered 500
+    out = runner.invoke(args=["campaigns", "send-invitations", "c"])
+    assert "messages: 4 sent, 0 failed, 0 to retry, 0 not sent" in out.output, out.output
+    keys = sorted(db.session.scalars(select(Message.key)))
+    assert sorted(a["reference"] for a in notify_server.accepted) == keys
+    # Only the message whose answer was lost was looked up, once, before its retry.
+    assert len(notify_server.lookups) == 1 and notify_server.lookups[0] in keys

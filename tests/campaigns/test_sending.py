@@ -4,7 +4,10 @@ opting out or after the campaign closes, contacts deleted at close with their co
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -12,6 +15,7 @@ from sqlalchemy import func, select, update
 from assessor.campaigns import outbox
 from assessor.campaigns.messages import email_text, sms_text
 from assessor.extensions import db as _db
+from assessor.jobs.transports import Outgoing, SmtpTransport, message_id
 from assessor.models import AuditEvent, Campaign, Contact, Invitation, Message, Response, utcnow
 from assessor.questionnaires.publishing import definition_of
 from assessor.questionnaires.readability import reading_ease
@@ -231,3 +235,32 @@ def test_contacts_of_a_campaign_that_never_closes_go_after_thirty_days(runner, d
     out = runner.invoke(args=["jobs", "run-due"])
     assert "c: 1 contact(s) deleted" in out.output
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 3
+
+
+def test_each_message_carries_a_message_id_from_its_key_the_same_on_every_attempt(
+    runner, db, tmp_path, smtp_server, app
+) -> None:
+    _setup(runner, db, tmp_path)
+    runner.invoke(args=["campaigns", "send-invitations", "c"])
+    keys = db.session.scalars(select(Message.key)).all()
+    ids = {r.message["Message-ID"] for r in smtp_server.received}
+    assert ids == {message_id(key, app.config["SMTP_FROM"]) for key in keys}
+    assert len(ids) == 3
+    # A second attempt (whose first went through but whose 250 was lost) carries the same
+    # Message-ID, whenever it is made and whatever else changed, so the receiving system
+    # can drop it; another key, another id.
+    transport = SmtpTransport(smtp_server.url, "assessor <noreply@assessor.nhs.example>")
+    first = Outgoing(1, "17:invitation:email", "invitation", "email", "a@x.org", "S", "B", "o")
+    later = replace(first, message_id=2, body="Another body", subject="Another subject")
+    other = replace(first, key="17:reminder1:email")
+
+    def parsed(item: Outgoing) -> email.message.EmailMessage:
+        data = transport.message_bytes(item)
+        return email.message_from_bytes(data, policy=email.policy.default)  # type: ignore[return-value]
+
+    header = parsed(first)["Message-ID"]
+    assert header == parsed(later)["Message-ID"] == "<17.invitation.email@assessor.nhs.example>"
+    assert header.defects == ()
+    assert parsed(other)["Message-ID"] != header
+    assert message_id("1:a/b", "x@y.org") == "<1.a=2Fb@y.org>"
+    assert message_id("1:a.b", "x@y.org") != message_id("1:a:b", "x@y.org")

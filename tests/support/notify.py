@@ -1,7 +1,8 @@
 """A stand-in for GOV.UK Notify's API on a local port, for the real client to talk to: it
 checks each request's JSON Web Token (HS256 with the key's secret, `iss` the service id,
 a fresh `iat`) and body, keeps what it accepted, and answers what a test scripts (429,
-5xx, or 400 for chosen recipients)."""
+5xx, or 400 for chosen recipients). GET /v2/notifications?reference=... lists what it
+accepted with that reference, as Notify does (the same token check)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
@@ -39,11 +41,15 @@ class NotifyState:
     script: list[int] = field(default_factory=list)
     #: Recipients answered 400 (a permanent failure).
     invalid: set[str] = field(default_factory=set)
+    #: This many posts are kept but answered 500, as if Notify's answer had been lost.
+    lose_answers: int = 0
+    #: The references looked up, in turn.
+    lookups: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _check(handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> str | None:
-    """Why the request is not what Notify accepts, or None."""
+def _token(handler: BaseHTTPRequestHandler) -> str | None:
+    """Why the request's token is not what Notify accepts, or None."""
     auth = handler.headers.get("Authorization", "")
     if not auth.startswith("Bearer "):
         return "no bearer token"
@@ -53,6 +59,13 @@ def _check(handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> str | None:
         return f"token: {exc}"
     if claims.get("iss") != SERVICE_ID or abs(time.time() - claims.get("iat", 0)) > 30:
         return "token: iss or iat"
+    return None
+
+
+def _check(handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> str | None:
+    """Why the request is not what Notify accepts, or None."""
+    if problem := _token(handler):
+        return problem
     channel = handler.path.rsplit("/", 1)[-1]
     if channel not in FIELDS or handler.path != f"/v2/notifications/{channel}":
         return f"path {handler.path}"
@@ -87,6 +100,9 @@ def _handler(state: NotifyState) -> type[BaseHTTPRequestHandler]:
                     status, problem = 400, f"{to} is not a valid recipient"
                 if status == 201:
                     state.accepted.append({"channel": self.path.rsplit("/", 1)[-1], **body})
+                    if state.lose_answers:
+                        state.lose_answers -= 1
+                        status, problem = 500, "kept, but the answer was lost"
                 else:
                     state.refused.append((status, to))
             if status == 201:
@@ -94,6 +110,28 @@ def _handler(state: NotifyState) -> type[BaseHTTPRequestHandler]:
             else:
                 errors = [{"error": "Error", "message": problem or f"status {status}"}]
                 self._answer(status, {"status_code": status, "errors": errors})
+
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            query = parse_qs(url.query)
+            problem = _token(self)
+            if not problem and (url.path != "/v2/notifications" or set(query) != {"reference"}):
+                problem = f"path {self.path}"
+            if problem:
+                errors = [{"error": "Error", "message": problem}]
+                self._answer(403, {"status_code": 403, "errors": errors})
+                return
+            reference = query["reference"][0]
+            with state.lock:
+                state.lookups.append(reference)
+                held = [a for a in state.accepted if a["reference"] == reference]
+            found = [
+                {"id": str(uuid.uuid4()), "reference": reference, "type": a["channel"]}
+                | {"status": "created", "template": {"id": a["template_id"]}}
+                for a in held
+            ]
+            current = f"http://{self.headers['Host']}{self.path}"
+            self._answer(200, {"notifications": found, "links": {"current": current}})
 
     return Handler
 
