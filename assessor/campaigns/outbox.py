@@ -1,6 +1,6 @@
 """Queueing invitations and reminders as message rows, opting out, and deleting contacts.
 
-Each message has a row with a unique key (contact, kind, number, channel) before anything
+Each message has a row with a unique key (contact's stem, kind, number, channel) before anything
 is sent, so queueing twice queues nothing more; the rows are then claimed and sent by the
 job in `jobs/sending.py`. A contact's invitation is an ordinary single-use invitation: it
 records only whether it was used, never which response it produced.
@@ -8,6 +8,7 @@ records only whether it was used, never which response it produced.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,12 +41,25 @@ def _addresses(contact: Contact, channels: tuple[str, ...]) -> list[str]:
     return found
 
 
+def message_stem(contact: Contact) -> str:
+    """The start of each message key of a contact: from its random seed, not its id, since
+    SQLite hands a deleted contact's id to the next one (a key would then collide with the
+    old messages kept after contacts are deleted) and two deployments sending through one
+    Notify service would share ids (its references must not). A digest, so the key (a
+    Notify reference and, through it, a Message-ID) says nothing of the seed behind the
+    contact's links."""
+    return hashlib.sha256(f"message:{contact.seed}".encode()).hexdigest()[:24]
+
+
 def _insert_messages(
     campaign: Campaign, contacts: list[Contact], kind: str, channels: tuple[str, ...]
 ) -> int:
+    def number(c: Contact) -> str:
+        return "" if kind == "invitation" else str(c.reminders)
+
     rows = [
         {
-            "key": f"{c.id}:{kind}{'' if kind == 'invitation' else c.reminders}:{channel}",
+            "key": f"{message_stem(c)}:{kind}{number(c)}:{channel}",
             "campaign_id": campaign.id,
             "contact_id": c.id,
             "org_code": c.org_code,
