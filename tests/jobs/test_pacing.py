@@ -16,22 +16,12 @@ from redis import Redis
 from assessor.jobs.pacing import Pace
 from assessor.jobs.transports import NotifyTransport, Outgoing, transport_from
 from tests.support.notify import API_KEY, SERVICE_ID, TEMPLATES
+from tests.support.redis import needs_redis
 
 REDIS = "redis://127.0.0.1:6379/14"
 #: 3,000 a minute: a slot every 20 ms.
 PER_MINUTE = 3000
 INTERVAL = 60 / PER_MINUTE
-
-
-def _redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.3):
-            return True
-    except OSError:
-        return False
-
-
-needs_redis = pytest.mark.skipif(not _redis_reachable(), reason="no Redis at 127.0.0.1:6379")
 
 
 @pytest.fixture()

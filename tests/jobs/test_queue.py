@@ -7,7 +7,6 @@ from __future__ import annotations
 import collections
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,20 +19,13 @@ from sqlalchemy import func, select
 
 from assessor.models import Message
 from tests.support.factories import add_orgs, make_campaign
+from tests.support.redis import needs_redis
 
 REDIS = "redis://127.0.0.1:6379/14"
 
 
-def _redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.3):
-            return True
-    except OSError:
-        return False
-
-
 pytestmark = [
-    pytest.mark.skipif(not _redis_reachable(), reason="no Redis at 127.0.0.1:6379"),
+    needs_redis,
     pytest.mark.real_commits,
 ]
 

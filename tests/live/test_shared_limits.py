@@ -5,28 +5,18 @@ from __future__ import annotations
 
 import http.cookiejar
 import re
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from benchmarks.live import SECRET_KEY, Server
+from tests.support.redis import needs_redis
 
 REDIS = "redis://127.0.0.1:6379/0"
 
 
-def _redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.3):
-            return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_reachable(), reason="no Redis at 127.0.0.1:6379")
+pytestmark = needs_redis
 
 
 def _database(path: Path) -> str:

@@ -5,23 +5,14 @@ from __future__ import annotations
 
 import socket
 
-import pytest
-
 from assessor import create_app
+from tests.support.redis import needs_redis
 
 
 def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def _redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.3):
-            return True
-    except OSError:
-        return False
 
 
 def test_live_and_ready_without_redis(client, app, monkeypatch) -> None:
@@ -45,7 +36,7 @@ def test_not_ready_when_redis_is_down(client, app, monkeypatch) -> None:
     assert client.get("/health/live").status_code == 200
 
 
-@pytest.mark.skipif(not _redis_reachable(), reason="no Redis at 127.0.0.1:6379")
+@needs_redis
 def test_ready_with_redis_reports_the_queue(client, app, monkeypatch) -> None:
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/14")
     monkeypatch.setitem(app.config, "QUEUE_NAME", "probe-test-empty")
