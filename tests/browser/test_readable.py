@@ -107,6 +107,17 @@ def test_organisation_pages_open_with_their_sentence(live_server, browser, demo)
     context.close()
 
 
+def test_the_funnel_says_why_its_limits_are_level(live_server, browser, demo) -> None:
+    """The demo's organisations differ by more than their sizes explain (tau2 > 0): the
+    funnel's sentence says so in words instead of leaving a flat "funnel" unexplained."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _sign_in(page, live_server, "phone@example.nhs.uk")
+    _open(page, f"{live_server}/dashboards/{SLUG}")
+    text = page.locator("body").inner_text()
+    assert "allow for that spread (overdispersion)" in text
+    page.close()
+
+
 def test_public_page_prints_on_one_a4_page_and_the_board_paper_on_few(
     live_server, browser, demo
 ) -> None:

@@ -15,6 +15,7 @@ import json
 import math
 import re
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 from plotly.offline import get_plotlyjs_version
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from assessor import results
 from assessor.auth.passwords import create_user
 from assessor.dashboards.assets import COMPILE_ALL, PLOTLY_JS, plotly_version
-from assessor.dashboards.figures.funnel import Z95, Z998
+from assessor.dashboards.figures.funnel import Z95, Z998, overdispersion_sentence
 from assessor.responses import submission as responses
 from tests.support.factories import (
     add_orgs,
@@ -186,6 +187,20 @@ def test_funnel_table_gives_each_organisations_own_limits(client, db) -> None:
         f" {num(lo95)} to {num(hi95)} {num(lo998)} to {num(hi998)}"
     )
     assert "Staff only (one voice&#39;s view, not the rating)" in page
+    # this world's staff scores differ by no more than chance: tau2 = 0, nothing said of it
+    assert funnel.tau2 == 0.0 and "overdispersion" not in page
+
+
+def test_overdispersion_is_said_in_words_when_it_flattens_the_limits() -> None:
+    """tau2 = 0: nothing to say. tau2 = 0.4 against own variances 0.04 and 0.09 (median
+    0.065): the spread between organisations outweighs size, so the limits are nearly level.
+    tau2 = 0.01 against 0.25: said, but the funnel still narrows."""
+    assert overdispersion_sentence(0.0, np.array([0.2, 0.3])) == ""
+    assert overdispersion_sentence(None, np.array([0.2])) == ""
+    flat = overdispersion_sentence(0.4, np.array([0.2, 0.3]))
+    assert "overdispersion" in flat and "nearly level rather than a funnel" in flat
+    narrowing = overdispersion_sentence(0.01, np.array([0.5]))
+    assert "overdispersion" in narrowing and "nearly level" not in narrowing
 
 
 def test_filters_narrow_every_chart_and_the_funnel_uses_that_groups_limits(client, db) -> None:

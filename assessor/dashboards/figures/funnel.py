@@ -314,6 +314,7 @@ def funnel_summary(view: ResultsView, f: Filters, d: FunnelData, limits: Limits)
                 " Each organisation has its own limits, from its own standard error: the lines join"
                 " them in order of respondents, and the table gives each one's."
             )
+            + overdispersion_sentence(d.tau2, d.se[d.shown])
         )
     if d.target is None:
         summary += " No limits: fewer than 3 organisations have a value, or there is no spread."
@@ -325,6 +326,24 @@ def funnel_summary(view: ResultsView, f: Filters, d: FunnelData, limits: Limits)
             " to see every organisation as a mark, or open the table."
         )
     return summary
+
+
+def overdispersion_sentence(tau2: float | None, se: np.ndarray) -> str:
+    """Why the limits may look level rather than a funnel: when organisations differ by more
+    than their sizes explain, the limits add that spread (tau2) to each one's own; once it
+    outweighs the typical organisation's own uncertainty, size hardly narrows them."""
+    if not tau2 or not len(se):
+        return ""
+    sentence = (
+        " Organisations differ from one another by more than their numbers of respondents"
+        " would explain, so the limits also allow for that spread (overdispersion)"
+    )
+    if tau2 >= float(np.median(se**2)):
+        return sentence + (
+            ", which outweighs the difference that size makes: that is why the limits are"
+            " nearly level rather than a funnel."
+        )
+    return sentence + "."
 
 
 def band_counts(d: FunnelData) -> dict[str | None, int]:
