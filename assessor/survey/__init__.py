@@ -1,4 +1,4 @@
-"""The pages respondents fill in: open and invitation links, one page per domain, review,
+"""The pages respondents fill in: open and invitation links, a page per domain (or part), review,
 confirmation, and the verdict pages on last round's action plan. Thin views over
 assessor.responses and assessor.campaigns.invitations."""
 

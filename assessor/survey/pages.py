@@ -1,12 +1,14 @@
 """How a questionnaire is cut into survey pages, and how answers are shown back.
 
-One page per domain, in the questionnaire's order, then one page for the items outside any
-domain (unscored questions). A page shows only the items whose enable_when holds given the
-saved answers, so follow-up questions appear without JavaScript.
+One page per domain (a long domain cut into parts of at most `MAX_STATEMENTS`), in the
+questionnaire's order, then one page for the items outside any domain (unscored questions).
+A page shows only the items whose enable_when holds given the saved answers, so follow-up
+questions appear without JavaScript.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,11 +34,22 @@ class SurveyPage:
         return [item for item in self.items if visible(q, answers, item.link_id)]
 
 
+#: At most this many statements on a page: a domain with more is cut into equal parts, in
+#: its order (v3's domains of 10-13 statements had made a first page 5,666 px tall on a
+#: phone; v1's and v2's domains of 5-6 keep one page each).
+MAX_STATEMENTS = 7
+
+
 def survey_pages(q: Questionnaire) -> list[SurveyPage]:
-    pages = [
-        SurveyPage(n, d.title, d.description, tuple(i for i in q.items if i.domain == d.key))
-        for n, d in enumerate(q.domains, start=1)
-    ]
+    pages: list[SurveyPage] = []
+    for d in q.domains:
+        items = tuple(i for i in q.items if i.domain == d.key)
+        parts = max(1, math.ceil(len(items) / MAX_STATEMENTS))
+        size = math.ceil(len(items) / parts) if items else 0
+        for part in range(parts):
+            title = d.title if parts == 1 else f"{d.title} (part {part + 1} of {parts})"
+            chunk = items[part * size : (part + 1) * size]
+            pages.append(SurveyPage(len(pages) + 1, title, d.description, chunk))
     others = tuple(item for item in q.items if item.domain is None)
     if others:
         pages.append(SurveyPage(len(pages) + 1, OTHER_TITLE, OTHER_DESCRIPTION, others))

@@ -118,6 +118,23 @@ def test_the_funnel_says_why_its_limits_are_level(live_server, browser, demo) ->
     page.close()
 
 
+def test_the_first_survey_page_is_short_on_a_phone(live_server, browser, demo) -> None:
+    """v3's first page had been 10 statements, 5,666 px tall at 375 px (issue 21); cut into
+    parts of at most 7 statements, it is under 4,000 px, and every page still fits the width."""
+    code, _ = demo
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    _open(page, f"{live_server}/s/2026-assessment/{code}/patient_leader")
+    page.click("button:has-text('Start now')")
+    page.wait_for_load_state()
+    assert "/1" in page.url
+    height = page.evaluate("document.documentElement.scrollHeight")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    shot(page, "readable-survey-page-1-375")
+    assert width == 375
+    assert height < 4000, height
+    page.close()
+
+
 def test_public_page_prints_on_one_a4_page_and_the_board_paper_on_few(
     live_server, browser, demo
 ) -> None:

@@ -110,3 +110,28 @@ def test_respondent_pages_show_no_board_navigation(client, db) -> None:
     home = client.get("/").get_data(as_text=True)
     assert ">Dashboards<" in home and ">Sign in<" in home
     _csrf(client)
+
+
+def test_a_long_domain_is_cut_into_short_pages_in_its_order() -> None:
+    """At most MAX_STATEMENTS statements a page (issue 21: v3's first page had been 10
+    statements, 5,666 px on a phone): v3's domains of 10-13 become two parts each, in the
+    questionnaire's order, every item on exactly one page; v2's domains of 5-6 keep one page
+    each and their titles."""
+    from assessor.survey.pages import MAX_STATEMENTS
+    from tests.support.factories import _shipped_files
+
+    shipped = {f.questionnaire.version: f.questionnaire for f in _shipped_files()}
+    v2, v3 = shipped[2], shipped[3]
+    assert [p.title for p in survey_pages(v2)][: len(v2.domains)] == [d.title for d in v2.domains]
+    pages = survey_pages(v3)
+    assert all(len(p.items) <= MAX_STATEMENTS for p in pages)
+    assert [i.link_id for p in pages for i in p.items] == [
+        i.link_id for d in v3.domains for i in v3.items if i.domain == d.key
+    ] + [i.link_id for i in v3.items if i.domain is None]
+    first = v3.domains[0]
+    assert [p.title for p in pages[:2]] == [
+        f"{first.title} (part 1 of 2)",
+        f"{first.title} (part 2 of 2)",
+    ]
+    assert [p.number for p in pages] == list(range(1, len(pages) + 1))
+    assert len(pages) == 2 * len(v3.domains) + 1
