@@ -332,6 +332,18 @@ def plain(name: str) -> str:
     return html.escape(str(name), quote=True)
 
 
+def wrap_label(text: str, width: int) -> str:
+    """A label over lines of about `width` characters (Plotly breaks lines only at <br>),
+    each line escaped as `plain` does."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(plain(line) for line in lines)
+
+
 def plain_names(view: ResultsView) -> list[str]:
     """Every organisation's name escaped once for a figure (tables escape in their template)."""
     return [plain(name) for name in view.snapshot.meta["names"]]

@@ -45,6 +45,7 @@ from assessor.dashboards.figures.common import (
     selection,
     titled,
     voice_label,
+    wrap_label,
 )
 from assessor.dashboards.figures.funnel import funnel_chart
 from assessor.disclosure import FEWER_THAN_K
@@ -69,17 +70,6 @@ HOVER_WORDS_MAX = 200
 
 def _shown_count(n: Any) -> int | None:
     return None if int(n) == FEWER_THAN_K else int(n)
-
-
-def _wrap(text: str, width: int = 14) -> str:
-    """A long axis label over lines (plotly breaks lines only at <br>)."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
 
 
 @dataclass
@@ -258,7 +248,7 @@ def _heat_hover(view: ResultsView, h: HeatRows) -> tuple[dict, dict]:
 
 
 def heat_figure(view: ResultsView, h: HeatRows) -> Figure:
-    columns = [_wrap(d.title) for d in view.q.domains]
+    columns = [wrap_label(d.title, 14) for d in view.q.domains]
     codes = [view.snapshot.orgs[i] for i in h.idx]
     height = int(min(HEAT_MAX_HEIGHT, max(320, 16 * len(h.idx) + 160)))
     fig = Figure(layout=house_layout(view, height))

@@ -28,6 +28,7 @@ from assessor.dashboards.figures.common import (
     plain,
     titled,
     voice_label,
+    wrap_label,
 )
 from assessor.dashboards.figures.gap_trend import gap_chart, trend_chart
 from assessor.results.reading import ResultsView
@@ -207,25 +208,14 @@ def _strongest_above(view: ResultsView, item: object, body: dict) -> str:
     return f"Strongest above a rung not yet met: {best[2]} in {best[1]}, met by {best[0]:.0%}. "
 
 
-def _wrap(text: str, width: int) -> str:
-    """A label over lines (plotly breaks lines only at <br>), escaped."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(plain(line) for line in lines)
-
-
 def rungs_figure(view: ResultsView, z: list[list], text: list[list[str]]) -> Figure:
     """Domains down, rungs across, each cell the share meeting it (None: not shown)."""
     fig = Figure(layout=house_layout(view, 120 + 44 * len(view.q.domains)))
     fig.add_trace(
         Heatmap(
             z=z,
-            x=[_wrap(r.label, 12) for r in view.q.rungs],
-            y=[_wrap(d.title, 18) for d in view.q.domains],
+            x=[wrap_label(r.label, 12) for r in view.q.rungs],
+            y=[wrap_label(d.title, 18) for d in view.q.domains],
             zmin=0,
             zmax=1,
             colorscale=CIVIDIS,
