@@ -122,7 +122,9 @@ def test_the_admin_page_grants_one_many_and_domains_and_removes(client, db) -> N
     assert find_user("new@nhs.net").org_code == "A01"
     refused = post(client, "/admin/users/grant", {**grant, "org": ""})
     assert refused.status_code == 400
-    assert "An editor needs the organisation" in refused.get_data(as_text=True)
+    html = refused.get_data(as_text=True)
+    assert "An editor needs the organisation" in html
+    assert html.index("There is a problem") < html.index("<h2>Grant access</h2>")  # at the top
     upload = {
         "csrf_token": CSRF,
         "file": (io.BytesIO(b"email,role,org\nx@nhs.net,viewer,\ny@nhs.net,viewer,A01\n"), "g.csv"),

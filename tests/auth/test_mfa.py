@@ -55,7 +55,12 @@ def test_a_password_admin_must_enrol_before_the_sign_in_completes(client, db) ->
     page = client.get("/login/enrol").get_data(as_text=True)
     assert '<svg width="' in page and "QR code for your authenticator app" in page
     assert "https://" not in page.split("<svg", 1)[1].split("</svg>")[0]  # drawn here
-    assert give(client, "/login/enrol", "000000").status_code == 400
+    refused = give(client, "/login/enrol", "000000")
+    assert refused.status_code == 400
+    # the GOV.UK error summary at the top, linking to the field at fault
+    html = refused.get_data(as_text=True)
+    assert html.index("There is a problem") < html.index('id="code"')
+    assert '<li><a href="#code">' in html
     assert not signed_in(client)
     secret, codes = enrol(client)
     assert signed_in(client)
@@ -79,6 +84,7 @@ def test_the_next_sign_in_asks_for_a_code_and_each_code_works_once(client, db) -
     assert not signed_in(client)
     wrong = give(client, "/login/verify", "123456")
     assert wrong.status_code == 400 and "Enter the 6-digit code" in wrong.get_data(as_text=True)
+    assert '<li><a href="#code">Enter the 6-digit code' in wrong.get_data(as_text=True)
     # The code just used to enrol is refused: its time step has been used.
     assert give(client, "/login/verify", pyotp.TOTP(secret).now()).status_code == 400
     assert give(client, "/login/verify", codes[0].upper()).status_code == 302
